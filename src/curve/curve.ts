@@ -1,0 +1,77 @@
+import type { Warning } from "../errors.ts";
+
+/**
+ * The canonical curve: one training run as named Float64Array columns plus metadata.
+ *
+ * Invariants (enforced by `makeCurve`): `step` is integer-valued and strictly increasing; every present
+ * column has the same length as `step`. `loss` may hold NaN / ±Infinity (fp16 overflow is real data):
+ * they are kept and counted in `meta.nonFinite`.
+ */
+export interface CurveColumns {
+  step: Float64Array;
+  loss: Float64Array;
+  lr?: Float64Array;
+  epoch?: Float64Array;
+  /** Seconds since the Unix epoch. */
+  wallTime?: Float64Array;
+}
+
+export type ColumnName = keyof CurveColumns;
+
+export type Aggregation = "mean-of-interval" | "instant";
+
+/** Formats fastface reads. `arcface-log` covers insightface / arcface_torch / FastFace training.log. */
+export type FormatName =
+  | "arcface-log"
+  | "tfevents"
+  | "csv"
+  | "tsv"
+  | "jsonl"
+  | "hf-trainer-state"
+  | "mlflow"
+  | "arrow"
+  | "parquet"
+  | "synthetic";
+
+/** An evaluation result found in the log (e.g. `[lfw][6666]Accuracy-Flip: 0.99800+-0.00277`). */
+export interface Evaluation {
+  /** Benchmark / data set name, e.g. `lfw`, `cfp_fp`, `IJBC`, `eval`. */
+  name: string;
+  /** Metric name, e.g. `Accuracy-Flip`, `XNorm`, `TAR@FAR=1e-4`, `eval_loss`. */
+  metric: string;
+  value: number;
+  /** Spread when the log gives one (`+-0.00277`). */
+  std?: number;
+  /** Training step the evaluation belongs to, when known. */
+  step?: number;
+}
+
+export interface CurveMeta {
+  /** Short run name (from the file or folder name, or the tag). */
+  name: string;
+  /** Path of the file or folder it was read from. */
+  source: string;
+  format: FormatName;
+  /** Scalar tag the curve came from (TensorBoard, MLflow, tables with several loss-like columns). */
+  tag?: string;
+  /** Median gap between consecutive steps. */
+  stride: number;
+  aggregation: Aggregation;
+  /** Run configuration echoed by the log header (lr, batch_size, total_step, num_epoch, frequent, ...). */
+  config: Record<string, string | number | boolean>;
+  evaluations: Evaluation[];
+  /** Counts of non-finite losses kept in the curve. */
+  nonFinite: { nan: number; posInf: number; negInf: number };
+  /** Warnings raised while reading and cleaning. */
+  warnings: Warning[];
+}
+
+export interface Curve {
+  columns: CurveColumns;
+  meta: CurveMeta;
+}
+
+/** Number of points in a curve. */
+export function curveLength(curve: Curve): number {
+  return curve.columns.step.length;
+}

@@ -1,0 +1,78 @@
+/**
+ * The scheduler contract. Every learning-rate scheduler (fastface, hck and the peers) is one file exporting a
+ * `SchedulerFactory`, registered by name in `registry.ts`. A scheduler is a state machine fed one loss per
+ * training step; its whole state is plain JSON (`getState()`), and `factory.restore(state)` continues
+ * exactly where it left off: restore-then-continue equals an uninterrupted run.
+ *
+ * The same objects serve replay (logged losses), simulate (model losses), sweep (many configs) and retrain
+ * (live losses), so a rule is written once.
+ */
+
+export type ParamValue = number | string | boolean | number[];
+export type Params = Record<string, ParamValue>;
+
+export interface ParamSpec {
+  type: "number" | "integer" | "boolean" | "string" | "number[]";
+  default: ParamValue | undefined;
+  doc: string;
+  /** Inclusive bounds for numbers. */
+  min?: number;
+  max?: number;
+  /** Allowed values for strings. */
+  choices?: readonly string[];
+}
+
+export interface SchedulerContext {
+  /** T: the run length in steps (tolerances such as floor(T * tau) and fractional milestones use it). */
+  totalSteps: number;
+  /** Initial LR; 1.0 means LRs are reported relative to the initial LR. */
+  lr0: number;
+}
+
+/** JSON-serialisable state; `name` and `params` identify the scheduler, the rest is its own. */
+export interface SchedulerState {
+  name: string;
+  params: Params;
+  ctx: SchedulerContext;
+  /** Losses consumed so far. */
+  t: number;
+  /** LR in force for the next step. */
+  lr: number;
+  /** Decays fired so far. */
+  decays: number;
+  [key: string]: unknown;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** Fully resolved parameters (defaults merged in). */
+  readonly params: Params;
+  /** LR in force for the next step (absolute: lr0 x multipliers). */
+  readonly lr: number;
+  /** Losses consumed so far. */
+  readonly t: number;
+  /** Decays (discrete LR reductions) fired so far. */
+  readonly decays: number;
+  /**
+   * Feed the loss observed at step index `t` (0-based). Returns true when a decay fires at this step
+   * (the new LR applies from step t+1 on). Must not allocate on the hot path.
+   */
+  step(loss: number): boolean;
+  /** Optional diagnostic of the last step: the statistic compared with the threshold (x_t), NaN when none. */
+  readonly statistic?: number;
+  /** Optional diagnostic: the tolerance counter after the last step. */
+  readonly counter?: number;
+  /** Deep copy of the state, plain JSON. */
+  getState(): SchedulerState;
+}
+
+export interface SchedulerFactory {
+  readonly name: string;
+  /** One line: what it is and whose semantics it follows. */
+  readonly summary: string;
+  readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
+  /** True for loss-driven schedulers (fastface, hck, plateau-*, dlib); false for fixed schedules. */
+  readonly adaptive: boolean;
+  create(params: Params, ctx: SchedulerContext): Scheduler;
+  restore(state: SchedulerState): Scheduler;
+}
