@@ -28,6 +28,8 @@ export interface SchedulerReplay {
   /** Decays that fire outside every stationary subsequence. */
   premature?: number;
   nsPerStep: number;
+  /** Tolerance floor(T * tau) of fastface/hck (for reports). */
+  toler?: number;
 }
 
 /** Optional downsampled traces for charts (`--traces`, always present when a report is written). */
@@ -69,4 +71,6 @@ export interface ReplayResult {
   stationary: StationarySpan[];
   schedulers: SchedulerReplay[];
   traces?: ReplayTraces;
+  /** Notes for the user (e.g. the log header's total_step as a hint for --total-steps); not part of the minimal contract. */
+  warnings?: Array<{ code: string; message: string }>;
 }

@@ -64,6 +64,11 @@ export interface Scheduler {
   readonly counter?: number;
   /** Deep copy of the state, plain JSON. */
   getState(): SchedulerState;
+  /**
+   * Optional fast path: feed `losses[from..to)` in order, exactly as calling `step()` on each, and call
+   * `onDecay(index, lrAfter)` for every decay. Saves the per-call dispatch in replay/sweep hot loops.
+   */
+  stepRange?(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void;
 }
 
 export interface SchedulerFactory {

@@ -1,0 +1,16 @@
+import { loadCurve, summarizeCurve, replayCurve, replaySections, findStationary, expandHold } from "./_shim.ts";
+let t = performance.now();
+const curve = await loadCurve("/work/shared/fixtures/logs/insightface_ms1mv3_r50_multistep.log");
+console.log("load", (performance.now()-t).toFixed(0)); t = performance.now();
+const s = summarizeCurve(curve);
+console.log(JSON.stringify(s).slice(0, 600));
+const r = replayCurve(curve, { schedulers: ["fastface", "hck"], traces: 2000 });
+console.log("replay", (performance.now()-t).toFixed(0)); t = performance.now();
+console.log(JSON.stringify({...r, traces: undefined}).slice(0, 1500));
+const secs = replaySections(r);
+console.log(secs.map(x => [x.id, x.title, (x.charts??[]).map(c=>c.id), (x.tables??[]).length]));
+const ex = expandHold(curve);
+console.log(Object.keys(ex), findStationary(ex.loss).length);
+const peers = replayCurve(curve, { schedulers: ["fastface", "hck", "multistep:milestones=49820,79712,109604,gamma=0.1", "poly", "cosine", "plateau-torch", "plateau-keras", "dlib"] });
+console.log("peers", (performance.now()-t).toFixed(0));
+console.log(peers.schedulers.map(x => [x.name, x.decays.length, x.removed, x.stepsSaved, x.premature]));

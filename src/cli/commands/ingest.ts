@@ -1,0 +1,167 @@
+/**
+ * `fastface ingest <paths..>`: read logs / event files / tables into canonical curves, print a summary, and
+ * with `--out` write them as Arrow IPC (default) or Parquet.
+ */
+import { access, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { curveFileKind, writeCurveFile } from "../../curve/arrow.ts";
+import type { Curve, FormatName } from "../../curve/curve.ts";
+import { ConfigError, InputError } from "../../errors.ts";
+import { FILE_FORMATS } from "../../ingest/detect.ts";
+import { type LoadOptions, loadCurves } from "../../ingest/load.ts";
+import { pickLossTag } from "../../curve/columns.ts";
+import { summarizeCurve } from "../../ingest/summary.ts";
+import { logWarnings, printJson, printText, table } from "../output.ts";
+
+export interface LoadArgs {
+  format?: string;
+  tag?: string;
+  "step-col"?: string;
+  "loss-col"?: string;
+  "lr-col"?: string;
+  salvage?: boolean;
+}
+
+/** Options shared by every command that reads curves (ingest, inspect, and anyone reusing `loadCurves`). */
+export function withLoadOptions<T>(y: Argv<T>): Argv<T & LoadArgs> {
+  return y
+    .option("format", {
+      type: "string",
+      choices: FILE_FORMATS as string[],
+      describe: "skip content sniffing and read as this format",
+    })
+    .option("tag", { type: "string", describe: "scalar tag to use (TensorBoard / MLflow); default: the loss tag" })
+    .option("step-col", { type: "string", describe: "step column of a CSV / TSV / JSONL / Arrow / Parquet table" })
+    .option("loss-col", { type: "string", describe: "loss column of a table" })
+    .option("lr-col", { type: "string", describe: "learning-rate column of a table" })
+    .option("salvage", {
+      type: "boolean",
+      default: false,
+      describe: "event files: keep the records before a corrupt / truncated one (with a warning)",
+    }) as unknown as Argv<T & LoadArgs>;
+}
+
+/** yargs arguments -> LoadOptions. */
+export function loadOptionsFrom(a: LoadArgs): LoadOptions {
+  return {
+    format: a.format as FormatName | undefined,
+    tag: a.tag,
+    stepCol: a["step-col"],
+    lossCol: a["loss-col"],
+    lrCol: a["lr-col"],
+    salvage: a.salvage,
+  };
+}
+
+/** A file-system-safe file stem for a curve name (`run:train/loss` -> `run.train_loss`). */
+export function fileStem(name: string): string {
+  return (
+    name
+      .replace(/:/g, ".")
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^[._]+/, "") || "curve"
+  );
+}
+
+interface IngestArgs extends LoadArgs {
+  paths: string[];
+  out?: string;
+  as: "arrow" | "parquet";
+  force: boolean;
+  json: boolean;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where each curve goes: `--out x.arrow|x.parquet` takes one curve, any other `--out` is a folder. */
+async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Promise<Array<[Curve, string]>> {
+  if (curveFileKind(out) !== undefined) {
+    if (curves.length === 1) return [[curves[0] as Curve, out]];
+    const sources = new Set(curves.map((c) => c.meta.source));
+    const tag = sources.size === 1 ? pickLossTag(curves.map((c) => c.meta.tag ?? c.meta.name)) : undefined;
+    const chosen = curves.find((c) => (c.meta.tag ?? c.meta.name) === tag);
+    if (chosen === undefined) {
+      throw new ConfigError(
+        `--out ${out} is one file but the input holds ${curves.length} curves (${curves
+          .map((c) => c.meta.name)
+          .join(", ")}); pass --tag, or give a folder as --out`,
+      );
+    }
+    return [[chosen, out]];
+  }
+  await mkdir(out, { recursive: true });
+  const used = new Set<string>();
+  return curves.map((c) => {
+    let stem = fileStem(c.meta.name);
+    for (let k = 2; used.has(stem); k++) stem = `${fileStem(c.meta.name)}-${k}`;
+    used.add(stem);
+    return [c, join(out, `${stem}.${as}`)] as [Curve, string];
+  });
+}
+
+export const ingestCommand: CommandModule<object, IngestArgs> = {
+  command: "ingest <paths..>",
+  describe: "read training logs / event files / tables into curves; summarise, and write them with --out",
+  builder: (y) =>
+    withLoadOptions(y)
+      .positional("paths", { type: "string", array: true, demandOption: true, describe: "files or folders" })
+      .option("out", {
+        type: "string",
+        describe: "write curves: a .arrow / .parquet file (one curve) or a folder (one <name>.arrow per curve)",
+      })
+      .option("as", {
+        choices: ["arrow", "parquet"] as const,
+        default: "arrow" as const,
+        describe: "file type when --out is a folder",
+      })
+      .option("force", { type: "boolean", default: false, describe: "overwrite existing output files" })
+      .option("json", { type: "boolean", default: false, describe: "print the summaries as JSON" })
+      .example("$0 ingest runs/ms1mv3_r50/training.log", "summarise a log (nothing written)")
+      .example("$0 ingest runs/ --out data/curves/", "one .arrow file per curve found under runs/")
+      .example("$0 ingest events.out.tfevents.123 --tag train/loss --out loss.parquet", "one tag to Parquet") as Argv<IngestArgs>,
+  handler: async (a) => {
+    const opts = loadOptionsFrom(a);
+    const curves: Curve[] = [];
+    for (const p of a.paths) curves.push(...(await loadCurves(p, opts)));
+    const targets = a.out !== undefined ? await plan(curves, a.out, a.as) : [];
+    if (!a.force) {
+      for (const [, path] of targets) {
+        if (await exists(path)) throw new InputError(path, "exists; pass --force to overwrite", "E_EXISTS");
+      }
+    }
+    for (const [c, path] of targets) await writeCurveFile(path, c);
+    const written = new Map(targets.map(([c, p]) => [c, p]));
+    for (const c of curves) logWarnings(c.meta.warnings);
+    const summaries = curves.map((c) => ({ ...summarizeCurve(c), written: written.get(c) ?? null }));
+    if (a.json) {
+      printJson(summaries);
+      return;
+    }
+    printText(
+      table(
+        ["curve", "format", "tag", "points", "steps", "stride", "lr", "NaN/Inf", "aggregation", "written"],
+        summaries.map((s) => [
+          s.name,
+          s.format,
+          s.tag ?? "-",
+          s.points,
+          `${s.firstStep ?? "-"}..${s.lastStep ?? "-"}`,
+          s.stride,
+          s.lrKnown ? "yes" : "no",
+          s.nonFinite.nan + s.nonFinite.posInf + s.nonFinite.negInf,
+          s.aggregation,
+          s.written ?? "-",
+        ]),
+      ),
+    );
+    if (a.out === undefined) printText("(summary only; pass --out <file.arrow|file.parquet|folder> to write curves)");
+  },
+};

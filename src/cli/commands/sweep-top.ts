@@ -1,0 +1,146 @@
+/**
+ * `fastface sweep-top db.duckdb --by stepsSaved --k 10 [--pareto] [--robust] [--json]`: rank a sweep's results
+ * in SQL. Default: the best k configurations of each curve. `--pareto`: each curve's front of steps saved vs
+ * premature decays. `--robust`: configurations that remove a plateau without a premature decay on every curve.
+ */
+import type { Argv, CommandModule } from "yargs";
+import { ConfigError } from "../../errors.ts";
+import * as M from "../../messages/sweep.ts";
+import { paretoFront, type RankedRow, robustConfigs, topK } from "../../sweep/rank.ts";
+import { openSweepReadOnly } from "../../sweep/store.ts";
+import { printJson, printText, table } from "../output.ts";
+
+interface SweepTopArgs {
+  db: string;
+  by: string;
+  k: string;
+  pareto: boolean;
+  robust: boolean;
+  json: boolean;
+}
+
+/** `--k 10` -> 10, `--k all` -> null. */
+export function parseK(k: string): number | null {
+  if (k === "all") return null;
+  const n = Number(k);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(M.badK(k), M.E_SWEEP_OPTION);
+  return n;
+}
+
+/** Compact `k=v` text of a configuration's params. */
+export function paramsText(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(
+      ([k, v]) =>
+        `${k}=${Array.isArray(v) ? v.join(";") : typeof v === "number" ? Number(v.toPrecision(6)) : String(v)}`,
+    )
+    .join(",");
+}
+
+/** 1-based position of row i within its curve's block. */
+function frontIndex(rows: readonly RankedRow[], i: number): number {
+  let k = i;
+  while (k > 0 && rows[k - 1]!.curveId === rows[i]!.curveId) k--;
+  return i - k + 1;
+}
+
+function rowJson(r: RankedRow): Record<string, unknown> {
+  return {
+    curve: r.curve,
+    ...(r.rank !== undefined ? { rank: r.rank } : {}),
+    configId: r.configId,
+    params: r.params,
+    decays: r.decays,
+    decaySteps: r.decaySteps,
+    removed: r.removed,
+    stepsSaved: r.stepsSaved,
+    plateaus: r.plateaus,
+    premature: r.premature,
+    nsPerStep: r.nsPerStep,
+    ...(r.lambdaEff !== null ? { lambdaEff: r.lambdaEff } : {}),
+  };
+}
+
+export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
+  command: "sweep-top <db>",
+  describe: "rank a sweep database: top-k per curve, Pareto front (--pareto), robust configs (--robust)",
+  builder: (y) =>
+    y
+      .positional("db", { type: "string", demandOption: true, describe: "a DuckDB file written by fastface sweep" })
+      .option("by", {
+        type: "string",
+        default: "stepsSaved",
+        describe: "objective: stepsSaved, removed, premature, decays, nsPerStep",
+      })
+      .option("k", { type: "string", default: "10", describe: "rows per curve (a number or 'all')" })
+      .option("pareto", {
+        type: "boolean",
+        default: false,
+        describe: "each curve's Pareto front: steps saved vs premature decays",
+      })
+      .option("robust", {
+        type: "boolean",
+        default: false,
+        describe: "configs with removed >= 1 and no premature decay on every curve, by worst-curve steps saved",
+      })
+      .option("json", { type: "boolean", default: false, describe: "print a JSON array of rows" })
+      .example("$0 sweep-top sweeps/ff.duckdb --by stepsSaved --k 10", "best 10 per curve")
+      .example(
+        "$0 sweep-top sweeps/ff.duckdb --robust --json",
+        "configs that work on every curve",
+      ) as unknown as Argv<SweepTopArgs>,
+  handler: async (a) => {
+    if (a.pareto && a.robust) throw new ConfigError(M.paretoAndRobust(), M.E_SWEEP_OPTION);
+    const k = parseK(String(a.k));
+    const db = await openSweepReadOnly(a.db);
+    try {
+      if (a.robust) {
+        const rows = await robustConfigs(db.conn, { k });
+        if (a.json) {
+          printJson(rows.map((r) => ({ curve: null, ...r })));
+          return;
+        }
+        printText(
+          rows.length === 0
+            ? "no configuration removes a plateau without a premature decay on every curve"
+            : table(
+                ["config", "params", "curves", "min stepsSaved", "mean stepsSaved", "removed", "premature"],
+                rows.map((r) => [
+                  r.configId,
+                  paramsText(r.params),
+                  r.curves,
+                  r.minStepsSaved,
+                  r.meanStepsSaved.toFixed(1),
+                  r.totalRemoved,
+                  r.totalPremature,
+                ]),
+              ),
+        );
+        return;
+      }
+      const rows = a.pareto ? await paretoFront(db.conn) : await topK(db.conn, { by: a.by, k });
+      if (a.json) {
+        printJson(rows.map(rowJson));
+        return;
+      }
+      printText(
+        table(
+          ["curve", a.pareto ? "front" : "rank", "params", "decays", "removed", "stepsSaved", "premature", "plateaus"],
+          rows.map((r, i) => [
+            r.curve,
+            r.rank ?? frontIndex(rows, i),
+            paramsText(r.params),
+            r.decays,
+            r.removed,
+            r.stepsSaved,
+            r.premature,
+            r.plateaus,
+          ]),
+        ),
+      );
+    } finally {
+      db.conn.closeSync();
+      db.instance.closeSync();
+    }
+  },
+};

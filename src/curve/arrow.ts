@@ -1,0 +1,310 @@
+/**
+ * Curves on disk: Arrow IPC file format (`.arrow` / `.feather` / `.ipc`, readable by pyarrow and polars) via
+ * apache-arrow, and Parquet via DuckDB (@duckdb/node-api; parquet is built in, extension autoloading off).
+ * Columns are float64 (`step`, `loss`, and `lr`, `epoch`, `wallTime` when known); the curve metadata is JSON
+ * under the key `fastface.curve` in the Arrow schema metadata / the Parquet key-value metadata, so a
+ * curve -> file -> curve round trip is exact (non-finite numbers inside the metadata are tagged).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { ConfigError, InputError, ParseError } from "../errors.ts";
+import { msg } from "../messages/ingest.ts";
+import type { Curve, CurveColumns, CurveMeta } from "./curve.ts";
+
+/** Schema / key-value metadata key holding the curve metadata as JSON. */
+export const META_KEY = "fastface.curve";
+/** Column order on disk. */
+export const CURVE_COLUMNS = ["step", "loss", "lr", "epoch", "wallTime"] as const;
+
+const NONFINITE = "$nonfinite";
+
+/** Curve metadata -> JSON (NaN / ±Infinity tagged so they survive). */
+export function metaToJson(meta: CurveMeta): string {
+  return JSON.stringify(meta, (_k, v) =>
+    typeof v === "number" && !Number.isFinite(v) ? { [NONFINITE]: String(v) } : v,
+  );
+}
+
+/** JSON -> curve metadata (inverse of `metaToJson`). */
+export function metaFromJson(json: string, source: string): CurveMeta {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json, (_k, v) =>
+      v !== null && typeof v === "object" && NONFINITE in v ? Number((v as Record<string, string>)[NONFINITE]) : v,
+    );
+  } catch (e) {
+    throw new ParseError(msg.badCurveFile(String(e)), { file: source }, `JSON metadata under '${META_KEY}'`);
+  }
+  const m = meta as Partial<CurveMeta> | null;
+  if (m === null || typeof m !== "object" || typeof m.name !== "string" || typeof m.format !== "string") {
+    throw new ParseError(msg.badCurveFile("metadata lacks name / format"), { file: source }, "curve metadata");
+  }
+  return {
+    name: m.name,
+    source: typeof m.source === "string" ? m.source : source,
+    format: m.format,
+    ...(typeof m.tag === "string" ? { tag: m.tag } : {}),
+    stride: typeof m.stride === "number" ? m.stride : 1,
+    aggregation: m.aggregation === "mean-of-interval" ? "mean-of-interval" : "instant",
+    config: m.config ?? {},
+    evaluations: Array.isArray(m.evaluations) ? m.evaluations : [],
+    nonFinite: m.nonFinite ?? { nan: 0, posInf: 0, negInf: 0 },
+    warnings: Array.isArray(m.warnings) ? m.warnings : [],
+  };
+}
+
+/**
+ * Curve -> Arrow IPC bytes (file format, with the metadata in the schema).
+ *
+ * @example
+ * const bytes = curveToArrowIPC(curve); // starts with "ARROW1"
+ */
+export function curveToArrowIPC(curve: Curve): Uint8Array {
+  const names = CURVE_COLUMNS.filter((n) => curve.columns[n] !== undefined);
+  const n = curve.columns.step.length;
+  const fields = names.map((name) => new Field(name, new Float64(), false));
+  const schema = new Schema(fields, new Map([[META_KEY, metaToJson(curve.meta)]]));
+  const children = names.map((name) => makeData({ type: new Float64(), length: n, data: curve.columns[name] }));
+  const data = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
+  const table = new Table(schema, [new RecordBatch(schema, data)]);
+  return tableToIPC(table, "file");
+}
+
+/**
+ * Arrow IPC bytes written by `curveToArrowIPC` -> curve. Throws ParseError for other Arrow data (use the
+ * ingest loader for arbitrary tables).
+ *
+ * @example
+ * const back = curveFromArrowIPC(curveToArrowIPC(curve), "x.arrow");
+ */
+export function curveFromArrowIPC(bytes: Uint8Array, source: string): Curve {
+  const table = readArrowTable(bytes, source);
+  const json = table.schema.metadata.get(META_KEY);
+  if (json === undefined) {
+    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' schema metadata`), { file: source }, "a fastface curve");
+  }
+  const cols: Record<string, Float64Array> = {};
+  for (const name of CURVE_COLUMNS) {
+    const vec = table.getChild(name);
+    if (vec !== null) cols[name] = toFloat64(vec.toArray() as ArrayLike<number | bigint>);
+  }
+  return checkedCurve(cols, metaFromJson(json, source), source);
+}
+
+/** Parse Arrow IPC (file or stream format) into a Table, mapping library errors to ParseError. */
+export function readArrowTable(bytes: Uint8Array, source: string): Table {
+  try {
+    return tableFromIPC(bytes);
+  } catch (e) {
+    throw new ParseError(
+      `invalid Arrow IPC: ${e instanceof Error ? e.message : String(e)}`,
+      { file: source },
+      "an Arrow IPC file or stream",
+    );
+  }
+}
+
+/** Any numeric array (incl. BigInt64Array) -> a fresh Float64Array. */
+export function toFloat64(a: ArrayLike<number | bigint | null>): Float64Array {
+  if (a instanceof Float64Array) return a.slice();
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    out[i] = v === null || v === undefined ? Number.NaN : Number(v);
+  }
+  return out;
+}
+
+/** Validate stored columns against the curve invariants (a curve file must already be clean). */
+function checkedCurve(cols: Record<string, Float64Array>, meta: CurveMeta, source: string): Curve {
+  const step = cols.step;
+  const loss = cols.loss;
+  if (step === undefined || loss === undefined) {
+    throw new ParseError(msg.badCurveFile("missing step or loss column"), { file: source }, "step and loss columns");
+  }
+  for (const [name, col] of Object.entries(cols)) {
+    if (col.length !== step.length) {
+      throw new ParseError(msg.columnLengths(name, col.length, step.length), { file: source }, "equal-length columns");
+    }
+  }
+  for (let i = 0; i < step.length; i++) {
+    const s = step[i] as number;
+    if (!Number.isInteger(s) || (i > 0 && s <= (step[i - 1] as number))) {
+      throw new ParseError(
+        msg.badCurveFile(`step ${s} at row ${i} breaks the invariant`),
+        { file: source },
+        "integer steps, strictly increasing",
+      );
+    }
+  }
+  const columns: CurveColumns = { step, loss };
+  if (cols.lr) columns.lr = cols.lr;
+  if (cols.epoch) columns.epoch = cols.epoch;
+  if (cols.wallTime) columns.wallTime = cols.wallTime;
+  return { columns, meta };
+}
+
+type DuckModule = typeof import("@duckdb/node-api");
+let duck: Promise<DuckModule> | undefined;
+
+/** A fresh in-memory DuckDB connection (no extension autoinstall / autoload). Close with the returned fn. */
+export async function duckConnect(): Promise<{
+  con: Awaited<ReturnType<Awaited<ReturnType<DuckModule["DuckDBInstance"]["create"]>>["connect"]>>;
+  close: () => void;
+}> {
+  duck ??= import("@duckdb/node-api");
+  const { DuckDBInstance } = await duck;
+  const inst = await DuckDBInstance.create(":memory:", {
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
+  const con = await inst.connect();
+  return {
+    con,
+    close: () => {
+      con.closeSync();
+      inst.closeSync();
+    },
+  };
+}
+
+/** SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Write a curve as Parquet (float64 columns, metadata JSON in the key-value metadata).
+ *
+ * @example
+ * await writeCurveParquet("run.parquet", curve);
+ */
+export async function writeCurveParquet(path: string, curve: Curve): Promise<void> {
+  const names = CURVE_COLUMNS.filter((n) => curve.columns[n] !== undefined);
+  const { con, close } = await duckConnect();
+  try {
+    await con.run(`CREATE TABLE curve (${names.map((n) => `"${n}" DOUBLE`).join(", ")})`);
+    const app = await con.createAppender("curve");
+    const cols = names.map((n) => curve.columns[n] as Float64Array);
+    const len = curve.columns.step.length;
+    for (let i = 0; i < len; i++) {
+      for (const c of cols) app.appendDouble(c[i] as number);
+      app.endRow();
+    }
+    app.closeSync();
+    await con.run(
+      `COPY curve TO ${sqlString(path)} (FORMAT parquet, KV_METADATA {${sqlString(META_KEY)}: ${sqlString(metaToJson(curve.meta))}})`,
+    );
+  } catch (e) {
+    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)), "E_WRITE");
+  } finally {
+    close();
+  }
+}
+
+/** Columns (as float64) and key-value metadata of a Parquet file. */
+export async function readParquetColumns(
+  path: string,
+): Promise<{ names: string[]; columns: Float64Array[]; nulls: Uint8Array[]; kv: Map<string, string> }> {
+  const { con, close } = await duckConnect();
+  try {
+    const lit = sqlString(path);
+    let described: unknown[][];
+    try {
+      described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit})`)).getRows() as unknown[][];
+    } catch (e) {
+      throw new ParseError(
+        `invalid Parquet: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+        { file: path },
+        "a Parquet file",
+      );
+    }
+    const numericTypes = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|U\w*INT|TIMESTAMP.*)$/;
+    const names = described.filter((r) => numericTypes.test(String(r[1]))).map((r) => String(r[0]));
+    const select = names
+      .map((n) => {
+        const q = `"${n.replaceAll('"', '""')}"`;
+        const type = String(described.find((r) => r[0] === n)?.[1]);
+        return type.startsWith("TIMESTAMP") ? `epoch(${q})::DOUBLE` : `CAST(${q} AS DOUBLE)`;
+      })
+      .join(", ");
+    const columns: Float64Array[] = [];
+    const nulls: Uint8Array[] = [];
+    if (names.length > 0) {
+      const res = await con.runAndReadAll(`SELECT ${select} FROM read_parquet(${lit})`);
+      for (const col of res.getColumns()) {
+        const values = col as Array<number | null>;
+        columns.push(toFloat64(values));
+        nulls.push(Uint8Array.from(values, (v) => (v === null ? 1 : 0)));
+      }
+    }
+    const kvRows = (
+      await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${lit})`)
+    ).getRows() as unknown[][];
+    const kv = new Map(kvRows.map((r) => [String(r[0]), String(r[1])]));
+    return { names, columns, nulls, kv };
+  } finally {
+    close();
+  }
+}
+
+/**
+ * Read a curve written by `writeCurveParquet`.
+ *
+ * @example
+ * const curve = await readCurveParquet("run.parquet");
+ */
+export async function readCurveParquet(path: string): Promise<Curve> {
+  const { names, columns, kv } = await readParquetColumns(path);
+  const json = kv.get(META_KEY);
+  if (json === undefined) {
+    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' key-value metadata`), { file: path }, "a fastface curve");
+  }
+  const cols: Record<string, Float64Array> = {};
+  names.forEach((n, i) => {
+    if ((CURVE_COLUMNS as readonly string[]).includes(n)) cols[n] = columns[i] as Float64Array;
+  });
+  return checkedCurve(cols, metaFromJson(json, path), path);
+}
+
+/** `.parquet` -> "parquet"; `.arrow` / `.feather` / `.ipc` -> "arrow"; anything else undefined. */
+export function curveFileKind(path: string): "arrow" | "parquet" | undefined {
+  if (/\.parquet$/i.test(path)) return "parquet";
+  if (/\.(arrow|feather|ipc|arrows)$/i.test(path)) return "arrow";
+  return undefined;
+}
+
+/**
+ * Write a curve to `.arrow` (Arrow IPC file) or `.parquet`, chosen by extension.
+ *
+ * @example
+ * await writeCurveFile("data/curves/run.arrow", curve);
+ */
+export async function writeCurveFile(path: string, curve: Curve): Promise<void> {
+  const kind = curveFileKind(path);
+  if (kind === undefined) throw new ConfigError(`${path}: output must end in .arrow, .feather or .parquet`);
+  if (kind === "parquet") return writeCurveParquet(path, curve);
+  try {
+    await writeFile(path, curveToArrowIPC(curve));
+  } catch (e) {
+    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)), "E_WRITE");
+  }
+}
+
+/**
+ * Read a curve file written by fastface (`.arrow` / `.feather` / `.parquet`).
+ *
+ * @example
+ * const curve = await readCurveFile("data/curves/run.arrow");
+ */
+export async function readCurveFile(path: string): Promise<Curve> {
+  const kind = curveFileKind(path);
+  if (kind === "parquet") return readCurveParquet(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)));
+  }
+  return curveFromArrowIPC(bytes, path);
+}

@@ -1,0 +1,105 @@
+/**
+ * Arrow IPC / Feather and Parquet inputs. A file written by fastface (metadata under `fastface.curve`) comes
+ * back exactly; any other table goes through column discovery like CSV (null cells count as empty).
+ */
+import type { Table } from "apache-arrow";
+import { curveFromArrowIPC, META_KEY, readArrowTable, readCurveParquet, readParquetColumns } from "../curve/arrow.ts";
+import { type ColumnOverrides, discoverColumns } from "../curve/columns.ts";
+import type { Curve } from "../curve/curve.ts";
+import { ParseError, Warnings } from "../errors.ts";
+import { msg } from "../messages/ingest.ts";
+import { runName } from "./name.ts";
+import { PointAccumulator } from "./points.ts";
+
+/** Column-wise data with null masks (1 = null). */
+interface Columns {
+  names: string[];
+  values: Float64Array[];
+  nulls: Uint8Array[];
+}
+
+function columnsToCurve(
+  cols: Columns,
+  source: string,
+  format: "arrow" | "parquet",
+  overrides: ColumnOverrides,
+  warnings: Warnings,
+): Curve {
+  const c = discoverColumns(cols.names, overrides);
+  if (c.loss === undefined) throw new ParseError(msg.noColumn("loss", cols.names), { file: source }, "a loss column");
+  if (c.step === undefined) throw new ParseError(msg.noColumn("step", cols.names), { file: source }, "a step column");
+  const acc = new PointAccumulator();
+  const n = cols.values[0]?.length ?? 0;
+  const cell = (k: number | undefined, i: number): number | undefined =>
+    k === undefined || cols.nulls[k]?.[i] === 1 ? undefined : (cols.values[k]?.[i] as number);
+  for (let i = 0; i < n; i++) {
+    acc.row(cell(c.step, i), cell(c.loss, i), cell(c.lr, i), cell(c.epoch, i), cell(c.wallTime, i));
+  }
+  return acc.finish(
+    {
+      name: runName(source),
+      source,
+      format,
+      tag: cols.names[c.loss],
+      aggregation: c.epochAsStep ? "mean-of-interval" : "instant",
+    },
+    warnings,
+    "rows with a step and a loss",
+  );
+}
+
+/**
+ * Arrow IPC bytes -> curve (exact for fastface curve files, column discovery otherwise).
+ *
+ * @example
+ * parseArrowInput(bytes, "metrics.feather").columns.loss
+ */
+export function parseArrowInput(
+  bytes: Uint8Array,
+  source: string,
+  overrides: ColumnOverrides = {},
+  warnings: Warnings = new Warnings(),
+): Curve {
+  const table: Table = readArrowTable(bytes, source);
+  if (table.schema.metadata.has(META_KEY)) return curveFromArrowIPC(bytes, source);
+  const names: string[] = [];
+  const values: Float64Array[] = [];
+  const nulls: Uint8Array[] = [];
+  for (const field of table.schema.fields) {
+    const vec = table.getChild(field.name);
+    if (vec === null) continue;
+    const n = vec.length;
+    const v = new Float64Array(n);
+    const z = new Uint8Array(n);
+    let numeric = true;
+    for (let i = 0; i < n && numeric; i++) {
+      const x: unknown = vec.get(i);
+      if (x === null || x === undefined) z[i] = 1;
+      else if (typeof x === "number") v[i] = x;
+      else if (typeof x === "bigint") v[i] = Number(x);
+      else if (x instanceof Date) v[i] = x.getTime() / 1000;
+      else numeric = false;
+    }
+    if (!numeric) continue;
+    names.push(field.name);
+    values.push(v);
+    nulls.push(z);
+  }
+  return columnsToCurve({ names, values, nulls }, source, "arrow", overrides, warnings);
+}
+
+/**
+ * Parquet file -> curve (exact for fastface curve files, column discovery otherwise).
+ *
+ * @example
+ * await parseParquetInput("metrics.parquet")
+ */
+export async function parseParquetInput(
+  path: string,
+  overrides: ColumnOverrides = {},
+  warnings: Warnings = new Warnings(),
+): Promise<Curve> {
+  const { names, columns, nulls, kv } = await readParquetColumns(path);
+  if (kv.has(META_KEY)) return readCurveParquet(path);
+  return columnsToCurve({ names, values: columns, nulls }, path, "parquet", overrides, warnings);
+}

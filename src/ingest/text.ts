@@ -1,0 +1,129 @@
+/**
+ * Low-level text helpers for the line-based parsers: an incremental line splitter fed by chunks (so a big
+ * log streams in bounded memory) and allocation-free number scanning at an index.
+ */
+
+/** Called per line with the buffer and the [start, end) range of the line (no newline, no trailing CR). */
+export type LineSink = (text: string, start: number, end: number, lineNo: number) => void;
+
+/**
+ * Splits chunks of text into lines. Only the unfinished tail of a chunk is carried to the next one.
+ *
+ * @example
+ * const s = new LineSplitter((t, a, b, n) => console.log(n, t.slice(a, b)));
+ * s.push("a\nb"); s.push("c\n"); s.end(); // 1 a, 2 bc
+ */
+export class LineSplitter {
+  private rest = "";
+  private lineNo = 0;
+  /** True when the last line delivered by `end()` had no terminating newline. */
+  unterminated = false;
+  constructor(private readonly sink: LineSink) {}
+
+  push(chunk: string): void {
+    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.sink(text, start, end, ++this.lineNo);
+      start = nl + 1;
+    }
+    this.rest = start === 0 ? text : text.slice(start);
+  }
+
+  end(): void {
+    if (this.rest.length > 0) {
+      const t = this.rest;
+      this.rest = "";
+      this.unterminated = true;
+      const end = t.charCodeAt(t.length - 1) === 13 ? t.length - 1 : t.length;
+      this.sink(t, 0, end, ++this.lineNo);
+    }
+  }
+
+  get lines(): number {
+    return this.lineNo;
+  }
+}
+
+/** End index of the last `scanNumber` call (module state to avoid allocating a result object). */
+export let scanEnd = 0;
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
+/**
+ * Scan a decimal number (`-12.5`, `1e-4`, `nan`, `inf`, `-inf`) at `i`, stopping at `end`. Returns the value
+ * (NaN when nothing numeric is there: check `scanEnd > i`) and sets `scanEnd` to the index after it.
+ * Short plain decimals are computed directly; anything else goes through `Number()` for exact rounding.
+ *
+ * @example
+ * scanNumber("Loss 46.5333 ", 5, 13) // 46.5333, scanEnd = 12
+ */
+export function scanNumber(text: string, i: number, end: number): number {
+  const begin = i;
+  let neg = false;
+  let c = text.charCodeAt(i);
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    i++;
+    c = text.charCodeAt(i);
+  }
+  if (c === 110 || c === 78 || c === 105 || c === 73) {
+    const word = text.slice(i, Math.min(end, i + 8)).toLowerCase();
+    if (word.startsWith("nan")) {
+      scanEnd = i + 3;
+      return Number.NaN;
+    }
+    if (word.startsWith("infinity")) {
+      scanEnd = i + 8;
+      return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    }
+    if (word.startsWith("inf")) {
+      scanEnd = i + 3;
+      return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    }
+    scanEnd = begin;
+    return Number.NaN;
+  }
+  let intPart = 0;
+  let digits = 0;
+  while (i < end && c >= 48 && c <= 57) {
+    intPart = intPart * 10 + (c - 48);
+    digits++;
+    c = text.charCodeAt(++i);
+  }
+  let frac = 0;
+  let fracDigits = 0;
+  if (c === 46 && i < end) {
+    c = text.charCodeAt(++i);
+    while (i < end && c >= 48 && c <= 57) {
+      frac = frac * 10 + (c - 48);
+      fracDigits++;
+      c = text.charCodeAt(++i);
+    }
+  }
+  if (digits + fracDigits === 0) {
+    scanEnd = begin;
+    return Number.NaN;
+  }
+  if (i < end && (c === 101 || c === 69)) {
+    // exponent: let Number() do the exact conversion
+    let j = i + 1;
+    let d = text.charCodeAt(j);
+    if (d === 45 || d === 43) d = text.charCodeAt(++j);
+    const expStart = j;
+    while (j < end && d >= 48 && d <= 57) d = text.charCodeAt(++j);
+    if (j > expStart) {
+      scanEnd = j;
+      return Number(text.slice(begin, j));
+    }
+  }
+  scanEnd = i;
+  if (digits + fracDigits > 15) return Number(text.slice(begin, i));
+  // m and 10^k are exact doubles (<= 15 digits), and IEEE division rounds correctly: the exact decimal
+  const v =
+    fracDigits === 0 ? intPart : (intPart * (POW10[fracDigits] as number) + frac) / (POW10[fracDigits] as number);
+  return neg ? -v : v;
+}

@@ -1,0 +1,150 @@
+/**
+ * The stationary-subsequence judge ("haar"): a scheduler-independent plateau finder that may look ahead.
+ *
+ * For each per-step index t, with h = W/2:
+ *   r_t = (mean(L[t-h, t)) - mean(L[t, t+h))) / h / mean(L[t-h, t+h))
+ * the relative per-step decrease rate of the loss around t. t is stationary when r_t < eps; stationary
+ * subsequences are the maximal runs of at least M stationary steps. O(n) with prefix sums.
+ *
+ * Edges: the first and last h indices have no full window; they take the verdict of the nearest index that
+ * has one, so a plateau that runs into the end of training reaches the end. Non-finite losses are replaced
+ * by the last finite value (the first finite value for a leading run) before the sums.
+ *
+ * Defaults are relative to the run length n (see docs/replay.md for how they were chosen on the fixture logs).
+ */
+import { ConfigError } from "../errors.ts";
+import { E_JUDGE_SPEC, badJudgeParam, unknownJudge, unknownJudgeParam } from "../messages/replay.ts";
+import { parseNumber } from "../schedulers/params.ts";
+
+export interface JudgeParams {
+  /** Full window W in steps; a value in (0, 1) is a fraction of the run length n. */
+  window: number;
+  /** Threshold on the relative per-step decrease rate r_t. A value is per step: the default is relative to n. */
+  eps: number;
+  /** Minimal run length in steps; a value in (0, 1) is a fraction of n. */
+  minLength: number;
+}
+
+/** Default window W: 6% of the run (12,000 steps of a 200k-step run; spans >= 1 epoch of the fixture runs). */
+export const DEFAULT_WINDOW_FRACTION = 0.06;
+/** Default eps = 1.5 / n: at the local rate the loss would fall by less than 1.5x its level over a whole run. */
+export const DEFAULT_EPS_PER_RUN = 1.5;
+/** Default minimal length M: 4% of the run. */
+export const DEFAULT_MIN_LENGTH_FRACTION = 0.04;
+
+export interface StationaryIndexSpan {
+  /** First index of the run (inclusive). */
+  start: number;
+  /** Last index of the run (inclusive). */
+  end: number;
+}
+
+/** Resolve relative parameters against n. @example resolveJudgeParams(200000).window // -> 8000 */
+export function resolveJudgeParams(n: number, params: Partial<JudgeParams> = {}): JudgeParams {
+  const rel = (v: number) => (v > 0 && v < 1 ? Math.round(v * n) : Math.round(v));
+  const window = Math.max(2, rel(params.window ?? DEFAULT_WINDOW_FRACTION));
+  const eps = params.eps ?? DEFAULT_EPS_PER_RUN / Math.max(n, 1);
+  const minLength = Math.max(1, rel(params.minLength ?? DEFAULT_MIN_LENGTH_FRACTION));
+  return { window, eps, minLength };
+}
+
+/** Fill non-finite values with the last finite one (leading: the first finite one). */
+function finiteCopy(loss: Float64Array): Float64Array | undefined {
+  const n = loss.length;
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(loss[i]!)) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return undefined;
+  const out = new Float64Array(n);
+  let last = loss[first]!;
+  for (let i = 0; i < n; i++) {
+    const v = loss[i]!;
+    if (Number.isFinite(v)) last = v;
+    out[i] = last;
+  }
+  return out;
+}
+
+/**
+ * The rate r_t for every index (NaN-free; edges copy the nearest full-window value). Exposed for charts/tests.
+ * @example relativeRates(Float64Array.from([4, 3, 2, 1]), 2) // -> Float64Array [0.4, 0.4, ~0.667, 0.667]
+ */
+export function relativeRates(loss: Float64Array, window: number): Float64Array {
+  const n = loss.length;
+  const r = new Float64Array(n);
+  const x = finiteCopy(loss);
+  if (!x || n < 2) return r;
+  const h = Math.max(1, Math.min(Math.floor(window / 2), Math.floor(n / 2)));
+  const P = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) P[i + 1] = P[i]! + x[i]!;
+  for (let t = h; t <= n - h; t++) {
+    const a = P[t]! - P[t - h]!;
+    const b = P[t + h]! - P[t]!;
+    const mean = Math.abs(a + b) / (2 * h);
+    const diff = (a - b) / h / h;
+    r[t] = mean > 0 ? diff / mean : diff === 0 ? 0 : diff * Number.POSITIVE_INFINITY;
+  }
+  const lo = h;
+  const hi = Math.min(n - h, n - 1);
+  for (let t = 0; t < lo; t++) r[t] = r[lo]!;
+  for (let t = hi + 1; t < n; t++) r[t] = r[hi]!;
+  return r;
+}
+
+/**
+ * Stationary subsequences of a per-step loss sequence, as inclusive index runs.
+ * @example findStationary(loss, { window: 2000, eps: 1e-6, minLength: 5000 })
+ */
+export function findStationary(loss: Float64Array, params: Partial<JudgeParams> = {}): StationaryIndexSpan[] {
+  const n = loss.length;
+  if (n < 2) return [];
+  const p = resolveJudgeParams(n, params);
+  const r = relativeRates(loss, p.window);
+  const out: StationaryIndexSpan[] = [];
+  let start = -1;
+  for (let t = 0; t <= n; t++) {
+    const stat = t < n && r[t]! < p.eps;
+    if (stat) {
+      if (start < 0) start = t;
+    } else if (start >= 0) {
+      if (t - start >= p.minLength) out.push({ start, end: t - 1 });
+      start = -1;
+    }
+  }
+  return out;
+}
+
+export const JUDGE_PARAM_NAMES = ["window", "eps", "minLength"] as const;
+
+/**
+ * Parse `haar:window=W,eps=E,minLength=M` (any subset; bare `haar` = defaults).
+ * @example parseJudgeSpec("haar:eps=1e-6") // -> { name: "haar", params: { eps: 1e-6 } }
+ */
+export function parseJudgeSpec(spec: string): { name: "haar"; params: Partial<JudgeParams> } {
+  const text = spec.trim();
+  const colon = text.indexOf(":");
+  const name = colon < 0 ? text : text.slice(0, colon).trim();
+  if (name !== "haar") throw new ConfigError(unknownJudge(name, ["haar"]), E_JUDGE_SPEC);
+  const params: Partial<JudgeParams> = {};
+  if (colon < 0) return { name, params };
+  for (const token of text.slice(colon + 1).split(",")) {
+    if (token.trim() === "") continue;
+    const eq = token.indexOf("=");
+    const key = (eq < 0 ? token : token.slice(0, eq)).trim();
+    if (!(JUDGE_PARAM_NAMES as readonly string[]).includes(key)) {
+      throw new ConfigError(unknownJudgeParam(key, JUDGE_PARAM_NAMES), E_JUDGE_SPEC);
+    }
+    const raw = eq < 0 ? "" : token.slice(eq + 1);
+    const v = parseNumber(raw);
+    const positive = v !== undefined && v > 0;
+    if (!positive || (key !== "eps" && v >= 1 && !Number.isInteger(v))) {
+      throw new ConfigError(badJudgeParam(key, raw, key === "eps" ? "a number > 0" : "a positive integer or a fraction in (0,1)"), E_JUDGE_SPEC);
+    }
+    params[key as keyof JudgeParams] = v;
+  }
+  return { name, params };
+}

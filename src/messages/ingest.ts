@@ -1,0 +1,71 @@
+/**
+ * Message catalogue of the ingest area: warning codes (`W_...`) and the texts of warnings and errors raised
+ * while reading logs, event files, tables and curve files. Tests match on the codes, users read the texts.
+ */
+
+export const W = {
+  /** Steps went back (a resumed run) or repeated: the latest segment wins. */
+  resumedRun: "W_RESUMED_RUN",
+  /** The same step logged twice in a row: the latest value wins. */
+  duplicateSteps: "W_DUPLICATE_STEPS",
+  /** Non-finite losses (NaN / ±Inf) were kept in the curve. */
+  nonFinite: "W_NONFINITE_LOSS",
+  /** Lines that looked like metric lines but could not be read were skipped. */
+  malformedLines: "W_MALFORMED_LINES",
+  /** Points with a missing or non-finite step were dropped. */
+  badStep: "W_BAD_STEP",
+  /** Non-integer steps were rounded to the nearest integer. */
+  nonIntegerStep: "W_NONINTEGER_STEP",
+  /** --salvage kept the records before a corrupt / truncated one. */
+  salvaged: "W_SALVAGED",
+  /** A default tag was chosen among several scalar tags. */
+  tagChosen: "W_TAG_CHOSEN",
+  /** A file in a folder could not be read and was skipped. */
+  skippedFile: "W_SKIPPED_FILE",
+} as const;
+
+export const msg = {
+  resumedRun: (dropped: number, restarts: number, firstStep: number) =>
+    `steps went back ${restarts} time(s) (a resumed run?); kept the latest segment, dropped ${dropped} earlier point(s) (first restart at step ${firstStep})`,
+  duplicateSteps: (count: number, firstStep: number) =>
+    `${count} duplicate step(s) (first at step ${firstStep}); the latest value wins`,
+  nonFinite: (nan: number, posInf: number, negInf: number) =>
+    `loss has ${nan} NaN, ${posInf} +Inf, ${negInf} -Inf value(s); kept in the curve (see docs/ingest.md for how they are used)`,
+  malformedLines: (count: number, lines: readonly number[]) =>
+    `skipped ${count} malformed metric line(s); first at line(s) ${lines.join(", ")}`,
+  badStep: (count: number) => `dropped ${count} point(s) with a missing or non-finite step`,
+  nonIntegerStep: (count: number) => `rounded ${count} non-integer step(s) to the nearest integer`,
+  salvaged: (kept: number, dropped: number, offset: number) =>
+    `--salvage: kept ${kept} record(s) before the bad record at byte ${offset}; dropped the rest (${dropped} byte(s))`,
+  tagChosen: (tag: string, tags: readonly string[]) =>
+    `using tag '${tag}' as the loss (tags: ${tags.join(", ")}); pick another with --tag`,
+  skippedFile: (reason: string) => `skipped: ${reason}`,
+
+  columnLengths: (name: string, got: number, want: number) =>
+    `column '${name}' has ${got} value(s) but 'step' has ${want}`,
+  noPoints: "no loss points found",
+  emptyFile: "is empty",
+  emptyDir: "has no file fastface can read (logs, event files, tables, curve files, mlruns)",
+  notFound: "does not exist",
+  unreadable: (why: string) => `cannot be read: ${why}`,
+  unknownFormat: (f: string, valid: readonly string[]) => `unknown format '${f}'; valid: ${valid.join(", ")}`,
+  noSuchTag: (tag: string, tags: readonly string[]) =>
+    `no scalar tag '${tag}'; tags found: ${tags.join(", ") || "none"}`,
+  ambiguousTag: (tags: readonly string[]) =>
+    `several scalar tags and none is an obvious loss: ${tags.join(", ")}; pick one with --tag`,
+  noColumn: (what: string, header: readonly string[]) =>
+    `no ${what} column; columns: ${header.join(", ")} (name it with --${what}-col)`,
+  noSuchColumn: (col: string, header: readonly string[]) => `no column '${col}'; columns: ${header.join(", ")}`,
+  multipleCurves: (n: number, names: readonly string[]) =>
+    `holds ${n} curves (${names.slice(0, 8).join(", ")}${n > 8 ? ", ..." : ""}); pick one with --tag or a narrower path`,
+
+  truncatedHeader: "record header cut short",
+  badLength: (len: string) => `record length ${len} runs past the end of the file`,
+  badHeaderCrc: "length CRC32C does not match",
+  badDataCrc: "data CRC32C does not match",
+  truncatedData: "record data cut short",
+  badProto: (why: string) => `malformed protobuf: ${why}`,
+  badCurveFile: (why: string) => `not a fastface curve file: ${why}`,
+  badJson: (why: string) => `invalid JSON: ${why}`,
+  notObject: "a JSON object per line",
+} as const;

@@ -1,0 +1,90 @@
+/**
+ * Message catalogue of the sweep area (`fastface sweep`, `fastface sweep-top`, the sweep report page).
+ * Error codes `E_SWEEP_*`, warning codes `W_SWEEP_*`; every user-facing text of src/sweep is written here once.
+ */
+
+export const E_GRID_SYNTAX = "E_GRID_SYNTAX";
+export const E_GRID_PARAM = "E_GRID_PARAM";
+export const E_GRID_EMPTY = "E_GRID_EMPTY";
+export const E_GRID_VALUE = "E_GRID_VALUE";
+export const E_SWEEP_DEFINITION = "E_SWEEP_DEFINITION";
+export const E_SWEEP_EXISTS = "E_SWEEP_EXISTS";
+export const E_SWEEP_DB = "E_SWEEP_DB";
+export const E_SWEEP_OPTION = "E_SWEEP_OPTION";
+
+export const W_SWEEP_RANDOM_DUPLICATES = "W_SWEEP_RANDOM_DUPLICATES";
+export const W_SWEEP_DUPLICATE_CURVE = "W_SWEEP_DUPLICATE_CURVE";
+export const W_SWEEP_NO_PLATEAUS = "W_SWEEP_NO_PLATEAUS";
+
+export const GRID_HELP =
+  "a grid axis is NAME=LO..HI:log:N, NAME=LO..HI:lin:N or NAME=V1,V2,... (number[] parameters: alternatives separated by ';')";
+
+export const gridSyntax = (arg: string, why: string): string => `--grid '${arg}': ${why}; ${GRID_HELP}`;
+
+export const gridUnknownParam = (arg: string, name: string, scheduler: string, valid: readonly string[]): string =>
+  `--grid '${arg}': scheduler '${scheduler}' has no parameter '${name}'; valid names: ${valid.join(", ")}`;
+
+export const gridDuplicateParam = (name: string): string =>
+  `--grid: parameter '${name}' is given more than once; give each parameter one axis`;
+
+export const gridEmptyRange = (arg: string, why: string): string => `--grid '${arg}': empty range (${why})`;
+
+export const gridBadValue = (arg: string, name: string, value: string, expected: string): string =>
+  `--grid '${arg}': '${value}' is not a valid value of '${name}' (expected ${expected})`;
+
+export const gridNoAxes = (): string =>
+  "no --grid axis given; give at least one, e.g. --grid lambda=1e-6..1e-4:log:9 --grid tau=0.01,0.02,0.05";
+
+export const gridRangeNeedsCount = (arg: string): string =>
+  `--grid '${arg}': a range in a grid sweep needs a point count (LO..HI:log:N or LO..HI:lin:N); only --random may omit it`;
+
+export const lambdaModeWithoutLambda = (scheduler: string): string =>
+  `--grid lambdaMode: scheduler '${scheduler}' has no 'lambda' parameter, so lambdaMode (absolute|relative) does not apply`;
+
+export const lambdaModeNeedsLambda = (): string =>
+  "--grid lambdaMode: give lambda too (an axis or in --scheduler name:lambda=...); relative mode scales the lambda you give";
+
+export const randomDuplicates = (asked: number, got: number): string =>
+  `--random ${asked}: the ranges hold only ${got} distinct configurations; sweeping those`;
+
+export const duplicateCurve = (name: string, other: string): string =>
+  `curve '${name}' has the same content as '${other}'; sweeping it once`;
+
+export const noPlateaus = (name: string): string =>
+  `curve '${name}': the judge found no stationary subsequence, so removed and stepsSaved are 0 for every config`;
+
+export const definitionMismatch = (db: string, fields: readonly string[]): string =>
+  `${db} holds a different sweep (differs in: ${fields.join(", ")}); nothing was written. ` +
+  "Use another --out file, or repeat the original command with --resume to complete that sweep";
+
+export const sweepExists = (db: string, done: number, total: number): string =>
+  `${db} already holds this sweep (${done}/${total} results); pass --resume to complete it, or choose another --out`;
+
+export const notASweepDb = (db: string, why: string): string => `${db} is not a fastface sweep database (${why})`;
+
+export const dbOpenFailed = (db: string, why: string): string => `cannot open ${db}: ${why}`;
+
+export const unknownObjective = (by: string, valid: readonly string[]): string =>
+  `--by '${by}': unknown objective; valid: ${valid.join(", ")}`;
+
+export const badK = (k: string): string => `--k '${k}': expected a positive integer or 'all'`;
+
+export const paretoAndRobust = (): string => "--pareto and --robust are different views; give one of them";
+
+export const badWorkers = (n: number): string => `--workers ${n}: expected an integer >= 1`;
+
+export const badRandom = (n: number): string => `--random ${n}: expected an integer >= 1`;
+
+export const parquetExists = (file: string): string =>
+  `${file} exists; remove it or choose another --parquet file (nothing overwritten)`;
+
+export const interrupted = (done: number, total: number, db: string): string =>
+  `interrupted: ${done}/${total} results are committed in ${db}; run the same command with --resume to finish`;
+
+export const resumeNothingToDo = (db: string, total: number): string =>
+  `${db}: all ${total} results are already there; nothing to do`;
+
+export const noHeatmapAxes = (): string =>
+  "the sweep has fewer than two numeric parameters with several values, so there is no heatmap";
+
+export const workerCrashed = (why: string): string => `a sweep worker failed: ${why}`;

@@ -1,0 +1,63 @@
+/**
+ * Message catalogue of the retrain area (`fastface retrain`, src/train/**): warning codes (`W_...`), error codes
+ * (`E_...`) and the texts users read. Tests match on the codes.
+ */
+
+export const W = {
+  /** A backend tried by `--backend auto` could not be used; the next one was tried. */
+  backendSkipped: "W_BACKEND_SKIPPED",
+  /** arcface_torch's CombinedMarginLoss ignores m2 when m3 > 0 (the CosFace branch wins). */
+  marginIgnored: "W_MARGIN_IGNORED",
+  /** Fewer impostor pairs than 1/FAR: TAR@FAR is computed at the strictest threshold available. */
+  farResolution: "W_FAR_RESOLUTION",
+  /** Images that could not be decoded were skipped. */
+  skippedImages: "W_SKIPPED_IMAGES",
+  /** Pairs in a pairs file that name images not found in the tree were skipped. */
+  skippedPairs: "W_SKIPPED_PAIRS",
+} as const;
+
+export const E = {
+  backendUnavailable: "E_BACKEND_UNAVAILABLE",
+  missingKernel: "E_BACKEND_KERNEL",
+  margin: "E_MARGIN",
+  dataset: "E_DATASET",
+  pairs: "E_PAIRS",
+  verdict: "E_VERDICT",
+  worker: "E_WORKER",
+} as const;
+
+export const msg = {
+  backendChosen: (name: string, why: string) => `retrain: using backend ${name} (${why})`,
+  backendSkipped: (name: string, reason: string) => `retrain: backend ${name} skipped: ${reason}`,
+  backendUnavailable: (name: string, reason: string) =>
+    `backend ${name} is not available: ${reason}. Use --backend auto to fall back to the next available one, or install it (npm install ${name === "tfjs-node-gpu" ? "@tensorflow/tfjs-node-gpu" : name === "tfjs-node" ? "@tensorflow/tfjs-node" : `the package for ${name}`}).`,
+  noBackend: (reasons: readonly string[]) => `no tfjs backend could be initialised:\n  ${reasons.join("\n  ")}`,
+  unknownBackend: (name: string, valid: readonly string[]) =>
+    `unknown backend '${name}'; valid backends: ${valid.join(", ")}`,
+  missingKernel: (model: string, backend: string, kernel: string) =>
+    `--model ${model} cannot train on the ${backend} backend: it has no gradient kernel ${kernel} (tfjs-wasm cannot backpropagate through convolutions). Use --model mlp, or --backend cpu / tfjs-node / tfjs-node-gpu.`,
+  unknownModel: (name: string) => `unknown model '${name}'; valid models: mlp, cnn`,
+  marginCombination: (m1: number, m2: number, m3: number) =>
+    `margins m1=${m1}, m2=${m2}, m3=${m3} are not supported by arcface_torch's CombinedMarginLoss: it needs m1 = 1 and m3 = 0 (ArcFace) or m3 > 0 (CosFace)`,
+  marginIgnored: (m1: number, m2: number, m3: number) =>
+    `margins m1=${m1}, m2=${m2}, m3=${m3}: with m3 > 0 arcface_torch's CombinedMarginLoss applies only the CosFace margin m3 (m1 and m2 are ignored); so does fastface`,
+  unknownMarginPreset: (name: string) =>
+    `unknown margin '${name}'; use a preset (arcface = 1,0.5,0; cosface = 1,0,0.4) or three numbers m1,m2,m3`,
+  farResolution: (impostors: number, far: number) =>
+    `only ${impostors} impostor pair(s): FAR=${far} cannot be resolved (needs >= ${Math.ceil(1 / far)}); TAR is reported at the strictest threshold (no false accept)`,
+  badOption: (name: string, value: unknown, expected: string) => `--${name} ${String(value)}: expected ${expected}`,
+  datasetMissing: (path: string) => `not a folder; expected 'synthetic' or an ImageFolder tree (identity/image.jpg|png)`,
+  datasetTooSmall: (identities: number, needed: number) =>
+    `only ${identities} identities with at least 2 images; need at least ${needed} (some are held out for verification pairs)`,
+  noImages: () => "no .jpg/.jpeg/.png images found in identity sub-folders (expected identity/image.jpg|png)",
+  skippedImages: (count: number, first: string, reason: string) =>
+    `skipped ${count} image(s) that could not be decoded (first: ${first}: ${reason})`,
+  pairsLine: (detail: string) => detail,
+  skippedPairs: (count: number, first: string) =>
+    `skipped ${count} pair(s) naming images not found in the tree (first: ${first})`,
+  noPairs: () => "no usable verification pairs",
+  verdictFails: (cand: number, base: number, tol: number) =>
+    `verdict does not hold: candidate accuracy ${(cand * 100).toFixed(2)}% < baseline ${(base * 100).toFixed(2)}% - tolerance ${tol} point(s)`,
+  workerFailed: (label: string, detail: string) => `retrain: the ${label} run failed in its worker: ${detail}`,
+  outputExists: () => "exists and is not empty; choose another --out or pass --force",
+} as const;

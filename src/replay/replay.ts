@@ -1,0 +1,135 @@
+/**
+ * `replayCurve`: a logged curve x schedulers -> ReplayResult (the stable `--json` contract of issue #3).
+ *
+ * The curve is expanded to a per-step sequence (`hold` or `none`), the judge finds the stationary
+ * subsequences on it (looking ahead), every scheduler is run over it once (timed), and its decays are scored
+ * against the plateaus. T (for tolerances and fractional milestones) is the expanded length unless
+ * `totalSteps` is given; the log header's total_step is reported as a hint when it differs.
+ */
+import type { Curve } from "../curve/curve.ts";
+import { type ExpandMode, expandCurve } from "../curve/expand.ts";
+import { ConfigError, InputError } from "../errors.ts";
+import { scoreDecays } from "../judge/score.ts";
+import { findStationary, parseJudgeSpec, resolveJudgeParams } from "../judge/stationary.ts";
+import {
+  E_REPLAY_EMPTY,
+  E_REPLAY_OPTION,
+  W_REPLAY_NON_FINITE,
+  W_REPLAY_NO_PLATEAUS,
+  W_REPLAY_TOTAL_STEP_HINT,
+  badExpand,
+  badLr0,
+  badTotalSteps,
+  emptyCurve,
+  noPlateaus,
+  nonFiniteLosses,
+  totalStepHint,
+} from "../messages/replay.ts";
+import { createScheduler, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
+import type { SchedulerContext } from "../schedulers/types.ts";
+import { runScheduler } from "./run.ts";
+import { buildTraces } from "./traces.ts";
+import type { ReplayResult, SchedulerReplay } from "./types.ts";
+
+export interface ReplayOptions {
+  /** Scheduler specs (`name:k=v,...`); default fastface + hck with official defaults. */
+  schedulers?: readonly string[];
+  expand?: ExpandMode;
+  /** T override (default: the expanded length). */
+  totalSteps?: number;
+  /** Initial LR; LRs are relative (1.0) when absent. */
+  lr0?: number;
+  /** Judge spec, default `haar`. */
+  judge?: string;
+  /** Number of trace points (LTTB); no traces when absent or 0. */
+  traces?: number;
+}
+
+export const DEFAULT_SCHEDULERS: readonly string[] = ["fastface", "hck"];
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/**
+ * Replay schedulers over a logged curve.
+ * @example const r = replayCurve(curve, { schedulers: ["fastface:lambda=2e-5", "hck:m=2000"] }); r.schedulers[0].decays
+ */
+export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResult {
+  const expand = opts.expand ?? "hold";
+  if (expand !== "hold" && expand !== "none") throw new ConfigError(badExpand(String(expand)), E_REPLAY_OPTION);
+  if (opts.totalSteps !== undefined && !(Number.isInteger(opts.totalSteps) && opts.totalSteps > 0)) {
+    throw new ConfigError(badTotalSteps(opts.totalSteps), E_REPLAY_OPTION);
+  }
+  if (opts.lr0 !== undefined && !(Number.isFinite(opts.lr0) && opts.lr0 > 0)) {
+    throw new ConfigError(badLr0(opts.lr0), E_REPLAY_OPTION);
+  }
+  const specs = (opts.schedulers && opts.schedulers.length > 0 ? opts.schedulers : DEFAULT_SCHEDULERS).map(
+    parseSchedulerSpec,
+  );
+  const judge = parseJudgeSpec(opts.judge ?? "haar");
+  const ex = expandCurve(curve, expand);
+  if (ex.steps === 0) throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
+
+  const warnings: Array<{ code: string; message: string }> = [];
+  const T = opts.totalSteps ?? ex.steps;
+  const headerTotal = Number(curve.meta.config?.total_step);
+  if (opts.totalSteps === undefined && Number.isInteger(headerTotal) && headerTotal > 0 && headerTotal !== T) {
+    warnings.push({ code: W_REPLAY_TOTAL_STEP_HINT, message: totalStepHint(headerTotal, T) });
+  }
+  let nonFinite = 0;
+  for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
+  if (nonFinite > 0) warnings.push({ code: W_REPLAY_NON_FINITE, message: nonFiniteLosses(nonFinite) });
+
+  const ctx: SchedulerContext = { totalSteps: T, lr0: opts.lr0 ?? 1 };
+  const jp = resolveJudgeParams(ex.steps, judge.params);
+  const spans = findStationary(ex.loss, jp);
+  if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
+
+  const schedulers: SchedulerReplay[] = specs.map((spec) => {
+    const s = createScheduler(spec, ctx);
+    const run = runScheduler(s, ex.loss);
+    const score = scoreDecays(spans, run.decayIndices, ex.stepOf);
+    const entry: SchedulerReplay = {
+      name: spec.name,
+      params: resolvedParams(spec),
+      decays: run.decayIndices.map((i, k) => ({ step: ex.stepOf(i), lr: run.lrAfter[k]! })),
+      removed: score.removed,
+      stepsSaved: score.stepsSaved,
+      premature: score.premature,
+      nsPerStep: round(run.ns, 3),
+    };
+    const toler = (s as { toler?: number }).toler;
+    if (typeof toler === "number") entry.toler = toler;
+    return entry;
+  });
+
+  const meta = curve.meta;
+  const result: ReplayResult = {
+    curve: {
+      name: meta.name,
+      format: meta.format,
+      points: curve.columns.step.length,
+      firstStep: ex.firstStep,
+      lastStep: ex.lastStep,
+      steps: ex.steps,
+      source: meta.source,
+      stride: meta.stride,
+      aggregation: meta.aggregation,
+      config: meta.config,
+      evaluations: meta.evaluations,
+    },
+    judge: { name: judge.name, params: { window: jp.window, eps: jp.eps, minLength: jp.minLength } },
+    stationary: spans.map((sp) => ({ start: ex.stepOf(sp.start), end: ex.stepOf(sp.end) })),
+    schedulers,
+  };
+  if (opts.traces !== undefined && opts.traces > 0) {
+    const firstAlpha = specs
+      .map((sp) => resolvedParams(sp).alpha)
+      .find((a): a is number => typeof a === "number");
+    result.traces = buildTraces(curve, ex, specs, ctx, Math.floor(opts.traces), firstAlpha ?? 0.001);
+  }
+  if (warnings.length > 0) result.warnings = warnings;
+  return result;
+}

@@ -1,0 +1,29 @@
+/**
+ * constant: the LR never changes (the no-schedule baseline; never decays).
+ */
+import { FixedSchedule } from "./fixed.ts";
+import { checkContext, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+export const CONSTANT_PARAMS = {} as const satisfies Record<string, ParamSpec>;
+
+function build(params: Params, ctx: SchedulerContext): FixedSchedule {
+  const lr0 = ctx.lr0;
+  return new FixedSchedule("constant", params, ctx, () => lr0, { mode: "drop" });
+}
+
+/**
+ * @example const s = constant.create({}, { totalSteps: 10, lr0: 0.1 }); s.step(1); s.lr // -> 0.1
+ */
+export const constant: SchedulerFactory = {
+  name: "constant",
+  summary: "constant LR (baseline, never decays)",
+  paramSpecs: CONSTANT_PARAMS,
+  adaptive: false,
+  create(params: Params, ctx: SchedulerContext): Scheduler {
+    return build(resolveParams("constant", CONSTANT_PARAMS, params), checkContext(ctx));
+  },
+  restore(state: SchedulerState): Scheduler {
+    return build(resolveParams("constant", CONSTANT_PARAMS, state.params), checkContext(state.ctx)).load(state);
+  },
+};

@@ -1,0 +1,226 @@
+/**
+ * fastface: the official O(1) FastFace scheduler (amoonfana/FastFace `lr_scheduler.py`, class MHLR).
+ *
+ * Statistic: a double exponential smoothing of the per-step loss decrease, as a second-order recurrence:
+ *   t = 0: remember L_0 (no statistic, no decision)
+ *   t = 1: x_1 = alpha (L_0 - L_1)                                   (official cold start)
+ *   t >= 2: x_t = w1 x_{t-1} - w2 x_{t-2} + w3 (L_{t-1} - L_t),  x_0 = 0
+ *   w1 = (1-alpha) + (1-beta), w2 = (1-alpha)(1-beta), w3 = alpha beta
+ * Decisions from t = 1 on with the shared rule (decide.ts). Once the cold start has decayed, x_t equals the
+ * two-EMA form D_t = (1-alpha) D_{t-1} + alpha (L_{t-1} - L_t), E_t = beta D_t + (1-beta) E_{t-1}.
+ *
+ * `debias=true` (our addition, off by default): divide x_t by the filter's response c_t to a constant unit
+ * decrease under the same cold start (c_1 = alpha, c_t -> 1), like Adam's bias correction, so the early
+ * statistic is an unbiased estimate of the mean per-step decrease instead of being pulled towards 0.
+ *
+ * Non-finite losses are "no information": the step is skipped (statistic NaN, counter unchanged, no decision);
+ * the next finite loss is differenced against the last finite one.
+ */
+import { DecayRule, nextCount, tolerance } from "./decide.ts";
+import { checkContext, checkState, dec, enc, num, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+export const FASTFACE_PARAMS = {
+  alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss decrease D_t" },
+  beta: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of D_t (second smoothing)" },
+  lambda: { type: "number", default: 5e-5, doc: "threshold: x_t < lambda counts as stationary" },
+  tau: { type: "number", default: 0.05, min: 0, max: 1, doc: "tolerance as a fraction of T: toler = floor(T * tau)" },
+  delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
+  maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
+  debias: { type: "boolean", default: false, doc: "bias-corrected cold start (ours; the official code has none)" },
+} as const satisfies Record<string, ParamSpec>;
+
+class FastFaceScheduler implements Scheduler {
+  readonly name = "fastface";
+  readonly params: Params;
+  readonly ctx: SchedulerContext;
+  lr: number;
+  t = 0;
+  statistic = Number.NaN;
+  private readonly alpha: number;
+  private readonly w1: number;
+  private readonly w2: number;
+  private readonly w3: number;
+  private readonly delta: number;
+  private readonly debias: boolean;
+  private readonly rule: DecayRule;
+  /** Finite losses consumed. */
+  private k = 0;
+  private prevL = 0;
+  private x1 = 0;
+  private x2 = 0;
+  private c1 = 0;
+  private c2 = 0;
+
+  constructor(params: Params, ctx: SchedulerContext) {
+    this.params = params;
+    this.ctx = ctx;
+    this.lr = ctx.lr0;
+    const alpha = params.alpha as number;
+    const beta = params.beta as number;
+    this.alpha = alpha;
+    this.w1 = 1 - alpha + (1 - beta);
+    this.w2 = (1 - alpha) * (1 - beta);
+    this.w3 = alpha * beta;
+    this.delta = params.delta as number;
+    this.debias = params.debias as boolean;
+    this.rule = new DecayRule({
+      lambda: params.lambda as number,
+      toler: tolerance(ctx.totalSteps, params.tau as number),
+      maxDecays: params.maxDecays as number,
+    });
+  }
+
+  get decays(): number {
+    return this.rule.fired;
+  }
+
+  get counter(): number {
+    return this.rule.count;
+  }
+
+  /** The tolerance floor(T * tau). */
+  get toler(): number {
+    return this.rule.toler;
+  }
+
+  step(loss: number): boolean {
+    this.t += 1;
+    if (loss - loss !== 0) {
+      this.statistic = Number.NaN;
+      return false;
+    }
+    const k = this.k;
+    this.k = k + 1;
+    if (k === 0) {
+      this.prevL = loss;
+      return false;
+    }
+    const g = this.prevL - loss;
+    this.prevL = loss;
+    const x = k === 1 ? this.alpha * g : this.w1 * this.x1 - this.w2 * this.x2 + this.w3 * g;
+    this.x2 = this.x1;
+    this.x1 = x;
+    let s = x;
+    if (this.debias) {
+      const c = k === 1 ? this.alpha : this.w1 * this.c1 - this.w2 * this.c2 + this.w3;
+      this.c2 = this.c1;
+      this.c1 = c;
+      s = x / c;
+    }
+    this.statistic = s;
+    if (this.rule.decide(s)) {
+      this.lr /= this.delta;
+      return true;
+    }
+    return false;
+  }
+
+  /** The hot loop of `step` with the state in locals (same arithmetic, same order). */
+  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+    if (this.debias) {
+      for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+      return;
+    }
+    const { alpha, w1, w2, w3, delta, rule } = this;
+    const { lambda, toler, maxDecays } = rule;
+    let { k, prevL, x1, x2, lr, statistic } = this;
+    let count = rule.count;
+    let events = rule.events;
+    for (let i = from; i < to; i++) {
+      const loss = losses[i]!;
+      if (loss - loss !== 0) {
+        statistic = Number.NaN;
+        continue;
+      }
+      if (k === 0) {
+        k = 1;
+        prevL = loss;
+        continue;
+      }
+      const g = prevL - loss;
+      prevL = loss;
+      const x = k === 1 ? alpha * g : w1 * x1 - w2 * x2 + w3 * g;
+      k += 1;
+      x2 = x1;
+      x1 = x;
+      statistic = x;
+      const c = nextCount(x, lambda, toler, count);
+      if (c >= 0) {
+        count = c;
+        continue;
+      }
+      count = 0;
+      events += 1;
+      if (events <= maxDecays) {
+        lr /= delta;
+        this.lr = lr;
+        onDecay(i, lr);
+      }
+    }
+    this.t += to - from;
+    this.k = k;
+    this.prevL = prevL;
+    this.x1 = x1;
+    this.x2 = x2;
+    this.lr = lr;
+    this.statistic = statistic;
+    rule.count = count;
+    rule.events = events;
+  }
+
+  getState(): SchedulerState {
+    return {
+      name: this.name,
+      params: structuredClone(this.params),
+      ctx: { ...this.ctx },
+      t: this.t,
+      lr: this.lr,
+      decays: this.decays,
+      k: this.k,
+      prevL: this.prevL,
+      x1: this.x1,
+      x2: this.x2,
+      c1: this.c1,
+      c2: this.c2,
+      count: this.rule.count,
+      events: this.rule.events,
+      statistic: enc(this.statistic),
+    };
+  }
+
+  /** @internal */
+  load(s: SchedulerState): this {
+    this.t = s.t;
+    this.lr = s.lr;
+    this.k = num(s, "k");
+    this.prevL = num(s, "prevL");
+    this.x1 = num(s, "x1");
+    this.x2 = num(s, "x2");
+    this.c1 = num(s, "c1");
+    this.c2 = num(s, "c2");
+    this.rule.count = num(s, "count");
+    this.rule.events = num(s, "events");
+    this.statistic = dec(s, "statistic");
+    return this;
+  }
+}
+
+/**
+ * The fastface factory.
+ * @example const s = fastface.create({ lambda: 2e-5 }, { totalSteps: 202320, lr0: 0.02 }); s.step(30.1);
+ */
+export const fastface: SchedulerFactory = {
+  name: "fastface",
+  summary: "FastFace O(1) recurrence (double EMA of the loss decrease, official cold start), LR / delta on plateaus",
+  paramSpecs: FASTFACE_PARAMS,
+  adaptive: true,
+  create(params: Params, ctx: SchedulerContext): Scheduler {
+    return new FastFaceScheduler(resolveParams("fastface", FASTFACE_PARAMS, params), checkContext(ctx));
+  },
+  restore(state: SchedulerState): Scheduler {
+    checkState(state, "fastface");
+    const s = new FastFaceScheduler(resolveParams("fastface", FASTFACE_PARAMS, state.params), checkContext(state.ctx));
+    return s.load(state);
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * Shared machinery of the fixed (loss-independent) schedules: multistep, poly, cosine, constant.
+ * A schedule is a closed form `lrAt(t)`: the LR in force during step index t (0-based), the value torch's
+ * scheduler holds after t calls of `step()`. The scheduler's `lr` after consuming t losses is `lrAt(t)`.
+ *
+ * What counts as a "decay" (the discrete events replay scores):
+ * - `mode: "drop"`: every step where the LR decreases (multistep milestones);
+ * - `mode: "levels"`: each time the LR falls through another level lr0 / ratio^k (k = 1, 2, ...), at most one
+ *   event per step, at most `maxEvents`; continuous schedules (poly, cosine) thus report "halvings"
+ *   comparable with fastface (8 at most by default, like fastface's maxDecays).
+ */
+import { checkState, num } from "./params.ts";
+import type { Params, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
+
+export type EventMode = { mode: "drop" } | { mode: "levels"; ratio: number; maxEvents: number };
+
+export class FixedSchedule implements Scheduler {
+  readonly name: string;
+  readonly params: Params;
+  readonly ctx: SchedulerContext;
+  lr: number;
+  t = 0;
+  decays = 0;
+  /** Levels lr0 / ratio^k crossed so far (levels mode). */
+  private level = 0;
+  private readonly lrAt: (t: number) => number;
+  private readonly events: EventMode;
+
+  constructor(name: string, params: Params, ctx: SchedulerContext, lrAt: (t: number) => number, events: EventMode) {
+    this.name = name;
+    this.params = params;
+    this.ctx = ctx;
+    this.lrAt = lrAt;
+    this.events = events;
+    this.lr = lrAt(0);
+  }
+
+  private levelOf(lr: number): number {
+    if (this.events.mode !== "levels") return 0;
+    if (!(lr > 0)) return Number.POSITIVE_INFINITY;
+    return Math.floor(Math.log(this.ctx.lr0 / lr) / Math.log(this.events.ratio) + 1e-9);
+  }
+
+  step(_loss: number): boolean {
+    const before = this.lr;
+    this.t += 1;
+    const after = this.lrAt(this.t);
+    this.lr = after;
+    if (!(after < before)) return false;
+    if (this.events.mode === "drop") {
+      this.decays += 1;
+      return true;
+    }
+    const lv = this.levelOf(after);
+    if (lv > this.level && this.decays < this.events.maxEvents) {
+      this.level = lv;
+      this.decays += 1;
+      return true;
+    }
+    return false;
+  }
+
+  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  }
+
+  getState(): SchedulerState {
+    return {
+      name: this.name,
+      params: structuredClone(this.params),
+      ctx: { ...this.ctx },
+      t: this.t,
+      lr: this.lr,
+      decays: this.decays,
+      level: Number.isFinite(this.level) ? this.level : "Infinity",
+    };
+  }
+
+  /** @internal */
+  load(s: SchedulerState): this {
+    checkState(s, this.name);
+    this.t = s.t;
+    this.lr = this.lrAt(s.t);
+    this.decays = s.decays;
+    this.level = s.level === "Infinity" ? Number.POSITIVE_INFINITY : num(s, "level");
+    return this;
+  }
+}
+
+/** A step count given either as steps (>= 1) or as a fraction of T (values in (0, 1)). */
+export function stepsOrFraction(v: number, totalSteps: number): number {
+  return v > 0 && v < 1 ? Math.floor(v * totalSteps) : Math.round(v);
+}

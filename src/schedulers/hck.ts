@@ -1,0 +1,236 @@
+/**
+ * hck: FastFace's EMA + Haar convolutional kernel (HCK) detector, as described in the paper.
+ *
+ *   LE_0 = L_0,  LE_t = alpha L_t + (1 - alpha) LE_{t-1}
+ *   for t >= m-1:  x_t = (S_old - S_new) / (m/2)^2
+ *   S_old = LE_{t-m+1} + ... + LE_{t-m/2},  S_new = LE_{t-m/2+1} + ... + LE_t
+ *
+ * x_t is the per-step decrease rate of the smoothed loss (old half mean minus new half mean, divided by the
+ * m/2 steps between the half centres), comparable with fastface's lambda. No decisions before the window is
+ * full; then the shared rule of decide.ts.
+ *
+ * `impl=naive` re-sums both halves every step (O(m), the cost the paper complains about); `impl=running`
+ * (default) keeps Neumaier-compensated running sums in O(1) and re-sums exactly once per m steps (O(1)
+ * amortised), so it agrees with naive to ~1e-15 relative.
+ *
+ * Non-finite losses are skipped (no information), as in fastface.
+ */
+import { ConfigError } from "../errors.ts";
+import { E_SCHED_PARAM, badParamValue } from "../messages/replay.ts";
+import { DecayRule, tolerance } from "./decide.ts";
+import { checkContext, checkState, dec, enc, num, numArray, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+export const HCK_PARAMS = {
+  alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss" },
+  m: { type: "integer", default: 4000, min: 2, max: 50_000_000, doc: "Haar kernel length (even)" },
+  lambda: { type: "number", default: 5e-5, doc: "threshold: x_t < lambda counts as stationary" },
+  tau: { type: "number", default: 0.05, min: 0, max: 1, doc: "tolerance as a fraction of T: toler = floor(T * tau)" },
+  delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
+  maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
+  impl: { type: "string", default: "running", choices: ["running", "naive"], doc: "running O(1) or naive O(m)" },
+} as const satisfies Record<string, ParamSpec>;
+
+/** Sum ring[(from) .. (to)] (inclusive, chronological indices j, stored at j % m), in chronological order. */
+function sumRange(ring: Float64Array, m: number, from: number, to: number): number {
+  let s = 0;
+  let i = from % m;
+  for (let j = from; j <= to; j++) {
+    s += ring[i]!;
+    i += 1;
+    if (i === m) i = 0;
+  }
+  return s;
+}
+
+class HckScheduler implements Scheduler {
+  readonly name = "hck";
+  readonly params: Params;
+  readonly ctx: SchedulerContext;
+  lr: number;
+  t = 0;
+  statistic = Number.NaN;
+  private readonly alpha: number;
+  private readonly m: number;
+  private readonly h: number;
+  private readonly inv: number;
+  private readonly delta: number;
+  private readonly naive: boolean;
+  private readonly rule: DecayRule;
+  private readonly ring: Float64Array;
+  /** Finite losses consumed (index j of the next LE). */
+  private k = 0;
+  private le = 0;
+  // Neumaier running sums (value = s + c).
+  private sOld = 0;
+  private cOld = 0;
+  private sNew = 0;
+  private cNew = 0;
+
+  constructor(params: Params, ctx: SchedulerContext) {
+    const m = params.m as number;
+    if (m % 2 !== 0) throw new ConfigError(badParamValue("hck", "m", m, "an even integer >= 2"), E_SCHED_PARAM);
+    this.params = params;
+    this.ctx = ctx;
+    this.lr = ctx.lr0;
+    this.alpha = params.alpha as number;
+    this.m = m;
+    this.h = m / 2;
+    this.inv = 1 / (this.h * this.h);
+    this.delta = params.delta as number;
+    this.naive = params.impl === "naive";
+    this.ring = new Float64Array(m);
+    this.rule = new DecayRule({
+      lambda: params.lambda as number,
+      toler: tolerance(ctx.totalSteps, params.tau as number),
+      maxDecays: params.maxDecays as number,
+    });
+  }
+
+  get decays(): number {
+    return this.rule.fired;
+  }
+
+  get counter(): number {
+    return this.rule.count;
+  }
+
+  get toler(): number {
+    return this.rule.toler;
+  }
+
+  /** The EMA LE of the last finite loss. */
+  get ema(): number {
+    return this.k === 0 ? Number.NaN : this.le;
+  }
+
+  step(loss: number): boolean {
+    this.t += 1;
+    if (loss - loss !== 0) {
+      this.statistic = Number.NaN;
+      return false;
+    }
+    const j = this.k;
+    this.k = j + 1;
+    const le = j === 0 ? loss : this.alpha * loss + (1 - this.alpha) * this.le;
+    this.le = le;
+    const m = this.m;
+    const h = this.h;
+    const ring = this.ring;
+    const slot = j % m;
+    if (this.naive) {
+      ring[slot] = le;
+      if (j < m - 1) return false;
+      const x = (sumRange(ring, m, j - m + 1, j - h) - sumRange(ring, m, j - h + 1, j)) * this.inv;
+      return this.decide(x);
+    }
+    const leOut = ring[slot]!; // LE_{j-m} when j >= m
+    ring[slot] = le;
+    this.addNew(le);
+    if (j >= h) {
+      const mid = ring[(j - h) % m]!; // LE_{j-h} leaves the new half, enters the old half
+      this.addNew(-mid);
+      this.addOld(mid);
+    }
+    if (j >= m) this.addOld(-leOut);
+    if (j < m - 1) return false;
+    if (slot === m - 1) {
+      // once per m steps: exact re-sum, so compensated drift never accumulates
+      this.sOld = sumRange(ring, m, j - m + 1, j - h);
+      this.cOld = 0;
+      this.sNew = sumRange(ring, m, j - h + 1, j);
+      this.cNew = 0;
+    }
+    return this.decide((this.sOld + this.cOld - (this.sNew + this.cNew)) * this.inv);
+  }
+
+  private addNew(v: number): void {
+    const s = this.sNew;
+    const t = s + v;
+    this.cNew += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    this.sNew = t;
+  }
+
+  private addOld(v: number): void {
+    const s = this.sOld;
+    const t = s + v;
+    this.cOld += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    this.sOld = t;
+  }
+
+  private decide(x: number): boolean {
+    this.statistic = x;
+    if (this.rule.decide(x)) {
+      this.lr /= this.delta;
+      return true;
+    }
+    return false;
+  }
+
+  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  }
+
+  getState(): SchedulerState {
+    // the live part of the ring in chronological order (at most m values)
+    const live = Math.min(this.k, this.m);
+    const ring: number[] = new Array(live);
+    for (let q = 0; q < live; q++) ring[q] = this.ring[(this.k - live + q) % this.m]!;
+    return {
+      name: this.name,
+      params: structuredClone(this.params),
+      ctx: { ...this.ctx },
+      t: this.t,
+      lr: this.lr,
+      decays: this.decays,
+      k: this.k,
+      le: this.le,
+      sOld: this.sOld,
+      cOld: this.cOld,
+      sNew: this.sNew,
+      cNew: this.cNew,
+      count: this.rule.count,
+      events: this.rule.events,
+      statistic: enc(this.statistic),
+      ring,
+    };
+  }
+
+  /** @internal */
+  load(s: SchedulerState): this {
+    this.t = s.t;
+    this.lr = s.lr;
+    this.k = num(s, "k");
+    this.le = num(s, "le");
+    this.sOld = num(s, "sOld");
+    this.cOld = num(s, "cOld");
+    this.sNew = num(s, "sNew");
+    this.cNew = num(s, "cNew");
+    this.rule.count = num(s, "count");
+    this.rule.events = num(s, "events");
+    this.statistic = dec(s, "statistic");
+    const ring = numArray(s, "ring");
+    const live = Math.min(this.k, this.m);
+    if (ring.length !== live) throw new ConfigError(`cannot restore hck state: ring has ${ring.length} values, expected ${live}`);
+    for (let q = 0; q < live; q++) this.ring[(this.k - live + q) % this.m] = ring[q]!;
+    return this;
+  }
+}
+
+/**
+ * The hck factory.
+ * @example const s = hck.create({ m: 2000 }, { totalSteps: 100000, lr0: 1 }); s.step(12.5);
+ */
+export const hck: SchedulerFactory = {
+  name: "hck",
+  summary: "FastFace paper's EMA + Haar convolutional kernel of length m (running O(1) or naive O(m)), LR / delta",
+  paramSpecs: HCK_PARAMS,
+  adaptive: true,
+  create(params: Params, ctx: SchedulerContext): Scheduler {
+    return new HckScheduler(resolveParams("hck", HCK_PARAMS, params), checkContext(ctx));
+  },
+  restore(state: SchedulerState): Scheduler {
+    checkState(state, "hck");
+    return new HckScheduler(resolveParams("hck", HCK_PARAMS, state.params), checkContext(state.ctx)).load(state);
+  },
+};

@@ -1,0 +1,135 @@
+/**
+ * plateau-keras: keras.callbacks.ReduceLROnPlateau fed the per-step loss (one "epoch" per step).
+ *
+ *   if cooldownCounter > 0: cooldownCounter -= 1, wait = 0
+ *   if better (min: a < best - min_delta; max: a > best + min_delta): best = a, wait = 0
+ *   else if not in cooldown (re-checked after the decrement): wait += 1
+ *        if wait >= patience and lr > min_lr: lr = max(lr * factor, min_lr) (a decay),
+ *                                             cooldownCounter = cooldown, wait = 0
+ * Keras stores the LR as float32 (we keep float64; only the `lr > float32(min_lr)` test is float32, as in Keras).
+ * min_lr is absolute. Non-finite losses are skipped.
+ */
+import { checkContext, checkState, num, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+export const PLATEAU_KERAS_PARAMS = {
+  mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
+  factor: { type: "number", default: 0.1, min: 0, max: 0.999999, doc: "LR multiplier per reduction" },
+  patience: { type: "integer", default: 10, min: 0, doc: "reduce when wait >= patience" },
+  min_delta: { type: "number", default: 1e-4, min: 0, doc: "minimal absolute improvement" },
+  cooldown: { type: "integer", default: 0, min: 0, doc: "steps to wait after a reduction" },
+  min_lr: { type: "number", default: 0, min: 0, doc: "LR floor (absolute)" },
+} as const satisfies Record<string, ParamSpec>;
+
+class PlateauKeras implements Scheduler {
+  readonly name = "plateau-keras";
+  readonly params: Params;
+  readonly ctx: SchedulerContext;
+  lr: number;
+  t = 0;
+  decays = 0;
+  statistic = Number.NaN;
+  private best: number;
+  private wait = 0;
+  private cooldownCounter = 0;
+  private readonly minMode: boolean;
+  private readonly minDelta: number;
+  private readonly factor: number;
+  private readonly patience: number;
+  private readonly cooldown: number;
+  private readonly minLr: number;
+
+  constructor(params: Params, ctx: SchedulerContext) {
+    this.params = params;
+    this.ctx = ctx;
+    this.lr = ctx.lr0;
+    this.minMode = params.mode === "min";
+    this.minDelta = params.min_delta as number;
+    this.factor = params.factor as number;
+    this.patience = params.patience as number;
+    this.cooldown = params.cooldown as number;
+    this.minLr = params.min_lr as number;
+    this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+
+  get counter(): number {
+    return this.wait;
+  }
+
+  step(loss: number): boolean {
+    this.t += 1;
+    if (loss - loss !== 0) return false;
+    this.statistic = loss;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter -= 1;
+      this.wait = 0;
+    }
+    const better = this.minMode ? loss < this.best - this.minDelta : loss > this.best + this.minDelta;
+    if (better) {
+      this.best = loss;
+      this.wait = 0;
+    } else if (!(this.cooldownCounter > 0)) {
+      this.wait += 1;
+      if (this.wait >= this.patience) {
+        const old = this.lr;
+        if (old > Math.fround(this.minLr)) {
+          this.lr = Math.max(old * this.factor, this.minLr);
+          this.cooldownCounter = this.cooldown;
+          this.wait = 0;
+          this.decays += 1;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  }
+
+  getState(): SchedulerState {
+    return {
+      name: this.name,
+      params: structuredClone(this.params),
+      ctx: { ...this.ctx },
+      t: this.t,
+      lr: this.lr,
+      decays: this.decays,
+      best: Number.isFinite(this.best) ? this.best : String(this.best),
+      wait: this.wait,
+      cooldownCounter: this.cooldownCounter,
+      statistic: Number.isFinite(this.statistic) ? this.statistic : null,
+    };
+  }
+
+  /** @internal */
+  load(s: SchedulerState): this {
+    this.t = s.t;
+    this.lr = s.lr;
+    this.decays = s.decays;
+    this.best = typeof s.best === "string" ? Number(s.best) : num(s, "best");
+    this.wait = num(s, "wait");
+    this.cooldownCounter = num(s, "cooldownCounter");
+    this.statistic = num(s, "statistic");
+    return this;
+  }
+}
+
+/**
+ * @example const s = plateauKeras.create({ patience: 5000 }, { totalSteps: 202320, lr0: 0.1 });
+ */
+export const plateauKeras: SchedulerFactory = {
+  name: "plateau-keras",
+  summary: "Keras ReduceLROnPlateau on the per-step loss (reduce when wait >= patience)",
+  paramSpecs: PLATEAU_KERAS_PARAMS,
+  adaptive: true,
+  create(params: Params, ctx: SchedulerContext): Scheduler {
+    return new PlateauKeras(resolveParams("plateau-keras", PLATEAU_KERAS_PARAMS, params), checkContext(ctx));
+  },
+  restore(state: SchedulerState): Scheduler {
+    checkState(state, "plateau-keras");
+    const p = resolveParams("plateau-keras", PLATEAU_KERAS_PARAMS, state.params);
+    return new PlateauKeras(p, checkContext(state.ctx)).load(state);
+  },
+};

@@ -1,0 +1,149 @@
+/**
+ * plateau-torch: torch.optim.lr_scheduler.ReduceLROnPlateau fed the per-step loss (one "epoch" per step).
+ *
+ *   better(a, best): rel/min a < best (1 - threshold); abs/min a < best - threshold;
+ *                    rel/max a > best (1 + threshold); abs/max a > best + threshold
+ *   if better: best = a, numBad = 0 else numBad += 1
+ *   if cooldownCounter > 0: cooldownCounter -= 1, numBad = 0
+ *   if numBad > patience: new = max(lr * factor, min_lr); if lr - new > eps then lr = new (a decay);
+ *                         cooldownCounter = cooldown; numBad = 0
+ * Defaults are torch's (patience 10 counts per-step values: use thousands for per-step replay).
+ * min_lr and eps are absolute (same unit as lr0). Non-finite losses are skipped (torch would count them bad).
+ */
+import { checkContext, checkState, num, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+export const PLATEAU_TORCH_PARAMS = {
+  mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
+  factor: { type: "number", default: 0.1, min: 0, max: 0.999999, doc: "LR multiplier per reduction" },
+  patience: { type: "integer", default: 10, min: 0, doc: "bad steps tolerated; reduce when numBad > patience" },
+  threshold: { type: "number", default: 1e-4, min: 0, doc: "minimal significant improvement" },
+  threshold_mode: { type: "string", default: "rel", choices: ["rel", "abs"], doc: "relative or absolute threshold" },
+  cooldown: { type: "integer", default: 0, min: 0, doc: "steps to wait after a reduction" },
+  min_lr: { type: "number", default: 0, min: 0, doc: "LR floor (absolute)" },
+  eps: { type: "number", default: 1e-8, min: 0, doc: "skip reductions smaller than eps" },
+} as const satisfies Record<string, ParamSpec>;
+
+class PlateauTorch implements Scheduler {
+  readonly name = "plateau-torch";
+  readonly params: Params;
+  readonly ctx: SchedulerContext;
+  lr: number;
+  t = 0;
+  decays = 0;
+  statistic = Number.NaN;
+  private best: number;
+  private numBad = 0;
+  private cooldownCounter = 0;
+  private readonly minMode: boolean;
+  private readonly rel: boolean;
+  private readonly threshold: number;
+  private readonly factor: number;
+  private readonly patience: number;
+  private readonly cooldown: number;
+  private readonly minLr: number;
+  private readonly eps: number;
+
+  constructor(params: Params, ctx: SchedulerContext) {
+    this.params = params;
+    this.ctx = ctx;
+    this.lr = ctx.lr0;
+    this.minMode = params.mode === "min";
+    this.rel = params.threshold_mode === "rel";
+    this.threshold = params.threshold as number;
+    this.factor = params.factor as number;
+    this.patience = params.patience as number;
+    this.cooldown = params.cooldown as number;
+    this.minLr = params.min_lr as number;
+    this.eps = params.eps as number;
+    this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Bad-step counter after the last step. */
+  get counter(): number {
+    return this.numBad;
+  }
+
+  private isBetter(a: number): boolean {
+    const best = this.best;
+    if (this.minMode) return this.rel ? a < best * (1 - this.threshold) : a < best - this.threshold;
+    return this.rel ? a > best * (this.threshold + 1) : a > best + this.threshold;
+  }
+
+  step(loss: number): boolean {
+    this.t += 1;
+    if (loss - loss !== 0) return false;
+    this.statistic = loss;
+    if (this.isBetter(loss)) {
+      this.best = loss;
+      this.numBad = 0;
+    } else {
+      this.numBad += 1;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter -= 1;
+      this.numBad = 0;
+    }
+    if (this.numBad > this.patience) {
+      this.cooldownCounter = this.cooldown;
+      this.numBad = 0;
+      const old = this.lr;
+      const next = Math.max(old * this.factor, this.minLr);
+      if (old - next > this.eps) {
+        this.lr = next;
+        this.decays += 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  }
+
+  getState(): SchedulerState {
+    return {
+      name: this.name,
+      params: structuredClone(this.params),
+      ctx: { ...this.ctx },
+      t: this.t,
+      lr: this.lr,
+      decays: this.decays,
+      best: Number.isFinite(this.best) ? this.best : String(this.best),
+      numBad: this.numBad,
+      cooldownCounter: this.cooldownCounter,
+      statistic: Number.isFinite(this.statistic) ? this.statistic : null,
+    };
+  }
+
+  /** @internal */
+  load(s: SchedulerState): this {
+    this.t = s.t;
+    this.lr = s.lr;
+    this.decays = s.decays;
+    this.best = typeof s.best === "string" ? Number(s.best) : num(s, "best");
+    this.numBad = num(s, "numBad");
+    this.cooldownCounter = num(s, "cooldownCounter");
+    this.statistic = num(s, "statistic");
+    return this;
+  }
+}
+
+/**
+ * @example const s = plateauTorch.create({ patience: 5000 }, { totalSteps: 202320, lr0: 0.1 });
+ */
+export const plateauTorch: SchedulerFactory = {
+  name: "plateau-torch",
+  summary: "torch ReduceLROnPlateau on the per-step loss (reduce when bad steps > patience)",
+  paramSpecs: PLATEAU_TORCH_PARAMS,
+  adaptive: true,
+  create(params: Params, ctx: SchedulerContext): Scheduler {
+    return new PlateauTorch(resolveParams("plateau-torch", PLATEAU_TORCH_PARAMS, params), checkContext(ctx));
+  },
+  restore(state: SchedulerState): Scheduler {
+    checkState(state, "plateau-torch");
+    const p = resolveParams("plateau-torch", PLATEAU_TORCH_PARAMS, state.params);
+    return new PlateauTorch(p, checkContext(state.ctx)).load(state);
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * `model.json`: a fitted loss-response model, written by `fastface fit --out` and read by `--model-from`.
+ */
+import { readFile } from "node:fs/promises";
+import { InputError } from "../errors.ts";
+import { E, msg } from "../messages/simulate.ts";
+import type { Metrics } from "./fit.ts";
+import type { ParamValues } from "./model.ts";
+import { getModel } from "./registry.ts";
+
+export interface ModelFile {
+  kind: "fastface-model";
+  version: 1;
+  model: string;
+  params: ParamValues;
+  fittedOn: { name: string; source: string; lastStep: number; lr: "log" | "spec"; spec?: string };
+  inSample: Metrics;
+}
+
+/**
+ * Check a parsed JSON document and return it as a ModelFile.
+ *
+ * @example
+ * parseModelFile(JSON.parse(text), "model.json").model; // "effective"
+ */
+export function parseModelFile(v: unknown, path: string): ModelFile {
+  const bad = (why: string) => new InputError(path, msg.badModelFile(path, why), E.badModelFile);
+  if (typeof v !== "object" || v === null) throw bad("expected a JSON object");
+  const o = v as Record<string, unknown>;
+  if (o.kind !== "fastface-model") throw bad('expected "kind": "fastface-model"');
+  if (typeof o.model !== "string") throw bad('expected "model" (a string)');
+  getModel(o.model);
+  const params = o.params as Record<string, unknown> | undefined;
+  if (typeof params !== "object" || params === null) throw bad('expected "params" (an object)');
+  for (const [k, val] of Object.entries(params)) {
+    if (typeof val !== "number" || !Number.isFinite(val)) throw bad(`params.${k} must be a finite number`);
+  }
+  if (typeof params.lrRef !== "number") throw bad('expected "params.lrRef"');
+  return v as ModelFile;
+}
+
+/** Read and check a model file. */
+export async function readModelFile(path: string): Promise<ModelFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new InputError(path, `cannot read model file (${(err as Error).message})`, E.badModelFile);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(path, msg.badModelFile(path, `invalid JSON: ${(err as Error).message}`), E.badModelFile);
+  }
+  return parseModelFile(json, path);
+}

@@ -1,0 +1,25 @@
+/** The loss-response models by name. */
+import { ConfigError } from "../errors.ts";
+import { msg } from "../messages/simulate.ts";
+import { annealing } from "./annealing.ts";
+import { floor } from "./floor.ts";
+import type { LossModel } from "./model.ts";
+import { multipower } from "./multipower.ts";
+import { effective } from "./effective.ts";
+
+const MODELS: readonly LossModel[] = [multipower, annealing, floor, effective];
+
+/** Names accepted by `--model` (plus `auto`). */
+export function modelNames(): string[] {
+  return MODELS.map((m) => m.name);
+}
+
+/**
+ * @example
+ * getModel("floor").name; // "floor"
+ */
+export function getModel(name: string): LossModel {
+  const m = MODELS.find((x) => x.name === name);
+  if (!m) throw new ConfigError(msg.unknownModel(name, modelNames()), "E_UNKNOWN_MODEL");
+  return m;
+}

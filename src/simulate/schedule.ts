@@ -1,0 +1,133 @@
+/**
+ * LR schedules and fitting data for the loss-response models.
+ *
+ * Conventions (shared by every model): a curve point at step `s` is the loss after `s` training steps;
+ * step `tau` (1-based) trains with LR `eta[tau - 1]`. `S1(s) = eta[0] + ... + eta[s - 1]`.
+ * A logged LR printed at step `s_i` is held backwards over the steps `(s_{i-1}, s_i]` (the first one also covers
+ * the steps before it), mirroring how replay expands logged losses.
+ */
+
+/** A per-step LR sequence: `eta[i]` is the LR of 1-based step `i + 1`. */
+export type StepLr = Float64Array;
+
+/**
+ * Expand logged `(step, lr)` points into a per-step LR sequence of length `lastStep`.
+ *
+ * @example
+ * stepLrFromLogged(new Float64Array([2, 4]), new Float64Array([0.1, 0.05])); // [0.1, 0.1, 0.05, 0.05]
+ */
+export function stepLrFromLogged(step: ArrayLike<number>, lr: ArrayLike<number>): StepLr {
+  const n = step.length;
+  const last = n > 0 ? Math.round(step[n - 1]!) : 0;
+  const out = new Float64Array(last);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const s = Math.round(step[i]!);
+    const v = lr[i]!;
+    for (; j < s && j < last; j++) out[j] = v;
+  }
+  return out;
+}
+
+/** Prefix sums: `S1[s]` = sum of the LRs of steps 1..s (`S1[0] = 0`), length `eta.length + 1`. */
+export function cumulativeLr(eta: StepLr): Float64Array {
+  const s1 = new Float64Array(eta.length + 1);
+  let acc = 0;
+  for (let i = 0; i < eta.length; i++) {
+    acc += eta[i]!;
+    s1[i + 1] = acc;
+  }
+  return s1;
+}
+
+/** Points a model is fitted to / compared with: steps (>= 1, strictly increasing) and positive losses. */
+export interface Points {
+  step: Float64Array;
+  loss: Float64Array;
+}
+
+/**
+ * Downsample logged points to at most `maxPoints` by averaging consecutive buckets (step = the bucket's last
+ * step, loss = geometric mean of the bucket, which suits the log-space fit). Non-finite / non-positive losses are
+ * dropped first.
+ *
+ * @example
+ * bucketPoints({ step: new Float64Array([1, 2, 3, 4]), loss: new Float64Array([1, 4, 2, 8]) }, 2);
+ * // { step: [2, 4], loss: [2, 4] }
+ */
+export function bucketPoints(points: Points, maxPoints: number): Points {
+  const keepIdx: number[] = [];
+  for (let i = 0; i < points.step.length; i++) {
+    const v = points.loss[i]!;
+    if (Number.isFinite(v) && v > 0 && points.step[i]! >= 1) keepIdx.push(i);
+  }
+  const n = keepIdx.length;
+  const m = Math.min(n, Math.max(1, Math.floor(maxPoints)));
+  const step = new Float64Array(m);
+  const loss = new Float64Array(m);
+  for (let b = 0; b < m; b++) {
+    const lo = Math.floor((b * n) / m);
+    const hi = Math.floor(((b + 1) * n) / m);
+    let acc = 0;
+    for (let k = lo; k < hi; k++) acc += Math.log(points.loss[keepIdx[k]!]!);
+    step[b] = points.step[keepIdx[hi - 1]!]!;
+    loss[b] = Math.exp(acc / (hi - lo));
+  }
+  return { step, loss };
+}
+
+/**
+ * Piecewise-constant blocks of a schedule, the form the tfjs fit works on: block `j` covers the steps
+ * `(bound[j], bound[j+1]]` and trains with LR `lr[j]` (the mean LR over the block, so `S1` is exact at every
+ * block end). `evalBlock[n]` is the block whose end is the n-th evaluation step.
+ */
+export interface Blocks {
+  bound: Float64Array;
+  lr: Float64Array;
+  len: Float64Array;
+  /** S1 at the end of each block. */
+  s1End: Float64Array;
+  evalBlock: Int32Array;
+}
+
+/**
+ * Cut a per-step schedule into blocks ending at every evaluation step and, when the schedule has at most
+ * `maxBlocks` constant runs, at every LR change too (exact for step schedules); otherwise blocks are the
+ * evaluation segments with their mean LR.
+ *
+ * @example
+ * const b = makeBlocks(new Float64Array([1, 1, 0.5, 0.5]), new Float64Array([4]));
+ * // b.bound = [0, 2, 4], b.lr = [1, 0.5], b.evalBlock = [1]
+ */
+export function makeBlocks(eta: StepLr, evalSteps: ArrayLike<number>, maxBlocks = 1000): Blocks {
+  const cuts = new Set<number>();
+  for (let n = 0; n < evalSteps.length; n++) cuts.add(Math.round(evalSteps[n]!));
+  const changes: number[] = [];
+  for (let i = 1; i < eta.length; i++) if (eta[i] !== eta[i - 1]) changes.push(i);
+  if (changes.length + cuts.size <= maxBlocks) for (const c of changes) cuts.add(c);
+  const last = Math.round(evalSteps[evalSteps.length - 1] ?? 0);
+  const sorted = [...cuts].filter((c) => c > 0 && c <= last).sort((a, b) => a - b);
+  const k = sorted.length;
+  const bound = new Float64Array(k + 1);
+  const lr = new Float64Array(k);
+  const len = new Float64Array(k);
+  const s1End = new Float64Array(k);
+  let prev = 0;
+  let acc = 0;
+  for (let j = 0; j < k; j++) {
+    const end = sorted[j]!;
+    let sum = 0;
+    for (let i = prev; i < end; i++) sum += eta[Math.min(i, eta.length - 1)] ?? 0;
+    bound[j + 1] = end;
+    len[j] = end - prev;
+    lr[j] = sum / (end - prev);
+    acc += sum;
+    s1End[j] = acc;
+    prev = end;
+  }
+  const index = new Map<number, number>();
+  for (let j = 0; j < k; j++) index.set(sorted[j]!, j);
+  const evalBlock = new Int32Array(evalSteps.length);
+  for (let n = 0; n < evalSteps.length; n++) evalBlock[n] = index.get(Math.round(evalSteps[n]!)) ?? 0;
+  return { bound, lr, len, s1End, evalBlock };
+}

@@ -1,0 +1,170 @@
+/**
+ * A worker_threads pool for sweeps. Workers run the TypeScript sources directly: each starts from a tiny
+ * bootstrap that registers tsx's ESM loader and then imports worker.ts, so the pool works the same under
+ * `node --import tsx`, the `fastface` bin and `node --test`. Tasks are pulled: a worker gets the next task as
+ * soon as it hands back a result, so uneven configs balance themselves.
+ */
+import { Worker } from "node:worker_threads";
+import { FastfaceError } from "../errors.ts";
+import * as M from "../messages/sweep.ts";
+import type { Params } from "../schedulers/types.ts";
+import type { ResultRow } from "./types.ts";
+import type { FromWorker, SharedCurve, ToWorker } from "./worker.ts";
+
+export interface SweepTask {
+  curveId: number;
+  configIndices: number[];
+}
+
+/** Thrown when a worker fails; carries the worker's message (a bug or an invalid config). */
+export class WorkerError extends FastfaceError {
+  constructor(message: string) {
+    super("E_SWEEP_WORKER", M.workerCrashed(message), 1);
+  }
+}
+
+function bootstrap(): string {
+  const api = import.meta.resolve("tsx/esm/api");
+  const target = new URL("./worker.ts", import.meta.url).href;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+}
+
+/**
+ * Start `size` workers and hand each the scheduler name and the configurations.
+ * @example
+ * const pool = await SweepPool.start(2, { scheduler: "fastface", lr0: 1, configs });
+ * pool.addCurve(shared); await pool.run(tasks, (rows) => buffer.push(...rows)); await pool.close();
+ */
+export class SweepPool {
+  readonly size: number;
+  private readonly workers: Worker[];
+  private stopped = false;
+  private failure: ((err: Error) => void) | null = null;
+  private finish: (() => void) | null = null;
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+    this.size = workers.length;
+  }
+
+  static async start(size: number, setup: { scheduler: string; lr0: number; configs: Params[] }): Promise<SweepPool> {
+    const code = bootstrap();
+    const workers = Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] }));
+    const pool = new SweepPool(workers);
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const onMessage = (m: FromWorker) => {
+                if (m.type === "ready") {
+                  w.off("message", onMessage);
+                  w.off("error", reject);
+                  resolve();
+                } else if (m.type === "error") reject(new WorkerError(m.message));
+              };
+              w.on("message", onMessage);
+              w.once("error", reject);
+              w.postMessage({ type: "setup", ...setup } satisfies ToWorker);
+            }),
+        ),
+      );
+    } catch (err) {
+      await pool.close();
+      throw err instanceof FastfaceError ? err : new WorkerError(err instanceof Error ? err.message : String(err));
+    }
+    for (const w of workers) {
+      w.on("error", (err) => pool.fail(err));
+      w.on("exit", (code) => {
+        if (!pool.stopped) pool.fail(new Error(`worker exited with code ${code}`));
+      });
+    }
+    return pool;
+  }
+
+  /** Send a curve (shared memory, no copy) to every worker. */
+  addCurve(curve: SharedCurve): void {
+    for (const w of this.workers) w.postMessage({ type: "curve", curve } satisfies ToWorker);
+  }
+
+  private fail(err: Error): void {
+    const f = this.failure;
+    this.failure = null;
+    this.finish = null;
+    f?.(err instanceof FastfaceError ? err : new WorkerError(err.message));
+  }
+
+  /**
+   * Run tasks; `onDone` receives each task's rows as they arrive. Resolves when every task is done, or
+   * early (with the remaining tasks undone) after `stop()`.
+   */
+  run(tasks: readonly SweepTask[], onDone: (rows: ResultRow[]) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (tasks.length === 0 || this.stopped) {
+        resolve();
+        return;
+      }
+      let next = 0;
+      let inFlight = 0;
+      const handlers = new Map<Worker, (m: FromWorker) => void>();
+      const cleanup = () => {
+        for (const [w, h] of handlers) w.off("message", h);
+      };
+      this.failure = (err) => {
+        cleanup();
+        reject(err);
+      };
+      this.finish = () => {
+        cleanup();
+        resolve();
+      };
+      const dispatch = (w: Worker) => {
+        if (this.stopped || next >= tasks.length) return;
+        const t = tasks[next]!;
+        w.postMessage({
+          type: "task",
+          taskId: next,
+          curveId: t.curveId,
+          configIndices: t.configIndices,
+        } satisfies ToWorker);
+        next++;
+        inFlight++;
+      };
+      for (const w of this.workers) {
+        const h = (m: FromWorker) => {
+          if (m.type === "error") {
+            this.fail(new WorkerError(m.stack ?? m.message));
+            return;
+          }
+          if (m.type !== "done") return;
+          inFlight--;
+          onDone(m.rows);
+          dispatch(w);
+          if (inFlight === 0 && (next >= tasks.length || this.stopped)) {
+            const f = this.finish;
+            this.finish = null;
+            this.failure = null;
+            f?.();
+          }
+        };
+        handlers.set(w, h);
+        w.on("message", h);
+      }
+      for (const w of this.workers) dispatch(w);
+    });
+  }
+
+  /** Stop handing out tasks and terminate the workers now (results in flight are dropped); `run` resolves. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const f = this.finish;
+    this.finish = null;
+    this.failure = null;
+    f?.();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  async close(): Promise<void> {
+    if (!this.stopped) await this.stop();
+  }
+}

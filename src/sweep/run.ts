@@ -1,0 +1,167 @@
+/**
+ * `fastface sweep` as a library call: scheduler spec + grid (or random search) + curves -> a DuckDB file of
+ * (curve, config) results. Validates everything before the first write (unknown parameters, empty ranges,
+ * invalid configs, a database from another sweep), then hands the work to `executeSweep`.
+ */
+import { existsSync } from "node:fs";
+import type { Curve } from "../curve/curve.ts";
+import type { ExpandMode } from "../curve/expand.ts";
+import { ConfigError, InputError, type Warnings } from "../errors.ts";
+import * as M from "../messages/sweep.ts";
+import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
+import { type ExecuteSummary, executeSweep } from "./execute.ts";
+import { effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
+import type { PreparedCurve } from "./kernel.ts";
+import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
+import { exportParquet, openDb } from "./store.ts";
+import type { CurveInfo, SweepDefinition } from "./types.ts";
+
+export interface SweepOptions {
+  /** Scheduler name, optionally with fixed parameters: `fastface` or `fastface:alpha=0.002`. */
+  scheduler: string;
+  /** `--grid` axes. */
+  grid: readonly string[];
+  /** Random search over the axes instead of the full grid. */
+  random?: { n: number; seed: number } | null;
+  judge?: string;
+  expand?: ExpandMode;
+  totalSteps?: number | null;
+  lr0?: number;
+  out: string;
+  workers: number;
+  resume?: boolean;
+  /** Export the results table to this Parquet file when the sweep is complete. */
+  parquet?: string;
+  batchSize?: number;
+  commitMs?: number;
+  onStart?: (info: { total: number; alreadyDone: number; todo: number; workers: number }) => void;
+  onProgress?: (done: number, total: number) => void;
+  onCommit?: (committed: number, total: number) => void;
+  signal?: AbortSignal;
+  warnings?: Warnings;
+}
+
+export interface SweepSummary extends ExecuteSummary {
+  scheduler: string;
+  configs: number;
+  curves: Array<{ name: string; hash: string; steps: number; plateaus: number; lossScale: number }>;
+  parquet: string | null;
+}
+
+/** A sweep fully resolved but not yet run (what `runSweep` executes; handy for tests and benches). */
+export interface SweepPlan {
+  def: SweepDefinition;
+  configs: SweepConfig[];
+  curves: Array<{ info: CurveInfo; prepared: PreparedCurve }>;
+  hasLambda: boolean;
+}
+
+/**
+ * Resolve a sweep: parse the scheduler and grid, build the configurations, validate each one, prepare the
+ * curves (deduplicated by content, sorted by name then hash, so argument order does not matter).
+ * @example
+ * const plan = planSweep(curves, { scheduler: "fastface", grid: ["lambda=1e-6..1e-4:log:9"], out: "s.duckdb", workers: 2 });
+ */
+export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPlan {
+  const spec = parseSchedulerSpec(opts.scheduler);
+  const factory = getSchedulerFactory(spec.name);
+  const grid = parseGrid(opts.grid, factory, spec.params);
+  const random = opts.random ?? null;
+  if (random && (!Number.isInteger(random.n) || random.n < 1)) {
+    throw new ConfigError(M.badRandom(random.n), M.E_SWEEP_OPTION);
+  }
+  const configs = random ? randomConfigs(grid, random.n, random.seed, opts.warnings) : gridConfigs(grid);
+  const lr0 = opts.lr0 ?? 1;
+  for (const cfg of configs) {
+    createScheduler({ name: spec.name, params: effectiveParams(cfg.params, 1) }, { totalSteps: 1000, lr0 });
+  }
+  const judge = canonicalJudge(opts.judge);
+  const expand = opts.expand ?? "hold";
+  const totalSteps = opts.totalSteps ?? null;
+  const hashed = curves.map((c) => ({ curve: c, hash: curveHash(c) }));
+  hashed.sort((a, b) => cmp(a.curve.meta.name, b.curve.meta.name) || cmp(a.hash, b.hash));
+  const unique: typeof hashed = [];
+  const seen = new Map<string, string>();
+  for (const h of hashed) {
+    const other = seen.get(h.hash);
+    if (other !== undefined) {
+      opts.warnings?.add(M.W_SWEEP_DUPLICATE_CURVE, M.duplicateCurve(h.curve.meta.name, other));
+      continue;
+    }
+    seen.set(h.hash, h.curve.meta.name);
+    unique.push(h);
+  }
+  const prepared = unique.map((h, id) => prepareCurve(h.curve, id, { expand, judge, totalSteps }, h.hash));
+  for (const p of prepared) {
+    if (p.info.stationary.length === 0) opts.warnings?.add(M.W_SWEEP_NO_PLATEAUS, M.noPlateaus(p.info.name));
+  }
+  const def: SweepDefinition = {
+    version: 1,
+    scheduler: spec.name,
+    grid,
+    random,
+    judge,
+    expand,
+    totalSteps,
+    lr0,
+    curves: prepared.map((p) => ({ name: p.info.name, hash: p.info.hash })),
+  };
+  return { def, configs, curves: prepared, hasLambda: "lambda" in factory.paramSpecs };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Plan and run (or resume) a sweep; exports Parquet when asked and the sweep is complete.
+ * @example
+ * const summary = await runSweep(curves, { scheduler: "fastface", grid: ["tau=0.01,0.05"], out: "s.duckdb", workers: 2 });
+ */
+export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Promise<SweepSummary> {
+  if (!Number.isInteger(opts.workers) || opts.workers < 1)
+    throw new ConfigError(M.badWorkers(opts.workers), M.E_SWEEP_OPTION);
+  if (opts.parquet && existsSync(opts.parquet)) {
+    throw new InputError(opts.parquet, M.parquetExists(opts.parquet), M.E_SWEEP_OPTION);
+  }
+  const plan = planSweep(curves, opts);
+  const summary = await executeSweep({
+    out: opts.out,
+    def: plan.def,
+    curves: plan.curves,
+    configs: plan.configs,
+    hasLambda: plan.hasLambda,
+    workers: opts.workers,
+    resume: opts.resume ?? false,
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    ...(opts.commitMs !== undefined ? { commitMs: opts.commitMs } : {}),
+    ...(opts.onStart ? { onStart: opts.onStart } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  let parquet: string | null = null;
+  if (opts.parquet && !summary.interrupted && summary.committed === summary.total) {
+    const db = await openDb(opts.out, true);
+    try {
+      await exportParquet(db.conn, opts.parquet);
+      parquet = opts.parquet;
+    } finally {
+      db.conn.closeSync();
+      db.instance.closeSync();
+    }
+  }
+  return {
+    ...summary,
+    scheduler: plan.def.scheduler,
+    configs: plan.configs.length,
+    curves: plan.curves.map((c) => ({
+      name: c.info.name,
+      hash: c.info.hash,
+      steps: c.info.steps,
+      plateaus: c.info.stationary.length,
+      lossScale: c.info.lossScale,
+    })),
+    parquet,
+  };
+}

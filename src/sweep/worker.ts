@@ -1,0 +1,65 @@
+/**
+ * A sweep worker (worker_threads). Protocol (all messages plain objects):
+ *   main -> worker  {type: "setup", scheduler, lr0, configs: Params[]}             once
+ *                   {type: "curve", curve: SharedCurve}                              once per curve
+ *                   {type: "task", taskId, curveId, configIndices: number[]}         many
+ *   worker -> main  {type: "ready"} after setup, {type: "done", taskId, rows: ResultRow[]},
+ *                   {type: "error", message, stack}
+ * A curve's losses arrive once as a SharedArrayBuffer (no copy per worker, none per config).
+ */
+import { parentPort } from "node:worker_threads";
+import type { Params } from "../schedulers/types.ts";
+import { evaluateConfig, type PreparedCurve } from "./kernel.ts";
+import type { ResultRow } from "./types.ts";
+
+/** A prepared curve whose arrays live in SharedArrayBuffers (posted to every worker once). */
+export interface SharedCurve extends Omit<PreparedCurve, "losses" | "stepAt"> {
+  losses: SharedArrayBuffer;
+  stepAt: SharedArrayBuffer | null;
+}
+
+export type ToWorker =
+  | { type: "setup"; scheduler: string; lr0: number; configs: Params[] }
+  | { type: "curve"; curve: SharedCurve }
+  | { type: "task"; taskId: number; curveId: number; configIndices: number[] };
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "done"; taskId: number; rows: ResultRow[] }
+  | { type: "error"; taskId: number | null; message: string; stack?: string };
+
+const port = parentPort;
+if (port) {
+  let scheduler = "";
+  let lr0 = 1;
+  let configs: Params[] = [];
+  const curves = new Map<number, PreparedCurve>();
+  port.on("message", (msg: ToWorker) => {
+    let taskId: number | null = null;
+    try {
+      if (msg.type === "setup") {
+        scheduler = msg.scheduler;
+        lr0 = msg.lr0;
+        configs = msg.configs;
+        port.postMessage({ type: "ready" } satisfies FromWorker);
+      } else if (msg.type === "curve") {
+        const c = msg.curve;
+        curves.set(c.curveId, {
+          ...c,
+          losses: new Float64Array(c.losses),
+          stepAt: c.stepAt ? new Float64Array(c.stepAt) : null,
+        });
+      } else {
+        taskId = msg.taskId;
+        const curve = curves.get(msg.curveId);
+        if (!curve) throw new Error(`curve ${msg.curveId} was never sent to this worker`);
+        const rows: ResultRow[] = [];
+        for (const i of msg.configIndices) rows.push(evaluateConfig(curve, scheduler, configs[i]!, lr0, i));
+        port.postMessage({ type: "done", taskId: msg.taskId, rows } satisfies FromWorker);
+      }
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      port.postMessage({ type: "error", taskId, message: e.message, stack: e.stack } satisfies FromWorker);
+    }
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * A hand-made ReplayResult for the report tests (no replay engine involved). Its numbers are consistent by
+ * hand: plateaus [900, 1900] and [2600, 3600]; fastface decays at 1500 and 3000 remove both (400 + 600 steps
+ * saved); hck at 1800 and 3400 (100 + 200); multistep at 2000 (outside every plateau: premature) and 3000
+ * (removes the second: 600).
+ */
+import type { ReplayResult } from "../../src/replay/types.ts";
+
+export const XSS_NAME = "<img src=x onerror=alert(1)>";
+
+/** Piecewise-constant LR: 1 halved (or multiplied by `factor`) at each decay step. */
+function lrTrace(steps: number[], decays: number[], factor: number): number[] {
+  return steps.map((s) => factor ** decays.filter((d) => s > d).length);
+}
+
+export function fixtureResult(name = "r50-fixture"): ReplayResult {
+  const step: number[] = [];
+  for (let s = 10; s <= 4000; s += 10) step.push(s);
+  const loss = step.map((s) => {
+    const level = s < 1500 ? 9 : s < 3000 ? 6 : 4;
+    return Number((level + 3 * Math.exp(-(s % 1500) / 300) + 0.2 * Math.sin(s / 7)).toFixed(4));
+  });
+  const ema: number[] = [];
+  loss.forEach((v, i) => {
+    ema.push(Number((i === 0 ? v : 0.9 * (ema[i - 1] as number) + 0.1 * v).toFixed(4)));
+  });
+  const statistic = (phase: number) =>
+    step.map((s) => Number((4e-4 * Math.exp(-((s + phase) % 1500) / 250) - 1e-5).toExponential(4)));
+  const counter = (stat: number[]) => {
+    let c = 0;
+    return stat.map((x) => {
+      c = x < 5e-5 ? Math.min(c + 10, 199) : 0;
+      return c;
+    });
+  };
+  const ffStat = statistic(0);
+  const hckStat = statistic(300);
+  return {
+    curve: {
+      name,
+      format: "arcface-log",
+      points: step.length,
+      firstStep: 10,
+      lastStep: 4000,
+      steps: 3991,
+      source: `/data/logs/${name}.log`,
+      stride: 10,
+      aggregation: "mean-of-interval",
+      config: { lr: 0.1, batch_size: 128, num_epoch: 20, total_step: 4000, network: "r50" },
+      evaluations: [{ name: "lfw", metric: "Accuracy-Flip", value: 0.998, std: 0.00277, step: 2000 }],
+    },
+    judge: { name: "haar", params: { window: 400, eps: 1e-5, minLength: 200 } },
+    stationary: [
+      { start: 900, end: 1900 },
+      { start: 2600, end: 3600 },
+    ],
+    schedulers: [
+      {
+        name: "fastface",
+        params: { alpha: 0.001, beta: 0.001, lambda: 5e-5, tau: 0.05, delta: 2, maxDecays: 8 },
+        decays: [
+          { step: 1500, lr: 0.5 },
+          { step: 3000, lr: 0.25 },
+        ],
+        removed: 2,
+        stepsSaved: 1000,
+        premature: 0,
+        nsPerStep: 2.1,
+      },
+      {
+        name: "hck",
+        params: { alpha: 0.001, m: 400, lambda: 5e-5, tau: 0.05, delta: 2, impl: "running" },
+        decays: [
+          { step: 1800, lr: 0.5 },
+          { step: 3400, lr: 0.25 },
+        ],
+        removed: 2,
+        stepsSaved: 300,
+        premature: 0,
+        nsPerStep: 3.4,
+      },
+      {
+        name: "multistep",
+        params: { milestones: [2000, 3000], gamma: 0.1 },
+        decays: [
+          { step: 2000, lr: 0.1 },
+          { step: 3000, lr: 0.01 },
+        ],
+        removed: 1,
+        stepsSaved: 600,
+        premature: 1,
+        nsPerStep: 1.2,
+      },
+    ],
+    traces: {
+      step,
+      loss,
+      ema,
+      loggedLr: lrTrace(step, [2000, 3000], 0.1).map((v) => Number((0.1 * v).toPrecision(6))),
+      schedulers: [
+        {
+          name: "fastface",
+          lr: lrTrace(step, [1500, 3000], 0.5),
+          statistic: ffStat,
+          threshold: 5e-5,
+          counter: counter(ffStat),
+          toler: 199,
+        },
+        {
+          name: "hck",
+          lr: lrTrace(step, [1800, 3400], 0.5),
+          statistic: hckStat,
+          threshold: 5e-5,
+          counter: counter(hckStat),
+          toler: 199,
+        },
+        { name: "multistep", lr: lrTrace(step, [2000, 3000], 0.1) },
+      ],
+    },
+  };
+}
