@@ -79,7 +79,11 @@ failed=()
 for nb in "${notebooks[@]}"; do
   name="$(basename "$nb")"
   start="$(date +%s.%N)"
-  if "${nbconvert[@]}" --to notebook --execute \
+  # LingerExecutePreprocessor = ExecutePreprocessor + a short wait for outputs the Deno kernel sends after its
+  # idle status (see notebooks/lib/linger_execute.py); not `--execute`, which would run the stock one as well.
+  if PYTHONPATH="$root/notebooks/lib${PYTHONPATH:+:$PYTHONPATH}" "${nbconvert[@]}" --to notebook \
+    --NotebookExporter.preprocessors=linger_execute.LingerExecutePreprocessor \
+    --LingerExecutePreprocessor.enabled=True \
     --ExecutePreprocessor.kernel_name=deno \
     --ExecutePreprocessor.timeout="${NOTEBOOK_CELL_TIMEOUT:-300}" \
     --output-dir "$out" "$nb" 2>"$tmp/stderr"; then

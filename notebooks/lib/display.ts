@@ -79,9 +79,13 @@ export function chart(spec: ChartSpec | VegaLiteSpec, opts: { svg?: boolean } = 
   return displayable(() => chartBundle(spec, opts));
 }
 
-/** Display now (inside loops or in the middle of a cell). */
+/**
+ * Display now (inside loops or in the middle of a cell). Yields briefly afterwards: Deno's kernel may report
+ * the cell idle before a just-sent output reaches the frontend, which then drops it (see run.sh).
+ */
 export async function show(x: Displayable): Promise<void> {
   await Deno.jupyter.display(await x[Deno.jupyter.$display](), { raw: true });
+  await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** Escape text for HTML element content and attribute values. */
@@ -103,8 +107,10 @@ function tableFromRows(rows: ReadonlyArray<Record<string, unknown>>): TableSpec 
   return { columns, rows: rows.map((r) => columns.map((c) => cellText(r[c]))) };
 }
 
-function tableBundle(t: TableSpec): Bundle {
-  const cells = t.rows.map((r) => r.map(cellText));
+function tableBundle(t: TableSpec, maxRows: number): Bundle {
+  const hidden = Math.max(0, t.rows.length - maxRows);
+  const cells = t.rows.slice(0, maxRows).map((r) => r.map(cellText));
+  if (hidden > 0) cells.push([`… ${hidden} more row(s)`, ...t.columns.slice(1).map(() => "")]);
   const widths = t.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
     r
@@ -123,26 +129,30 @@ function tableBundle(t: TableSpec): Bundle {
 
 /**
  * A table as a displayable value: a report `TableSpec`, or an array of row objects (e.g. DuckDB's
- * `getRowObjects()`; bigints and nested values are printed as text). Every cell is escaped.
+ * `getRowObjects()`; bigints and nested values are printed as text). Every cell is escaped. Shows the first
+ * `maxRows` rows (default 50) and says how many more there are.
  *
  * @example
  * table([{ scheduler: "fastface", removed: 3 }, { scheduler: "hck", removed: 2 }]);
  */
-export function table(t: TableSpec | ReadonlyArray<Record<string, unknown>>): Displayable {
+export function table(
+  t: TableSpec | ReadonlyArray<Record<string, unknown>>,
+  opts: { maxRows?: number } = {},
+): Displayable {
   const spec = Array.isArray(t) ? tableFromRows(t) : (t as TableSpec);
-  return displayable(() => tableBundle(spec));
+  return displayable(() => tableBundle(spec, opts.maxRows ?? 50));
 }
 
 /**
  * Display report sections (as built for the HTML report) inline: title, paragraphs, facts, tables, charts.
- * `charts` picks charts by id (default: all).
+ * `charts` picks charts by id (default: all); tables show their first `maxRows` rows (default 12).
  *
  * @example
  * await showSections(replaySections(result), { charts: ["loss"] });
  */
 export async function showSections(
   sections: ReadonlyArray<ReportSection>,
-  opts: { charts?: string[]; svg?: boolean } = {},
+  opts: { charts?: string[]; svg?: boolean; maxRows?: number } = {},
 ): Promise<void> {
   for (const s of sections) {
     const facts = (s.facts ?? []).map(
@@ -155,7 +165,7 @@ export async function showSections(
       { "text/html": `<h3>${escapeHtml(s.title)}</h3>${paras.join("")}${factsHtml}`, "text/plain": plain },
       { raw: true },
     );
-    for (const t of s.tables ?? []) await show(table(t));
+    for (const t of s.tables ?? []) await show(table(t, { maxRows: opts.maxRows ?? 12 }));
     for (const c of s.charts ?? []) {
       if (opts.charts === undefined || opts.charts.includes(c.id)) await show(chart(c, { svg: opts.svg }));
     }

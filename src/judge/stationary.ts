@@ -13,7 +13,7 @@
  * Defaults are relative to the run length n (see docs/replay.md for how they were chosen on the fixture logs).
  */
 import { ConfigError } from "../errors.ts";
-import { E_JUDGE_SPEC, badJudgeParam, unknownJudge, unknownJudgeParam } from "../messages/replay.ts";
+import { badJudgeParam, E_JUDGE_SPEC, unknownJudge, unknownJudgeParam } from "../messages/replay.ts";
 import { parseNumber } from "../schedulers/params.ts";
 
 export interface JudgeParams {
@@ -101,7 +101,7 @@ export function relativeRates(loss: Float64Array, window: number): Float64Array 
  */
 export function findStationary(loss: Float64Array, params: Partial<JudgeParams> = {}): StationaryIndexSpan[] {
   const n = loss.length;
-  if (n < 2) return [];
+  if (n < 2 || !loss.some(Number.isFinite)) return [];
   const p = resolveJudgeParams(n, params);
   const r = relativeRates(loss, p.window);
   const out: StationaryIndexSpan[] = [];
@@ -142,7 +142,10 @@ export function parseJudgeSpec(spec: string): { name: "haar"; params: Partial<Ju
     const v = parseNumber(raw);
     const positive = v !== undefined && v > 0;
     if (!positive || (key !== "eps" && v >= 1 && !Number.isInteger(v))) {
-      throw new ConfigError(badJudgeParam(key, raw, key === "eps" ? "a number > 0" : "a positive integer or a fraction in (0,1)"), E_JUDGE_SPEC);
+      throw new ConfigError(
+        badJudgeParam(key, raw, key === "eps" ? "a number > 0" : "a positive integer or a fraction in (0,1)"),
+        E_JUDGE_SPEC,
+      );
     }
     params[key as keyof JudgeParams] = v;
   }

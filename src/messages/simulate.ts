@@ -29,8 +29,7 @@ export const msg = {
   relativeLr: (spec: string) =>
     `--lr-schedule ${spec} gives no lr and the log header has none: LRs are relative (lr0 = 1); ` +
     `a model fitted on a run with absolute LRs will not transfer`,
-  unknownModel: (name: string, names: readonly string[]) =>
-    `unknown model '${name}'; valid: auto, ${names.join(", ")}`,
+  unknownModel: (name: string, names: readonly string[]) => `unknown model '${name}'; valid: auto, ${names.join(", ")}`,
   badModelFile: (path: string, why: string) => `${path}: not a fastface model file (${why})`,
   tooFewPoints: (n: number, need: number) => `only ${n} usable loss point(s); fitting needs at least ${need}`,
   seeded: (model: string, step: number, loss: number) =>

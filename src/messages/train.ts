@@ -46,7 +46,7 @@ export const msg = {
   farResolution: (impostors: number, far: number) =>
     `only ${impostors} impostor pair(s): FAR=${far} cannot be resolved (needs >= ${Math.ceil(1 / far)}); TAR is reported at the strictest threshold (no false accept)`,
   badOption: (name: string, value: unknown, expected: string) => `--${name} ${String(value)}: expected ${expected}`,
-  datasetMissing: (path: string) => `not a folder; expected 'synthetic' or an ImageFolder tree (identity/image.jpg|png)`,
+  datasetMissing: () => `not a folder; expected 'synthetic' or an ImageFolder tree (identity/image.jpg|png)`,
   datasetTooSmall: (identities: number, needed: number) =>
     `only ${identities} identities with at least 2 images; need at least ${needed} (some are held out for verification pairs)`,
   noImages: () => "no .jpg/.jpeg/.png images found in identity sub-folders (expected identity/image.jpg|png)",

@@ -12,18 +12,18 @@ import { ConfigError, InputError } from "../errors.ts";
 import { scoreDecays } from "../judge/score.ts";
 import { findStationary, parseJudgeSpec, resolveJudgeParams } from "../judge/stationary.ts";
 import {
-  E_REPLAY_EMPTY,
-  E_REPLAY_OPTION,
-  W_REPLAY_NON_FINITE,
-  W_REPLAY_NO_PLATEAUS,
-  W_REPLAY_TOTAL_STEP_HINT,
   badExpand,
   badLr0,
   badTotalSteps,
+  E_REPLAY_EMPTY,
+  E_REPLAY_OPTION,
   emptyCurve,
-  noPlateaus,
   nonFiniteLosses,
+  noPlateaus,
   totalStepHint,
+  W_REPLAY_NO_PLATEAUS,
+  W_REPLAY_NON_FINITE,
+  W_REPLAY_TOTAL_STEP_HINT,
 } from "../messages/replay.ts";
 import { createScheduler, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
@@ -53,6 +53,17 @@ function round(v: number, digits: number): number {
 }
 
 /**
+ * Training steps that precede per-step index 0, for fixed schedules: with `hold`, index 0 is the curve's
+ * first step; arcface logs count global steps from 1 (the point at step s is the s-th step, s - 1 precede it),
+ * other formats from 0. With `none` the indices are points, and fixed schedules count points from 0.
+ */
+export function stepOffsetOf(curve: Curve, mode: ExpandMode, firstStep: number): number {
+  if (mode !== "hold") return 0;
+  const off = curve.meta.format === "arcface-log" ? firstStep - 1 : firstStep;
+  return Number.isInteger(off) && off > 0 ? off : 0;
+}
+
+/**
  * Replay schedulers over a logged curve.
  * @example const r = replayCurve(curve, { schedulers: ["fastface:lambda=2e-5", "hck:m=2000"] }); r.schedulers[0].decays
  */
@@ -70,7 +81,8 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   );
   const judge = parseJudgeSpec(opts.judge ?? "haar");
   const ex = expandCurve(curve, expand);
-  if (ex.steps === 0) throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
+  if (ex.steps === 0)
+    throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
 
   const warnings: Array<{ code: string; message: string }> = [];
   const T = opts.totalSteps ?? ex.steps;
@@ -83,6 +95,8 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   if (nonFinite > 0) warnings.push({ code: W_REPLAY_NON_FINITE, message: nonFiniteLosses(nonFinite) });
 
   const ctx: SchedulerContext = { totalSteps: T, lr0: opts.lr0 ?? 1 };
+  const offset = stepOffsetOf(curve, ex.mode, ex.firstStep);
+  if (offset > 0) ctx.stepOffset = offset;
   const jp = resolveJudgeParams(ex.steps, judge.params);
   const spans = findStationary(ex.loss, jp);
   if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
@@ -125,9 +139,7 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     schedulers,
   };
   if (opts.traces !== undefined && opts.traces > 0) {
-    const firstAlpha = specs
-      .map((sp) => resolvedParams(sp).alpha)
-      .find((a): a is number => typeof a === "number");
+    const firstAlpha = specs.map((sp) => resolvedParams(sp).alpha).find((a): a is number => typeof a === "number");
     result.traces = buildTraces(curve, ex, specs, ctx, Math.floor(opts.traces), firstAlpha ?? 0.001);
   }
   if (warnings.length > 0) result.warnings = warnings;

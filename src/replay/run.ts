@@ -2,7 +2,7 @@
  * The replay hot loop: feed a per-step loss sequence to a scheduler and record where it decays.
  * No allocation per step (only per decay); uses the scheduler's `stepRange` fast path when it has one.
  */
-import type { Scheduler } from "../schedulers/types.ts";
+import type { DecaySink, Scheduler } from "../schedulers/types.ts";
 
 export interface RunResult {
   /** Per-step indices at which a decay fires (the new LR applies from index + 1). */
@@ -18,18 +18,20 @@ export interface RunResult {
  * @example const { decayIndices } = runScheduler(createScheduler("fastface", ctx), loss);
  */
 export function runScheduler(s: Scheduler, losses: Float64Array, from = 0, to = losses.length): RunResult {
-  const decayIndices: number[] = [];
-  const lrAfter: number[] = [];
-  const onDecay = (i: number, lr: number): void => {
-    decayIndices.push(i);
-    lrAfter.push(lr);
-  };
+  const sink: DecaySink = { index: [], lr: [] };
   const t0 = process.hrtime.bigint();
-  if (s.stepRange) s.stepRange(losses, from, to, onDecay);
-  else for (let i = from; i < to; i++) if (s.step(losses[i]!)) onDecay(i, s.lr);
+  if (s.stepRange) s.stepRange(losses, from, to, sink);
+  else {
+    for (let i = from; i < to; i++) {
+      if (s.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(s.lr);
+      }
+    }
+  }
   const elapsed = Number(process.hrtime.bigint() - t0);
   const n = to - from;
-  return { decayIndices, lrAfter, ns: n > 0 ? elapsed / n : 0 };
+  return { decayIndices: sink.index, lrAfter: sink.lr, ns: n > 0 ? elapsed / n : 0 };
 }
 
 /** Per-step diagnostics captured by `traceScheduler` (one value per index). */

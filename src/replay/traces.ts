@@ -6,9 +6,9 @@
 import { createLTTB } from "downsample";
 import type { Curve } from "../curve/curve.ts";
 import type { Expanded } from "../curve/expand.ts";
-import type { SchedulerContext } from "../schedulers/types.ts";
-import { createScheduler } from "../schedulers/registry.ts";
 import type { SchedulerSpec } from "../schedulers/registry.ts";
+import { createScheduler } from "../schedulers/registry.ts";
+import type { SchedulerContext } from "../schedulers/types.ts";
 import { traceScheduler } from "./run.ts";
 import type { ReplayTraces } from "./types.ts";
 

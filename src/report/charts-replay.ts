@@ -112,11 +112,6 @@ function lossChart(result: ReplayResult, id: string): ChartSpec | undefined {
             x: stepAxis(result),
             y: { field: "value", type: "quantitative", title: "loss", scale: { zero: false } },
             color: { field: "series", type: "nominal", title: null, scale: colorScale },
-            tooltip: [
-              { field: "series", type: "nominal" },
-              { field: "step", type: "quantitative" },
-              { field: "value", type: "quantitative", format: ".4f" },
-            ],
           },
         },
       ],
@@ -133,6 +128,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   const tr = t?.schedulers[k];
   const s = result.schedulers[k];
   if (!t || !tr || !s || !tr.statistic) return undefined;
+  if (!tr.statistic.some((v) => Number.isFinite(v))) return undefined;
   const statIdx = lttbIndices(t.step, tr.statistic, DISPLAY_POINTS);
   const stat = rowsAt(t.step, tr.statistic, statIdx);
   const threshold = tr.threshold;
@@ -141,7 +137,6 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
     spanLayer(result),
     {
       data: { values: stat },
-      params: [zoomParam(`statZoom${k}`)],
       mark: { type: "line", strokeWidth: 1.2, color: COLORS.ema, clip: true },
       encoding: {
         x: stepAxis(result),
@@ -153,10 +148,6 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
             threshold !== undefined && threshold > 0 ? { type: "symlog", constant: threshold } : { type: "symlog" },
           axis: { format: ".1e" },
         },
-        tooltip: [
-          { field: "step", type: "quantitative" },
-          { field: "value", type: "quantitative", title: "x_t", format: ".3e" },
-        ],
       },
     },
   ];
@@ -193,10 +184,6 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
         encoding: {
           x: stepAxis(result),
           y: { field: "value", type: "quantitative", title: "counter" },
-          tooltip: [
-            { field: "step", type: "quantitative" },
-            { field: "value", type: "quantitative", title: "count" },
-          ],
         },
       },
     ];
@@ -254,11 +241,6 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
         x: stepAxis(result),
         y: { field: "lr", type: "quantitative", title: "scheduler LR", scale: yScale },
         color,
-        tooltip: [
-          { field: "scheduler", type: "nominal" },
-          { field: "step", type: "quantitative" },
-          { field: "lr", type: "quantitative", format: ".3g" },
-        ],
       },
     });
   }
@@ -307,10 +289,6 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
               scale: loggedPositive ? { type: "log" } : { type: "linear" },
               axis: { orient: "right" },
             },
-            tooltip: [
-              { field: "step", type: "quantitative" },
-              { field: "lr", type: "quantitative", title: "logged LR", format: ".3g" },
-            ],
           },
         },
       ],
@@ -457,7 +435,21 @@ export function replaySections(result: ReplayResult): ReportSection[] {
   const stats = result.schedulers
     .map((_, k) => statisticChart(result, k, labels[k] ?? "", `${prefix}-statistic-${slug(labels[k] ?? String(k))}`))
     .filter((c): c is ChartSpec => c !== undefined);
-  if (stats.length > 0) sections.push({ id: `${prefix}-detectors`, title: `${run}: detectors`, charts: stats });
+  const silent = result.schedulers
+    .map((_, k) => result.traces?.schedulers[k])
+    .filter((tr) => tr?.statistic && !tr.statistic.some((v) => Number.isFinite(v)))
+    .map((tr) => tr?.name ?? "");
+  const notes = silent.map(
+    (name) => `${name}: no statistic on this run (its window never filled, so it made no decision).`,
+  );
+  if (stats.length > 0 || notes.length > 0) {
+    sections.push({
+      id: `${prefix}-detectors`,
+      title: `${run}: detectors`,
+      ...(notes.length > 0 ? { paragraphs: notes } : {}),
+      charts: stats,
+    });
+  }
   const decays = decaysTable(result, labels);
   sections.push({
     id: `${prefix}-lr`,

@@ -60,7 +60,18 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
   const c = result.candidate;
   const v = result.verdict;
   const table: TableSpec = {
-    columns: ["run", "scheduler", "epochs", "steps", "wall time (s)", "final loss", "accuracy", "+-", "TAR@FAR=1e-3", "decays"],
+    columns: [
+      "run",
+      "scheduler",
+      "epochs",
+      "steps",
+      "wall time (s)",
+      "final loss",
+      "accuracy",
+      "+-",
+      "TAR@FAR=1e-3",
+      "decays",
+    ],
     rows: [b, c].map((r) => [
       r.label,
       r.scheduler,
@@ -80,9 +91,7 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
     columns: ["run", "global step", "LR after"],
     rows: [b, c].flatMap((r) => r.decays.map((d) => [r.label, d.step, Number(d.lr.toPrecision(6))])),
   };
-  const evalRows = [b, c].flatMap((r) =>
-    r.evaluations.map((e) => ({ run: r.label, step: e.step, value: e.accuracy })),
-  );
+  const evalRows = [b, c].flatMap((r) => r.evaluations.map((e) => ({ run: r.label, step: e.step, value: e.accuracy })));
   const verdictText = v.holds
     ? `The verdict holds: the candidate reached ${pct(c.accuracy)} against the baseline's ${pct(b.accuracy)} (${v.accuracyDelta >= 0 ? "+" : ""}${v.accuracyDelta.toFixed(2)} points, tolerance ${v.tolerance}) with ${(v.stepRatio * 100).toFixed(0)}% of the steps and ${(v.timeRatio * 100).toFixed(0)}% of the wall time.`
     : `The verdict does not hold: the candidate reached ${pct(c.accuracy)} against the baseline's ${pct(b.accuracy)} (${v.accuracyDelta.toFixed(2)} points, tolerance ${v.tolerance}).`;
@@ -95,7 +104,10 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
         ["data", result.dataset],
         ["backend", result.backend.name],
         ["model", `${b.model} (${b.parameters} parameters)`],
-        ["margin (m1, m2, m3)", `${result.config.margin.m1}, ${result.config.margin.m2}, ${result.config.margin.m3} (s=${result.config.margin.s}, ${result.config.margin.impl})`],
+        [
+          "margin (m1, m2, m3)",
+          `${result.config.margin.m1}, ${result.config.margin.m2}, ${result.config.margin.m3} (s=${result.config.margin.s}, ${result.config.margin.impl})`,
+        ],
         ["batch size / lr0", `${b.batchSize} / ${b.lr0}`],
         ["seed", result.config.seed],
         ["budget", result.config.budget],

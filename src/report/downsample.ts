@@ -14,37 +14,71 @@ export const DISPLAY_POINTS = 2000;
 /** Min/max pre-selection keeps this many times the target before LTTB. */
 const PRESELECT_RATIO = 4;
 
-function finiteIndices(x: ArrayLike<number>, y: ArrayLike<number>): number[] {
-  const n = Math.min(x.length, y.length);
+const finiteAt = (x: ArrayLike<number>, y: ArrayLike<number>, i: number) =>
+  Number.isFinite(y[i] as number) && Number.isFinite(x[i] as number);
+
+/** Indices of the finite points, or `undefined` as soon as there are more than `limit` (no big allocation). */
+function finiteIndicesUpTo(x: ArrayLike<number>, y: ArrayLike<number>, n: number, limit: number): number[] | undefined {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (Number.isFinite(y[i] as number) && Number.isFinite(x[i] as number)) out.push(i);
+    if (finiteAt(x, y, i)) {
+      if (out.length === limit) return undefined;
+      out.push(i);
+    }
   }
   return out;
 }
 
-/** Per bucket of candidates, the indices of the minimum and maximum of `y` (in index order), plus both ends. */
-function minMaxPreselect(candidates: number[], y: ArrayLike<number>, buckets: number): number[] {
-  const n = candidates.length;
-  const out: number[] = [candidates[0] as number];
-  const size = (n - 2) / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const lo = 1 + Math.floor(b * size);
-    const hi = 1 + Math.floor((b + 1) * size);
-    if (hi <= lo) continue;
-    let iMin = candidates[lo] as number;
-    let iMax = iMin;
-    for (let k = lo + 1; k < hi; k++) {
-      const i = candidates[k] as number;
-      const v = y[i] as number;
-      if (v < (y[iMin] as number)) iMin = i;
-      if (v > (y[iMax] as number)) iMax = i;
+/**
+ * Min/max pre-selection over `[0, n)` in `buckets` equal index ranges: per bucket the indices of the lowest
+ * and highest finite value (in index order), plus the first and last finite points. One pass, small output.
+ */
+function minMaxPreselect(x: ArrayLike<number>, y: ArrayLike<number>, n: number, buckets: number): number[] {
+  const out: number[] = [];
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (finiteAt(x, y, i)) {
+      first = i;
+      break;
     }
+  }
+  for (let i = n - 1; i > first; i--) {
+    if (finiteAt(x, y, i)) {
+      last = i;
+      break;
+    }
+  }
+  if (first < 0) return out;
+  out.push(first);
+  if (last < 0) return out;
+  const lo0 = first + 1;
+  const size = (last - lo0) / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const lo = lo0 + Math.floor(b * size);
+    const hi = b === buckets - 1 ? last : lo0 + Math.floor((b + 1) * size);
+    let iMin = -1;
+    let iMax = -1;
+    let vMin = Number.POSITIVE_INFINITY;
+    let vMax = Number.NEGATIVE_INFINITY;
+    for (let i = lo; i < hi; i++) {
+      if (!finiteAt(x, y, i)) continue;
+      const v = y[i] as number;
+      if (v < vMin) {
+        vMin = v;
+        iMin = i;
+      }
+      if (v > vMax) {
+        vMax = v;
+        iMax = i;
+      }
+    }
+    if (iMin < 0) continue;
     if (iMin === iMax) out.push(iMin);
     else if (iMin < iMax) out.push(iMin, iMax);
     else out.push(iMax, iMin);
   }
-  out.push(candidates[n - 1] as number);
+  out.push(last);
   return out;
 }
 
@@ -55,15 +89,19 @@ function minMaxPreselect(candidates: number[], y: ArrayLike<number>, buckets: nu
  * lttbIndices([0, 1, 2, 3], [1, 5, 2, 2], 3); // [0, 1, 3]
  */
 export function lttbIndices(x: ArrayLike<number>, y: ArrayLike<number>, target = DISPLAY_POINTS): number[] {
-  const finite = finiteIndices(x, y);
-  if (finite.length <= Math.max(target, 2)) return finite;
+  const n = Math.min(x.length, y.length);
+  const few = finiteIndicesUpTo(x, y, n, Math.max(target, 2));
+  if (few) return few;
+  const preselect = Math.max(target, 3) * PRESELECT_RATIO;
   const candidates =
-    finite.length > target * PRESELECT_RATIO
-      ? minMaxPreselect(finite, y, Math.floor((target * PRESELECT_RATIO) / 2))
-      : finite;
+    n > preselect ? minMaxPreselect(x, y, n, Math.floor(preselect / 2)) : (finiteIndicesUpTo(x, y, n, n) ?? []);
   if (candidates.length <= target) return candidates;
   const lttb = createLTTB<number>({ x: (i: number) => x[i] as number, y: (i: number) => y[i] as number });
-  return Array.from(lttb(candidates, Math.max(target, 3)));
+  const out = Array.from(lttb(candidates, Math.max(target, 3)));
+  // LTTB always keeps the last point, but downsample 1.4.0 computes its bucket bounds in floating point and
+  // can drop the final point (it then returns the one before it): pin the true last point.
+  out[out.length - 1] = candidates[candidates.length - 1] as number;
+  return out;
 }
 
 /**
@@ -75,18 +113,19 @@ export function lttbIndices(x: ArrayLike<number>, y: ArrayLike<number>, target =
  * changeIndices([0, 1, 2, 3, 4], [1, 1, 0.5, 0.5, 0.5]); // [0, 1, 2, 4]
  */
 export function changeIndices(x: ArrayLike<number>, y: ArrayLike<number>, target = DISPLAY_POINTS): number[] {
-  const finite = finiteIndices(x, y);
-  if (finite.length <= 2) return finite;
-  const out: number[] = [finite[0] as number];
-  for (let k = 1; k < finite.length - 1; k++) {
-    const i = finite[k] as number;
-    const prev = finite[k - 1] as number;
-    const next = finite[k + 1] as number;
-    if (y[i] !== y[prev] || y[i] !== y[next]) {
+  const n = Math.min(x.length, y.length);
+  const out: number[] = [];
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    if (!finiteAt(x, y, i)) continue;
+    if (prev < 0) out.push(i);
+    else if (y[i] !== y[prev]) {
+      if (out[out.length - 1] !== prev) out.push(prev);
       out.push(i);
       if (out.length > target) return lttbIndices(x, y, target);
     }
+    prev = i;
   }
-  out.push(finite[finite.length - 1] as number);
+  if (prev >= 0 && out[out.length - 1] !== prev) out.push(prev);
   return out;
 }

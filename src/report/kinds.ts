@@ -9,6 +9,7 @@ import { FormatError, InputError, ParseError, type Warnings } from "../errors.ts
 import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import { replaySections } from "./charts-replay.ts";
+import { sweepReportKind } from "./charts-sweep.ts";
 import type { ReportSection } from "./types.ts";
 
 export interface ReportInput {
@@ -79,7 +80,7 @@ export const replayKind: ReportKind = {
 };
 
 /** Report kinds in the order they are tried. */
-export const REPORT_KINDS: ReportKind[] = [replayKind];
+export const REPORT_KINDS: ReportKind[] = [replayKind, sweepReportKind];
 
 const BINARY_EXTENSIONS = new Set([".duckdb", ".db", ".arrow", ".parquet"]);
 

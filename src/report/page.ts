@@ -70,16 +70,14 @@ const BOOT = `(function () {
     tooltip: { disableDefaultStyle: true },
     actions: { export: true, source: false, compiled: false, editor: false }
   };
-  var pending = charts.length;
   document.body.setAttribute("data-boot", String(Math.round(performance.now())));
-  function settled() {
-    pending -= 1;
-    if (pending === 0) {
+  // Charts render one per task in document order, so the page stays responsive while the rest draw.
+  function next(i) {
+    if (i >= charts.length) {
       document.body.setAttribute("data-charts-ready", String(Math.round(performance.now())));
+      return;
     }
-  }
-  if (pending === 0) document.body.setAttribute("data-charts-ready", "0");
-  charts.forEach(function (chart) {
+    var chart = charts[i];
     var figure = document.getElementById(chart.domId);
     var vis = figure.querySelector(".vis");
     var link = figure.querySelector("a.download");
@@ -87,7 +85,6 @@ const BOOT = `(function () {
     link.href = URL.createObjectURL(blob);
     globalThis.vegaEmbed(vis, chart.spec, options).then(function () {
       figure.setAttribute("data-rendered", "true");
-      settled();
     }, function (err) {
       var p = document.createElement("p");
       p.className = "error";
@@ -95,9 +92,11 @@ const BOOT = `(function () {
       vis.appendChild(p);
       figure.setAttribute("data-rendered", "error");
       console.error(err);
-      settled();
+    }).then(function () {
+      setTimeout(function () { next(i + 1); }, 0);
     });
-  });
+  }
+  next(0);
 })();
 `;
 
@@ -196,7 +195,7 @@ export function renderReportHtml(doc: ReportDocument): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="fastface">
 <title>${escapeHtml(doc.title)}</title>

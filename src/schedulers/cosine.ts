@@ -20,7 +20,11 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
   const etaMin = params.eta_min as number;
   const lr0 = ctx.lr0;
   const lrAt = (t: number): number => etaMin + ((lr0 - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2;
-  return new FixedSchedule("cosine", params, ctx, lrAt, { mode: "levels", ratio: params.ratio as number, maxEvents: params.maxDecays as number });
+  return new FixedSchedule("cosine", params, ctx, lrAt, {
+    mode: "levels",
+    ratio: params.ratio as number,
+    maxEvents: params.maxDecays as number,
+  });
 }
 
 /**

@@ -48,7 +48,7 @@ export class DecayRule {
 
   /** Decays fired so far (events capped at maxDecays). */
   get fired(): number {
-    return this.events < this.maxDecays ? this.events : this.maxDecays;
+    return Math.min(this.events, this.maxDecays);
   }
 }
 

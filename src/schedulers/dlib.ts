@@ -14,7 +14,15 @@
  * absolute, default lr0 * 1e-3 = dlib's default ratio 1e-5 / 1e-2). Non-finite losses are skipped.
  */
 import { checkContext, checkState, num, numArray, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type {
+  DecaySink,
+  ParamSpec,
+  Params,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SchedulerState,
+} from "./types.ts";
 
 export const DLIB_PARAMS = {
   thresh: { type: "integer", default: 2000, min: 3, doc: "iterations without progress before shrinking" },
@@ -245,8 +253,13 @@ class DlibScheduler implements Scheduler {
     return true;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
-    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    for (let i = from; i < to; i++) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+    }
   }
 
   getState(): SchedulerState {

@@ -9,16 +9,30 @@
  * Decisions from t = 1 on with the shared rule (decide.ts). Once the cold start has decayed, x_t equals the
  * two-EMA form D_t = (1-alpha) D_{t-1} + alpha (L_{t-1} - L_t), E_t = beta D_t + (1-beta) E_{t-1}.
  *
- * `debias=true` (our addition, off by default): divide x_t by the filter's response c_t to a constant unit
- * decrease under the same cold start (c_1 = alpha, c_t -> 1), like Adam's bias correction, so the early
- * statistic is an unbiased estimate of the mean per-step decrease instead of being pulled towards 0.
+ * The official cold start injects x_1 = alpha g_1 into a filter whose double pole sits at ~1 - alpha: the
+ * homogeneous response is a ramp of about alpha g_1 t (1 - alpha)^t (for alpha = beta), largest, g_1 / e, near
+ * t = 1/alpha, so one large first difference (e.g. a loss that rises during warm-up) dominates x_t for thousands
+ * of steps. We reproduce it exactly (it is what the official code does).
+ *
+ * `debias=true` (our addition, off by default): start from the zero state instead (x_0 = x_{-1} = 0, so
+ * x_1 = alpha beta g_1, the two-EMA form from D_0 = E_0 = 0) and divide by the same filter's response c_t to a
+ * constant unit decrease (c_t -> 1), like Adam's bias correction: x_t / c_t is an unbiased weighted mean of the
+ * per-step decreases from t = 1 on, with no cold-start ramp.
  *
  * Non-finite losses are "no information": the step is skipped (statistic NaN, counter unchanged, no decision);
  * the next finite loss is differenced against the last finite one.
  */
-import { DecayRule, nextCount, tolerance } from "./decide.ts";
+import { DecayRule, tolerance } from "./decide.ts";
 import { checkContext, checkState, dec, enc, num, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type {
+  DecaySink,
+  ParamSpec,
+  Params,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SchedulerState,
+} from "./types.ts";
 
 export const FASTFACE_PARAMS = {
   alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss decrease D_t" },
@@ -51,6 +65,7 @@ class FastFaceScheduler implements Scheduler {
   private x2 = 0;
   private c1 = 0;
   private c2 = 0;
+  private readonly scratch = new Float64Array(5);
 
   constructor(params: Params, ctx: SchedulerContext) {
     this.params = params;
@@ -98,15 +113,22 @@ class FastFaceScheduler implements Scheduler {
     }
     const g = this.prevL - loss;
     this.prevL = loss;
-    const x = k === 1 ? this.alpha * g : this.w1 * this.x1 - this.w2 * this.x2 + this.w3 * g;
-    this.x2 = this.x1;
-    this.x1 = x;
-    let s = x;
+    let s: number;
     if (this.debias) {
-      const c = k === 1 ? this.alpha : this.w1 * this.c1 - this.w2 * this.c2 + this.w3;
+      // zero-state start (x_0 = x_{-1} = 0, so x_1 = w3 g_1) and division by the same filter's response c_t
+      // to a constant unit decrease: an unbiased estimate of the mean per-step decrease from t = 1 on
+      const x = this.w1 * this.x1 - this.w2 * this.x2 + this.w3 * g;
+      const c = this.w1 * this.c1 - this.w2 * this.c2 + this.w3;
+      this.x2 = this.x1;
+      this.x1 = x;
       this.c2 = this.c1;
       this.c1 = c;
       s = x / c;
+    } else {
+      const x = k === 1 ? this.alpha * g : this.w1 * this.x1 - this.w2 * this.x2 + this.w3 * g;
+      this.x2 = this.x1;
+      this.x1 = x;
+      s = x;
     }
     this.statistic = s;
     if (this.rule.decide(s)) {
@@ -117,14 +139,31 @@ class FastFaceScheduler implements Scheduler {
   }
 
   /** The hot loop of `step` with the state in locals (same arithmetic, same order). */
-  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
+  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     if (this.debias) {
-      for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+      for (let i = from; i < to; i++) {
+        if (this.step(losses[i]!)) {
+          sink.index.push(i);
+          sink.lr.push(this.lr);
+        }
+      }
       return;
     }
     const { alpha, w1, w2, w3, delta, rule } = this;
     const { lambda, toler, maxDecays } = rule;
-    let { k, prevL, x1, x2, lr, statistic } = this;
+    // read the float state through a Float64Array so the loop variables are unboxed doubles from the start
+    const f = this.scratch;
+    f[0] = this.prevL;
+    f[1] = this.x1;
+    f[2] = this.x2;
+    f[3] = this.lr;
+    f[4] = this.statistic;
+    let prevL = f[0]!;
+    let x1 = f[1]!;
+    let x2 = f[2]!;
+    let lr = f[3]!;
+    let statistic = f[4]!;
+    let k = this.k;
     let count = rule.count;
     let events = rule.events;
     for (let i = from; i < to; i++) {
@@ -145,17 +184,23 @@ class FastFaceScheduler implements Scheduler {
       x2 = x1;
       x1 = x;
       statistic = x;
-      const c = nextCount(x, lambda, toler, count);
-      if (c >= 0) {
-        count = c;
+      // the rule of decide.ts written out (DecayRule.decide / nextCount): a call here costs ~2x in V8;
+      // test/schedulers/fastface.test.ts pins this path to step() and to an independent reference
+      if (x < lambda) {
+        if (count < toler) {
+          count += 1;
+          continue;
+        }
+      } else {
+        count = 0;
         continue;
       }
       count = 0;
       events += 1;
       if (events <= maxDecays) {
         lr /= delta;
-        this.lr = lr;
-        onDecay(i, lr);
+        sink.index.push(i);
+        sink.lr.push(lr);
       }
     }
     this.t += to - from;

@@ -1,7 +1,8 @@
 /**
  * Shared machinery of the fixed (loss-independent) schedules: multistep, poly, cosine, constant.
- * A schedule is a closed form `lrAt(t)`: the LR in force during step index t (0-based), the value torch's
- * scheduler holds after t calls of `step()`. The scheduler's `lr` after consuming t losses is `lrAt(t)`.
+ * A schedule is a closed form `lrAt(u)`: the LR in force during training step u (0-based), the value torch's
+ * scheduler holds after u calls of `step()`. Index t of the fed sequence is training step u = stepOffset + t
+ * (ctx.stepOffset, default 0); the scheduler's `lr` after consuming t losses is `lrAt(stepOffset + t)`.
  *
  * What counts as a "decay" (the discrete events replay scores):
  * - `mode: "drop"`: every step where the LR decreases (multistep milestones);
@@ -10,9 +11,17 @@
  *   comparable with fastface (8 at most by default, like fastface's maxDecays).
  */
 import { checkState, num } from "./params.ts";
-import type { Params, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
+import type { DecaySink, Params, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 
-export type EventMode = { mode: "drop" } | { mode: "levels"; ratio: number; maxEvents: number };
+export type EventMode =
+  | { mode: "drop" }
+  | {
+      mode: "levels";
+      ratio: number;
+      maxEvents: number;
+      /** No events while the training step u <= quietUntil (poly's warmup, where the LR rises). */
+      quietUntil?: number;
+    };
 
 export class FixedSchedule implements Scheduler {
   readonly name: string;
@@ -30,9 +39,10 @@ export class FixedSchedule implements Scheduler {
     this.name = name;
     this.params = params;
     this.ctx = ctx;
-    this.lrAt = lrAt;
+    const off = ctx.stepOffset ?? 0;
+    this.lrAt = off === 0 ? lrAt : (t: number) => lrAt(off + t);
     this.events = events;
-    this.lr = lrAt(0);
+    this.lr = this.lrAt(0);
   }
 
   private levelOf(lr: number): number {
@@ -51,6 +61,7 @@ export class FixedSchedule implements Scheduler {
       this.decays += 1;
       return true;
     }
+    if (this.t + (this.ctx.stepOffset ?? 0) <= (this.events.quietUntil ?? -1)) return false;
     const lv = this.levelOf(after);
     if (lv > this.level && this.decays < this.events.maxEvents) {
       this.level = lv;
@@ -60,8 +71,13 @@ export class FixedSchedule implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
-    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    for (let i = from; i < to; i++) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+    }
   }
 
   getState(): SchedulerState {

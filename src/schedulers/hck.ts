@@ -16,10 +16,18 @@
  * Non-finite losses are skipped (no information), as in fastface.
  */
 import { ConfigError } from "../errors.ts";
-import { E_SCHED_PARAM, badParamValue } from "../messages/replay.ts";
+import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
 import { checkContext, checkState, dec, enc, num, numArray, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type {
+  DecaySink,
+  ParamSpec,
+  Params,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SchedulerState,
+} from "./types.ts";
 
 export const HCK_PARAMS = {
   alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss" },
@@ -60,6 +68,8 @@ class HckScheduler implements Scheduler {
   private readonly ring: Float64Array;
   /** Finite losses consumed (index j of the next LE). */
   private k = 0;
+  /** k % m. */
+  private slot = 0;
   private le = 0;
   // Neumaier running sums (value = s + c).
   private sOld = 0;
@@ -117,7 +127,8 @@ class HckScheduler implements Scheduler {
     const m = this.m;
     const h = this.h;
     const ring = this.ring;
-    const slot = j % m;
+    const slot = this.slot; // j % m, kept incrementally (an integer modulo per step is slow)
+    this.slot = slot + 1 === m ? 0 : slot + 1;
     if (this.naive) {
       ring[slot] = le;
       if (j < m - 1) return false;
@@ -128,7 +139,7 @@ class HckScheduler implements Scheduler {
     ring[slot] = le;
     this.addNew(le);
     if (j >= h) {
-      const mid = ring[(j - h) % m]!; // LE_{j-h} leaves the new half, enters the old half
+      const mid = ring[slot >= h ? slot - h : slot + h]!; // LE_{j-h} leaves the new half, enters the old half
       this.addNew(-mid);
       this.addOld(mid);
     }
@@ -167,8 +178,13 @@ class HckScheduler implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
-    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    for (let i = from; i < to; i++) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+    }
   }
 
   getState(): SchedulerState {
@@ -201,6 +217,7 @@ class HckScheduler implements Scheduler {
     this.t = s.t;
     this.lr = s.lr;
     this.k = num(s, "k");
+    this.slot = this.k % this.m;
     this.le = num(s, "le");
     this.sOld = num(s, "sOld");
     this.cOld = num(s, "cOld");
@@ -211,7 +228,8 @@ class HckScheduler implements Scheduler {
     this.statistic = dec(s, "statistic");
     const ring = numArray(s, "ring");
     const live = Math.min(this.k, this.m);
-    if (ring.length !== live) throw new ConfigError(`cannot restore hck state: ring has ${ring.length} values, expected ${live}`);
+    if (ring.length !== live)
+      throw new ConfigError(`cannot restore hck state: ring has ${ring.length} values, expected ${live}`);
     for (let q = 0; q < live; q++) this.ring[(this.k - live + q) % this.m] = ring[q]!;
     return this;
   }

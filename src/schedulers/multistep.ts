@@ -1,12 +1,13 @@
 /**
  * multistep: torch.optim.lr_scheduler.MultiStepLR. LR during step t = lr0 * gamma^(number of milestones <= t)
- * (bisect_right; a repeated milestone applies gamma twice, like torch's Counter). A milestone M fires a decay at
- * step index M-1 (the new LR applies from step M on). Milestones are step indices of the per-step sequence;
- * values in (0, 1) are fractions of T (floor(v * T)), e.g. `multistep:milestones=0.5,0.75`.
+ * (bisect_right; a repeated milestone applies gamma twice, like torch's Counter), t counted in training steps
+ * (index + ctx.stepOffset). A milestone M fires a decay at training step M-1 (the new LR applies from step M on);
+ * in replay of an arcface log (1-based global steps, stepOffset = firstStep - 1) that is the logged step M.
+ * Values in (0, 1) are fractions of T (floor(v * T)), e.g. `multistep:milestones=0.5,0.75`.
  * Default milestones 0.4,0.64,0.88: arcface_torch 2021's decay epochs 10,16,22 of 25.
  */
 import { ConfigError } from "../errors.ts";
-import { E_SCHED_PARAM, badParamValue } from "../messages/replay.ts";
+import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
 import { checkContext, resolveParams } from "./params.ts";
 import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";

@@ -3,8 +3,8 @@
  * type and bound checks. Errors are ConfigErrors that name the scheduler, the parameter and what was expected.
  */
 import { ConfigError } from "../errors.ts";
-import { E_SCHED_PARAM, E_SCHED_STATE, badParamValue, badState, unknownParam } from "../messages/replay.ts";
-import type { ParamSpec, ParamValue, Params, SchedulerContext, SchedulerState } from "./types.ts";
+import { badParamValue, badState, E_SCHED_PARAM, E_SCHED_STATE, unknownParam } from "../messages/replay.ts";
+import type { ParamSpec, Params, ParamValue, SchedulerContext, SchedulerState } from "./types.ts";
 
 function expectedText(spec: ParamSpec): string {
   const parts: string[] = [spec.type === "number[]" ? "a list of numbers" : `a ${spec.type}`];
@@ -95,7 +95,7 @@ export function resolveParams(
   return out;
 }
 
-/** Check a SchedulerContext (T >= 1 integer, lr0 > 0). */
+/** Check a SchedulerContext (T >= 1 integer, lr0 > 0, stepOffset >= 0 integer). */
 export function checkContext(ctx: SchedulerContext): SchedulerContext {
   if (!Number.isInteger(ctx.totalSteps) || ctx.totalSteps < 1) {
     throw new ConfigError(`totalSteps = ${ctx.totalSteps} is invalid (expected a positive integer)`, E_SCHED_PARAM);
@@ -103,7 +103,12 @@ export function checkContext(ctx: SchedulerContext): SchedulerContext {
   if (!(Number.isFinite(ctx.lr0) && ctx.lr0 > 0)) {
     throw new ConfigError(`lr0 = ${ctx.lr0} is invalid (expected a number > 0)`, E_SCHED_PARAM);
   }
-  return { totalSteps: ctx.totalSteps, lr0: ctx.lr0 };
+  const off = ctx.stepOffset;
+  if (off === undefined || off === 0) return { totalSteps: ctx.totalSteps, lr0: ctx.lr0 };
+  if (!Number.isInteger(off) || off < 0) {
+    throw new ConfigError(`stepOffset = ${off} is invalid (expected an integer >= 0)`, E_SCHED_PARAM);
+  }
+  return { totalSteps: ctx.totalSteps, lr0: ctx.lr0, stepOffset: off };
 }
 
 /** Basic shape check of a state object before a factory restores it. */

@@ -10,7 +10,15 @@
  * min_lr is absolute. Non-finite losses are skipped.
  */
 import { checkContext, checkState, num, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type {
+  DecaySink,
+  ParamSpec,
+  Params,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SchedulerState,
+} from "./types.ts";
 
 export const PLATEAU_KERAS_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
@@ -84,8 +92,13 @@ class PlateauKeras implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void {
-    for (let i = from; i < to; i++) if (this.step(losses[i]!)) onDecay(i, this.lr);
+  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    for (let i = from; i < to; i++) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+    }
   }
 
   getState(): SchedulerState {

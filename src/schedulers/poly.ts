@@ -4,10 +4,11 @@
  *   t = 0:        lr0            (torch quirk: the scheduler's initial step returns the optimizer's LR)
  *   1 <= t <= w:  lr0 * t / w
  *   t > w:        lr0 * (1 - (min(t, T) - w) / (T - w))^power      (0 from t = T on)
- * Decay events: each time the LR falls through lr0 / ratio^k (see fixed.ts), default ratio 2 (halvings).
+ * Decay events: each time the LR falls through lr0 / ratio^k (see fixed.ts), default ratio 2 (halvings), none
+ * during the warmup (the quirk's drop after step 0 is not a decay).
  */
 import { ConfigError } from "../errors.ts";
-import { E_SCHED_PARAM, badParamValue } from "../messages/replay.ts";
+import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
 import { checkContext, resolveParams } from "./params.ts";
 import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
@@ -32,7 +33,12 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
     if (t <= w) return (lr0 * t) / w;
     return lr0 * (1 - (Math.min(t, T) - w) / (T - w)) ** p;
   };
-  return new FixedSchedule("poly", params, ctx, lrAt, { mode: "levels", ratio: params.ratio as number, maxEvents: params.maxDecays as number });
+  return new FixedSchedule("poly", params, ctx, lrAt, {
+    mode: "levels",
+    ratio: params.ratio as number,
+    maxEvents: params.maxDecays as number,
+    quietUntil: w,
+  });
 }
 
 /**

@@ -9,7 +9,14 @@
  * Unknown names or parameters throw a ConfigError listing the valid ones; values are type and bound checked.
  */
 import { ConfigError } from "../errors.ts";
-import { E_SCHED_PARAM, E_SCHED_SPEC, E_SCHED_UNKNOWN, badSpec, duplicateParam, unknownScheduler } from "../messages/replay.ts";
+import {
+  badSpec,
+  duplicateParam,
+  E_SCHED_PARAM,
+  E_SCHED_SPEC,
+  E_SCHED_UNKNOWN,
+  unknownScheduler,
+} from "../messages/replay.ts";
 import { constant } from "./constant.ts";
 import { cosine } from "./cosine.ts";
 import { dlib } from "./dlib.ts";
@@ -78,7 +85,10 @@ export function parseSchedulerSpec(spec: string): SchedulerSpec {
     if (eq < 0) {
       if (token === "") throw new ConfigError(badSpec(spec, "empty item"), E_SCHED_SPEC);
       if (listKey === undefined) {
-        throw new ConfigError(badSpec(spec, `'${token}' has no '=' and does not follow a list parameter`), E_SCHED_SPEC);
+        throw new ConfigError(
+          badSpec(spec, `'${token}' has no '=' and does not follow a list parameter`),
+          E_SCHED_SPEC,
+        );
       }
       lists.get(listKey)!.push(token);
       continue;
@@ -98,6 +108,7 @@ export function parseSchedulerSpec(spec: string): SchedulerSpec {
     if (ps.type === "number[]") {
       listKey = key;
       lists.set(key, value === "" ? [] : value.split(";"));
+      params[key] = []; // keeps the key order; filled below
       continue;
     }
     listKey = undefined;

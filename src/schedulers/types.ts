@@ -27,6 +27,12 @@ export interface SchedulerContext {
   totalSteps: number;
   /** Initial LR; 1.0 means LRs are reported relative to the initial LR. */
   lr0: number;
+  /**
+   * Training steps completed before index 0 (default 0). Fixed schedules (multistep, poly, cosine) evaluate
+   * their torch step counter at stepOffset + t, so milestones given as steps line up with a replayed log that
+   * starts mid-run; loss-driven schedulers ignore it.
+   */
+  stepOffset?: number;
 }
 
 /** JSON-serialisable state; `name` and `params` identify the scheduler, the rest is its own. */
@@ -65,10 +71,16 @@ export interface Scheduler {
   /** Deep copy of the state, plain JSON. */
   getState(): SchedulerState;
   /**
-   * Optional fast path: feed `losses[from..to)` in order, exactly as calling `step()` on each, and call
-   * `onDecay(index, lrAfter)` for every decay. Saves the per-call dispatch in replay/sweep hot loops.
+   * Optional fast path: feed `losses[from..to)` in order, exactly as calling `step()` on each, and append every
+   * decay to `sink` (index, LR after). Saves the per-call dispatch in replay/sweep hot loops.
    */
-  stepRange?(losses: Float64Array, from: number, to: number, onDecay: (index: number, lr: number) => void): void;
+  stepRange?(losses: Float64Array, from: number, to: number, sink: DecaySink): void;
+}
+
+/** Where `stepRange` records decays: parallel arrays (no callback, so hot loops stay monomorphic). */
+export interface DecaySink {
+  index: number[];
+  lr: number[];
 }
 
 export interface SchedulerFactory {

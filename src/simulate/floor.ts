@@ -5,7 +5,7 @@
  * can be seeded with an observed loss.
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { ETA_MIN, type LossModel, type ParamValues, type Stepper, type TfBlocks, type Tf } from "./model.ts";
+import { ETA_MIN, type LossModel, type ParamValues, type Stepper, type Tf, type TfBlocks } from "./model.ts";
 
 /**
  * Closed form of `L_j = A_j L_{j-1} + c_j` over blocks, evaluated at the evaluation blocks:
@@ -78,7 +78,14 @@ export const floor: LossModel = {
   paramDefs(scale) {
     const rate = 3 / Math.max(scale.steps, 1);
     return [
-      { name: "Linit", lo: scale.lossMin, hi: scale.lossMax * 2, log: true, init: scale.lossFirst, doc: "loss at step 0" },
+      {
+        name: "Linit",
+        lo: scale.lossMin,
+        hi: scale.lossMax * 2,
+        log: true,
+        init: scale.lossFirst,
+        doc: "loss at step 0",
+      },
       { name: "k", lo: 1e-9, hi: 0.5, log: true, init: rate * 10, doc: "relaxation rate at eta = lrRef" },
       { name: "p", lo: 0.01, hi: 4, log: true, init: 1, doc: "LR exponent of the rate" },
       { name: "a", lo: 1e-3, hi: scale.lossMax, log: true, init: scale.lossMin * 0.8, doc: "floor at eta = 0" },

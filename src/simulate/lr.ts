@@ -6,7 +6,12 @@
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
 import { E, msg, W } from "../messages/simulate.ts";
-import { createScheduler, getSchedulerFactory, parseSchedulerSpec, type SchedulerSpec } from "../schedulers/registry.ts";
+import {
+  createScheduler,
+  getSchedulerFactory,
+  parseSchedulerSpec,
+  type SchedulerSpec,
+} from "../schedulers/registry.ts";
 import { type StepLr, stepLrFromLogged } from "./schedule.ts";
 
 export interface LrSource {

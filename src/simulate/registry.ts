@@ -2,10 +2,10 @@
 import { ConfigError } from "../errors.ts";
 import { msg } from "../messages/simulate.ts";
 import { annealing } from "./annealing.ts";
+import { effective } from "./effective.ts";
 import { floor } from "./floor.ts";
 import type { LossModel } from "./model.ts";
 import { multipower } from "./multipower.ts";
-import { effective } from "./effective.ts";
 
 const MODELS: readonly LossModel[] = [multipower, annealing, floor, effective];
 

@@ -6,7 +6,7 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { expandHold } from "../curve/expand.ts";
-import { type Warnings } from "../errors.ts";
+import type { Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
 import { msg, W } from "../messages/simulate.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
@@ -132,7 +132,8 @@ export function simulate(
   const n = points.step.length;
   const lastStep = Math.round(points.step[n - 1] ?? 0);
   const firstStep = Math.round(points.step[0] ?? 0);
-  const stride = curve.meta.stride > 0 ? curve.meta.stride : Math.max(1, Math.round((lastStep - firstStep) / Math.max(1, n - 1)));
+  const stride =
+    curve.meta.stride > 0 ? curve.meta.stride : Math.max(1, Math.round((lastStep - firstStep) / Math.max(1, n - 1)));
   const { model, params } = fitted;
   const minGap = Math.max(1, Math.floor(lastStep / 2000));
   // Model under the logged LR at every logged point: residuals and baseline.
@@ -186,7 +187,13 @@ export function simulate(
       );
     }
     const col = (pick: (r: ClosedLoopRun) => Float64Array, i: number) => runs.map((r) => pick(r)[i]!);
-    const curveOut = { model: [] as number[], mean: [] as number[], lo: [] as number[], hi: [] as number[], lr: [] as number[] };
+    const curveOut = {
+      model: [] as number[],
+      mean: [] as number[],
+      lo: [] as number[],
+      hi: [] as number[],
+      lr: [] as number[],
+    };
     for (let i = 0; i < grid.length; i++) {
       const obs = spreadOf(col((r) => r.observed, i));
       curveOut.model.push(spreadOf(col((r) => r.loss, i)).mean);

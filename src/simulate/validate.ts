@@ -87,7 +87,15 @@ export async function validateTail(
   const pred = predictSteps(model, fitted.params, eta, rest.step);
   const m = metrics(rest.loss, pred);
   return {
-    validation: { protocol: "tail", r2: m.r2, mae: m.mae, relMae: m.relMae, fitPoints: nFit, heldOutPoints: nHeld, splitStep: split },
+    validation: {
+      protocol: "tail",
+      r2: m.r2,
+      mae: m.mae,
+      relMae: m.relMae,
+      fitPoints: nFit,
+      heldOutPoints: nHeld,
+      splitStep: split,
+    },
     fitted,
   };
 }

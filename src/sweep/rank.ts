@@ -194,43 +194,65 @@ export interface TransferRow {
   /** Ordered (source, target) curve pairs evaluated. */
   pairs: number;
   /**
-   * Mean over pairs of stepsSaved(target, best-on-source) / best stepsSaved on target (both among configs
-   * with no premature decay; ties on the source are averaged).
+   * Mean over pairs of stepsSaved(target, best-on-source) / best acceptable stepsSaved on the target (0 when the
+   * transferred configuration is not acceptable on the target; ties on the source are averaged).
    */
   meanRatio: number;
-  /** Fraction of transfers that fire a premature decay on the target. */
+  /** Fraction of transfers that are not acceptable on the target (avoidable premature decays). */
   prematureRate: number;
   /** The best single configuration's worst-curve ratio: max over configs of min over curves of saved/best. */
   bestCommonMinRatio: number;
 }
 
+export interface TransferOptions {
+  /** Parameter column that splits the configurations (default `p_lambdaMode`). */
+  groupColumn?: string;
+  /**
+   * Which results are acceptable: `zero` = no premature decay; `curveMin` (default) = no more premature decays
+   * than the fewest any configuration of the group fires on that curve (no avoidable premature decay; a run
+   * whose warm-up makes every config fire early still has acceptable configurations).
+   */
+  baseline?: "zero" | "curveMin";
+  /** Restrict the study to these curve names. */
+  curves?: readonly string[];
+}
+
 /**
- * Leave-one-out transfer: tune on one curve (best stepsSaved without premature decays), apply to every other
- * curve. Grouped by a parameter column (default `p_lambdaMode`) so absolute and relative lambda compare.
+ * Leave-one-out transfer: tune on one curve (most steps saved among acceptable results; a curve where no
+ * acceptable configuration saves a step is no source), apply to every other curve. Grouped by a parameter
+ * column (default `p_lambdaMode`) so absolute and relative lambda compare.
  * @example
  * const rows = await lambdaTransfer(conn); // [{group: "absolute", ...}, {group: "relative", ...}]
  */
-export async function lambdaTransfer(conn: DuckDBConnection, groupColumn = "p_lambdaMode"): Promise<TransferRow[]> {
+export async function lambdaTransfer(conn: DuckDBConnection, opts: TransferOptions = {}): Promise<TransferRow[]> {
+  const groupColumn = opts.groupColumn ?? "p_lambdaMode";
   const cols = await queryRows(
     conn,
     "SELECT column_name FROM information_schema.columns WHERE table_name = 'results' AND column_name = ?",
     [groupColumn],
   );
   const group = cols.length > 0 ? `"${groupColumn.replace(/"/g, '""')}"::VARCHAR` : "'all'";
+  const filter =
+    opts.curves === undefined
+      ? ""
+      : `WHERE curve IN (${opts.curves.map((c) => `'${c.replace(/'/g, "''")}'`).join(", ") || "NULL"})`;
+  const ok = (opts.baseline ?? "curveMin") === "zero" ? "r.premature = 0" : "r.premature <= m.minp";
   const rows = await queryRows(
     conn,
-    `WITH r AS (SELECT curve_id, config_id, ${group} AS grp, stepsSaved::DOUBLE AS saved, premature FROM results),
-     best AS (SELECT curve_id, grp, max(saved) AS best FROM r WHERE premature = 0 GROUP BY curve_id, grp),
-     pick AS (SELECT curve_id AS src, grp, config_id FROM r WHERE premature = 0
+    `WITH r0 AS (SELECT curve_id, config_id, ${group} AS grp, stepsSaved::DOUBLE AS saved, premature FROM results ${filter}),
+     m AS (SELECT curve_id, grp, min(premature) AS minp FROM r0 GROUP BY curve_id, grp),
+     r AS (SELECT r.*, (${ok}) AS ok FROM r0 r JOIN m ON m.curve_id = r.curve_id AND m.grp = r.grp),
+     best AS (SELECT curve_id, grp, max(saved) AS best FROM r WHERE ok GROUP BY curve_id, grp),
+     pick AS (SELECT curve_id AS src, grp, config_id FROM r WHERE ok AND saved > 0
               QUALIFY rank() OVER (PARTITION BY curve_id, grp ORDER BY saved DESC) = 1),
-     tr AS (SELECT p.grp, p.src, t.curve_id AS dst, -- a target without a premature-free config: any transfer fires one
-                   avg(CASE WHEN t.premature > 0 THEN 0 WHEN b.best > 0 THEN t.saved / b.best ELSE 1 END) AS ratio,
-                   avg(CASE WHEN t.premature > 0 THEN 1.0 ELSE 0.0 END) AS prem
+     tr AS (SELECT p.grp, p.src, t.curve_id AS dst,
+                   avg(CASE WHEN NOT t.ok THEN 0 WHEN b.best > 0 THEN t.saved / b.best ELSE 1 END) AS ratio,
+                   avg(CASE WHEN NOT t.ok THEN 1.0 ELSE 0.0 END) AS prem
             FROM pick p JOIN r t ON t.config_id = p.config_id AND t.curve_id <> p.src
             LEFT JOIN best b ON b.curve_id = t.curve_id AND b.grp = p.grp
             GROUP BY p.grp, p.src, t.curve_id),
      common AS (SELECT r.grp, r.config_id,
-                       min(CASE WHEN r.premature > 0 THEN 0 WHEN b.best > 0 THEN r.saved / b.best ELSE 1 END) AS worst
+                       min(CASE WHEN NOT r.ok THEN 0 WHEN b.best > 0 THEN r.saved / b.best ELSE 1 END) AS worst
                 FROM r LEFT JOIN best b ON b.curve_id = r.curve_id AND b.grp = r.grp GROUP BY r.grp, r.config_id),
      groups AS (SELECT DISTINCT grp FROM r)
      SELECT g.grp, (SELECT count(*) FROM tr WHERE tr.grp = g.grp) AS pairs,

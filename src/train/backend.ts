@@ -99,6 +99,8 @@ export function parseBackend(value: string): BackendRequest {
  * const choice = await selectBackend("auto"); // e.g. { name: "wasm", skipped: [{ name: "tfjs-node-gpu", ... }] }
  */
 export async function selectBackend(request: BackendRequest): Promise<BackendChoice> {
+  // Production mode: no per-op debug checks, and no "install tfjs-node" banner from the cpu backend.
+  tf.env().set("PROD", true);
   if (request !== "auto") {
     try {
       const tfName = await init(request);

@@ -57,7 +57,11 @@ export function decodeImage(bytes: Uint8Array, name: string): DecodedImage {
     const img = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: img.width, height: img.height, data: new Uint8Array(img.data) };
   }
-  throw new ParseError("not a JPEG or PNG image", { file: name, byteOffset: 0 }, "JPEG (FF D8) or PNG (89 50 4E 47) magic bytes");
+  throw new ParseError(
+    "not a JPEG or PNG image",
+    { file: name, byteOffset: 0 },
+    "JPEG (FF D8) or PNG (89 50 4E 47) magic bytes",
+  );
 }
 
 /**
@@ -146,9 +150,9 @@ function listTree(root: string): Map<string, string[]> {
   try {
     st = statSync(root);
   } catch {
-    throw new InputError(root, msg.datasetMissing(root), E.dataset);
+    throw new InputError(root, msg.datasetMissing(), E.dataset);
   }
-  if (!st.isDirectory()) throw new InputError(root, msg.datasetMissing(root), E.dataset);
+  if (!st.isDirectory()) throw new InputError(root, msg.datasetMissing(), E.dataset);
   const ids = new Map<string, string[]>();
   for (const d of readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!d.isDirectory()) continue;
@@ -252,25 +256,29 @@ export function loadImageFolder(o: ImageFolderOptions): FaceDataset {
     const shuffled = rng.shuffle([...eligible]);
     const heldNames = shuffled.slice(0, o.evalIdentities).sort();
     const held = new Set(heldNames);
-    // Equal images per held-out identity (the minimum, capped at 10) so makePairs can index id * per + i.
-    const per = Math.min(10, ...heldNames.map((n) => tree.get(n)!.length));
-    const evalFiles = heldNames.flatMap((n, id) =>
-      tree
-        .get(n)!
-        .slice(0, per)
-        .map((f) => ({ id: -1 - id, file: path.join(o.path, n, f) })),
-    );
-    evalBlock = load(evalFiles);
-    if (evalBlock.count !== evalFiles.length) {
-      throw new InputError(o.path, `${msg.skippedImages(evalFiles.length - evalBlock.count, firstSkip, firstReason)} among the held-out identities`, E.dataset);
-    }
+    // Equal images per held-out identity (the fewest decodable, capped at 10) so pairs can index id * per + i.
+    const blocks = heldNames.map((n, id) => {
+      const files = tree.get(n)!.map((f) => ({ id: -1 - id, file: path.join(o.path, n, f) }));
+      const b = load(files);
+      return { ...b, count: Math.min(b.count, 10) };
+    });
+    const per = Math.min(...blocks.map((b) => b.count));
+    if (per < 2) throw new InputError(o.path, msg.datasetTooSmall(0, need), E.dataset);
+    const pixels = new Uint8Array(heldNames.length * per * px);
+    const labels = new Int32Array(heldNames.length * per);
+    blocks.forEach((b, id) => {
+      pixels.set(b.pixels.subarray(0, per * px), id * per * px);
+      labels.fill(-1 - id, id * per, (id + 1) * per);
+    });
+    evalBlock = { count: heldNames.length * per, pixels, labels };
     pairs = makePairs(heldNames.length, per, o.pairs, new Rng(mixSeed(o.seed, 0x62)));
     trainNames = [...tree.keys()].filter((n) => !held.has(n));
   }
   if (trainNames.length < 2) throw new ConfigError(msg.datasetTooSmall(trainNames.length, 2), E.dataset);
   const trainFiles = trainNames.flatMap((n, id) => tree.get(n)!.map((f) => ({ id, file: path.join(o.path, n, f) })));
   const train = load(trainFiles);
-  if (skipped > 0) warnings.push({ code: W.skippedImages, message: msg.skippedImages(skipped, firstSkip, firstReason) });
+  if (skipped > 0)
+    warnings.push({ code: W.skippedImages, message: msg.skippedImages(skipped, firstSkip, firstReason) });
   return {
     name: o.path,
     description: `ImageFolder ${o.path}: ${trainNames.length} identities, ${train.count} images (${S}x${S}x${C}), ${pairs.same.length} pairs`,

@@ -106,7 +106,9 @@ export function marginLogits(cos: tf.Tensor2D, oneHot: tf.Tensor2D, cfg: MarginC
   if (cfg.impl === "arcface_torch") {
     // Value: s * (cos + onehot * (cos(acos(cos) + m2) - cos)); gradient: s (no_grad in-place in the original).
     const m2 = cfg.m2;
-    const f = tf.customGrad((c: tf.Tensor, oh: tf.Tensor) => {
+    const f = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const c = inputs[0] as tf.Tensor;
+      const oh = inputs[1] as tf.Tensor;
       const value = tf.tidy(() => {
         const target = tf.cos(tf.acos(c).add(m2));
         return c.add(oh.mul(target.sub(c))).mul(s);

@@ -110,7 +110,7 @@ export function createModel(o: ModelOptions): Model {
     const C0 = o.channels;
     const c1 = o.width1 > 64 ? 16 : Math.max(8, o.width1);
     const conv = (k: number, cin: number, cout: number, name: string) =>
-      add(normalInit(rng, [k, k, cin, cout], Math.sqrt(2 / (k * k * cin)), `${id}/${name}`));
+      add(normalInit(rng, [k, k, cin, cout], Math.sqrt(2 / (k * k * cin)), `${id}/${name}`)) as tf.Variable<tf.Rank.R4>;
     const norm = (c: number, name: string) => ({
       g: add(constInit([c], 1, `${id}/${name}/g`)),
       b: add(constInit([c], 0, `${id}/${name}/b`)),
@@ -142,11 +142,11 @@ export function createModel(o: ModelOptions): Model {
     embed = (x) =>
       tf.tidy(() => {
         let h = x.reshape([-1, o.height, o.width, C0]) as tf.Tensor4D;
-        h = tf.prelu(layerNorm(tf.conv2d(h, stem, 1, "same"), stemN), stemA) as tf.Tensor4D;
+        h = tf.prelu<tf.Tensor>(layerNorm(tf.conv2d(h, stem, 1, "same"), stemN), stemA as tf.Tensor) as tf.Tensor4D;
         for (const b of blocks) {
           let r = layerNorm(h, b.n1);
           r = tf.conv2d(r, b.w1, 1, "same");
-          r = tf.prelu(layerNorm(r, b.n2), b.a) as tf.Tensor4D;
+          r = tf.prelu<tf.Tensor>(layerNorm(r, b.n2), b.a as tf.Tensor) as tf.Tensor4D;
           r = layerNorm(tf.conv2d(r, b.w2, 2, "same"), b.n3);
           const sc = layerNorm(tf.conv2d(h, b.ws, 2, "same"), b.ns);
           h = r.add(sc);

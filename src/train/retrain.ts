@@ -61,7 +61,7 @@ export const RETRAIN_DEFAULTS = {
   seed: 1,
   tolerance: 1,
   batchSize: 128,
-  lr: 0.1,
+  lr: 0.05,
   embeddingSize: 128,
   width: 256,
   momentum: 0.9,
@@ -200,21 +200,25 @@ function rebuildError(e: { name: string; message: string; code?: string; exitCod
   return new Error(msg.workerFailed(label, e.message));
 }
 
-/** Run a job in a worker thread (TypeScript through tsx's loader, resolved from this package). */
+type Progress = { label: string; step: number; steps: number; loss: number; lr: number };
+type WorkerMessage =
+  | { type: "progress"; progress: Progress }
+  | { type: "done"; output: RunJobOutput }
+  | { type: "error"; error: { name: string; message: string; code?: string; exitCode?: number } };
+
+/** Run a job in a worker thread (TypeScript through tsx's loader, registered by worker-boot.mjs). */
 function runInWorker(job: RunJob, log: (line: string) => void): Promise<RunJobOutput> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-      workerData: job,
-      execArgv: ["--import", import.meta.resolve("tsx")],
-    });
+    // worker-boot.mjs registers tsx inside the worker (Node 20 ignores `--import tsx` for a worker's entry).
+    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: job });
     let settled = false;
-    worker.on("message", (m: { type: string; progress?: any; output?: RunJobOutput; error?: any }) => {
+    worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") {
         const p = m.progress;
         log(`retrain: ${p.label} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(4)}`);
       } else if (m.type === "done") {
         settled = true;
-        resolve(m.output!);
+        resolve(m.output);
       } else if (m.type === "error") {
         settled = true;
         reject(rebuildError(m.error, job.config.label));

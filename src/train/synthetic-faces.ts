@@ -35,12 +35,12 @@ export interface SyntheticOptions {
 
 export const SYNTHETIC_DEFAULTS: SyntheticOptions = {
   seed: 1,
-  identities: 500,
-  imagesPerIdentity: 64,
+  identities: 300,
+  imagesPerIdentity: 48,
   evalIdentities: 200,
   evalImagesPerIdentity: 10,
   imageSize: 20,
-  difficulty: 1,
+  difficulty: 0.5,
   pairs: 6000,
 };
 
@@ -204,7 +204,9 @@ function renderFace(idn: Identity, rng: Rng, d: number, S: number, out: Uint8Arr
         const by = ey - idn.browDy - browUp;
         const bL = y - (by + idn.browSlant * (x - exL) * 0.3);
         const bR = y - (by - idn.browSlant * (x - exR) * 0.3);
-        dark += idn.browDark * (blob(x - exL, bL, idn.eyeRx * 1.3, idn.browT) + blob(x - exR, bR, idn.eyeRx * 1.3, idn.browT));
+        dark +=
+          idn.browDark *
+          (blob(x - exL, bL, idn.eyeRx * 1.3, idn.browT) + blob(x - exR, bR, idn.eyeRx * 1.3, idn.browT));
         dark += idn.noseDark * blob(x - nx0 - 0.02, y - ny0, idn.noseW, idn.noseLen / 2);
         const mxr = x - mx0;
         const curve = -smile * 0.06 * (1 - (mxr / mw) * (mxr / mw));
@@ -222,7 +224,7 @@ function renderFace(idn: Identity, rng: Rng, d: number, S: number, out: Uint8Arr
       }
       val = val * gain + bias + rng.normal() * noise;
       const q = Math.round(val * 255);
-      out[offset + py * S + px] = q < 0 ? 0 : q > 255 ? 255 : q;
+      out[offset + py * S + px] = q < 0 ? 0 : Math.min(q, 255);
     }
   }
 }

@@ -12,7 +12,7 @@ import { type FaceDataset, fillBatch, imageSize } from "./dataset.ts";
 import { ArcfaceLogWriter } from "./log-writer.ts";
 import { type MarginConfig, marginLoss } from "./margin-loss.ts";
 import { createModel, type Model, type ModelKind } from "./models.ts";
-import { Rng, mixSeed } from "./rng.ts";
+import { mixSeed, Rng } from "./rng.ts";
 import { Sgd } from "./sgd.ts";
 import { verify } from "./verify.ts";
 

@@ -15,7 +15,7 @@ function lrTrace(steps: number[], decays: number[], factor: number): number[] {
 
 export function fixtureResult(name = "r50-fixture"): ReplayResult {
   const step: number[] = [];
-  for (let s = 10; s <= 4000; s += 10) step.push(s);
+  for (let s = 20; s <= 4000; s += 20) step.push(s);
   const loss = step.map((s) => {
     const level = s < 1500 ? 9 : s < 3000 ? 6 : 4;
     return Number((level + 3 * Math.exp(-(s % 1500) / 300) + 0.2 * Math.sin(s / 7)).toFixed(4));
@@ -29,7 +29,7 @@ export function fixtureResult(name = "r50-fixture"): ReplayResult {
   const counter = (stat: number[]) => {
     let c = 0;
     return stat.map((x) => {
-      c = x < 5e-5 ? Math.min(c + 10, 199) : 0;
+      c = x < 5e-5 ? Math.min(c + 20, 199) : 0;
       return c;
     });
   };
@@ -40,9 +40,9 @@ export function fixtureResult(name = "r50-fixture"): ReplayResult {
       name,
       format: "arcface-log",
       points: step.length,
-      firstStep: 10,
+      firstStep: 20,
       lastStep: 4000,
-      steps: 3991,
+      steps: 3981,
       source: `/data/logs/${name}.log`,
       stride: 10,
       aggregation: "mean-of-interval",

@@ -45,7 +45,9 @@ async function loadTable(conn: DuckDBConnection, rows: typeof ROWS): Promise<voi
 /** Brute-force Pareto front of one curve's (saved, premature) points. */
 function bruteFront(points: Array<{ id: string; saved: number; prem: number }>): string[] {
   return points
-    .filter((p) => !points.some((o) => o.saved >= p.saved && o.prem <= p.prem && (o.saved > p.saved || o.prem < p.prem)))
+    .filter(
+      (p) => !points.some((o) => o.saved >= p.saved && o.prem <= p.prem && (o.saved > p.saved || o.prem < p.prem)),
+    )
     .map((p) => p.id)
     .sort();
 }
@@ -108,10 +110,14 @@ describe("ranking SQL on a hand-made table", () => {
   it("Pareto front equals brute force on random tables (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 3 })), {
+          minLength: 1,
+          maxLength: 25,
+        }),
         async (points) => {
           const rows = points.map(
-            ([saved, prem], i) => [0, `k${String(i).padStart(2, "0")}`, 1, saved * 100, prem, "absolute"] as (typeof ROWS)[number],
+            ([saved, prem], i) =>
+              [0, `k${String(i).padStart(2, "0")}`, 1, saved * 100, prem, "absolute"] as (typeof ROWS)[number],
           );
           await loadTable(conn, rows);
           const got = (await paretoFront(conn)).map((r) => r.configId).sort();
@@ -139,8 +145,8 @@ describe("ranking SQL on a hand-made table", () => {
     );
   });
 
-  it("lambda transfer: leave-one-out ratio per lambdaMode", async () => {
-    const rows = await lambdaTransfer(conn);
+  it("lambda transfer, baseline zero: leave-one-out ratio per lambdaMode", async () => {
+    const rows = await lambdaTransfer(conn, { baseline: "zero" });
     // absolute: best without premature on curve0 = c1 (900); on curve1 = c2 (700)
     //   c1 on curve1 has premature 1 -> ratio 0; c2 on curve0: 800/900
     // relative: curve0 has no premature-free relative row -> no source; curve1 best = c5 (600);
@@ -150,8 +156,28 @@ describe("ranking SQL on a hand-made table", () => {
     assert.equal(abs.pairs, 2);
     assert.ok(Math.abs(abs.meanRatio - (0 + 800 / 900) / 2) < 1e-12);
     assert.equal(abs.prematureRate, 0.5);
+    assert.ok(Math.abs(abs.bestCommonMinRatio - 800 / 900) < 1e-12);
     assert.equal(rel.pairs, 1);
     assert.equal(rel.meanRatio, 0);
     assert.equal(rel.prematureRate, 1);
+  });
+
+  it("lambda transfer, baseline curveMin: premature decays every config fires are not held against it", async () => {
+    const rows = await lambdaTransfer(conn);
+    // relative on curve0: fewest premature = 1, so c3 (1500, 1) is acceptable and becomes a source;
+    //   c3 on curve1 has 2 > 0 premature -> 0; c5 (curve1's best, 600) on curve0 has 3 > 1 -> 0
+    const abs = rows.find((r) => r.group === "absolute")!;
+    const rel = rows.find((r) => r.group === "relative")!;
+    assert.equal(abs.pairs, 2);
+    assert.ok(Math.abs(abs.meanRatio - (0 + 800 / 900) / 2) < 1e-12);
+    assert.equal(rel.pairs, 2);
+    assert.equal(rel.meanRatio, 0);
+    assert.equal(rel.prematureRate, 1);
+    assert.equal(rel.bestCommonMinRatio, 0);
+    const only0 = await lambdaTransfer(conn, { curves: ["curve0"] });
+    assert.deepEqual(
+      only0.map((r) => r.pairs),
+      [0, 0],
+    );
   });
 });

@@ -7,9 +7,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
+import { loadCurve } from "../../src/ingest/load.ts";
+import { runSweep } from "../../src/sweep/run.ts";
 import { openDb, queryRows } from "../../src/sweep/store.ts";
 import { syntheticCurve } from "./synthetic.ts";
 
@@ -44,13 +46,12 @@ describe("sweep resume after kill -9", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("killed mid-run, resumed: equal to an uninterrupted sweep", async () => {
+    // the uninterrupted reference runs in-process (same library the CLI calls)
     const ref = join(dir, "ref.duckdb");
-    const full = spawnSync(
-      process.execPath,
-      [BIN, "sweep", ...curves, "--scheduler", "fastface", ...GRID, "--out", ref, "--workers", "2"],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    assert.equal(full.status, 0, full.stderr);
+    const loaded = await Promise.all(curves.map((c) => loadCurve(c)));
+    const options = { scheduler: "fastface", grid: GRID.filter((g) => g !== "--grid"), workers: 2 };
+    const full = await runSweep(loaded, { ...options, out: ref });
+    assert.equal(full.committed, TOTAL);
 
     const killed = join(dir, "killed.duckdb");
     const args = [BIN, "sweep", ...curves, "--scheduler", "fastface", ...GRID, "--out", killed, "--workers", "2"];
@@ -75,7 +76,12 @@ describe("sweep resume after kill -9", () => {
 
     const resumed = spawnSync(process.execPath, [...args, "--resume", "--json"], { cwd: ROOT, encoding: "utf8" });
     assert.equal(resumed.status, 0, resumed.stderr);
-    const summary = JSON.parse(resumed.stdout) as { alreadyDone: number; computed: number; committed: number; total: number };
+    const summary = JSON.parse(resumed.stdout) as {
+      alreadyDone: number;
+      computed: number;
+      committed: number;
+      total: number;
+    };
     assert.equal(summary.total, TOTAL);
     assert.equal(summary.alreadyDone, partial.length);
     assert.equal(summary.alreadyDone + summary.computed, TOTAL);
@@ -87,9 +93,8 @@ describe("sweep resume after kill -9", () => {
     assert.equal(new Set(got.map((r) => `${r.curve}/${r.config_id}`)).size, got.length, "no duplicates");
     assert.deepEqual(got, want);
 
-    const again = spawnSync(process.execPath, [...args, "--resume", "--json"], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal((JSON.parse(again.stdout) as { computed: number }).computed, 0);
-    assert.match(again.stderr, /nothing to do/);
+    const again = await runSweep(loaded, { ...options, out: killed, resume: true });
+    assert.equal(again.computed, 0);
+    assert.equal(again.committed, TOTAL);
   });
 });

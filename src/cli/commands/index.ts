@@ -3,10 +3,13 @@
  */
 import type { CommandModule } from "yargs";
 import { demoCommand } from "./demo.ts";
+import { fitCommand } from "./fit.ts";
 import { ingestCommand } from "./ingest.ts";
 import { inspectCommand } from "./inspect.ts";
 import { replayCommand } from "./replay.ts";
 import { reportCommand } from "./report.ts";
+import { retrainCommand } from "./retrain.ts";
+import { simulateCommand } from "./simulate.ts";
 import { sweepCommand } from "./sweep.ts";
 import { sweepTopCommand } from "./sweep-top.ts";
 
@@ -19,4 +22,7 @@ export const commands: CommandModule<any, any>[] = [
   inspectCommand,
   sweepCommand,
   sweepTopCommand,
+  fitCommand,
+  simulateCommand,
+  retrainCommand,
 ];

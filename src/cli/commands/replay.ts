@@ -5,12 +5,12 @@
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
-import { E_REPLAY_OPTION, badExpand } from "../../messages/replay.ts";
+import { badExpand, E_REPLAY_OPTION } from "../../messages/replay.ts";
+import { replayCurve } from "../../replay/replay.ts";
+import type { ReplayResult } from "../../replay/types.ts";
 import { replaySections } from "../../report/charts-replay.ts";
 import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
-import { replayCurve } from "../../replay/replay.ts";
-import type { ReplayResult } from "../../replay/types.ts";
 import { schedulerNames } from "../../schedulers/registry.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
@@ -43,7 +43,9 @@ export function formatReplay(r: ReplayResult): string {
     `${c.name} (${c.format}): ${c.points} points, steps ${c.firstStep}..${c.lastStep}, ${c.steps} per-step values`,
   );
   const jp = r.judge?.params;
-  const judge = jp ? ` (judge haar: window=${jp.window}, eps=${Number(jp.eps).toPrecision(3)}, minLength=${jp.minLength})` : "";
+  const judge = jp
+    ? ` (judge haar: window=${jp.window}, eps=${Number(jp.eps).toPrecision(3)}, minLength=${jp.minLength})`
+    : "";
   out.push(
     r.stationary.length === 0
       ? `stationary subsequences: none${judge}`
@@ -77,15 +79,27 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   describe: "replay LR schedulers (fastface, hck and peers) over a logged loss curve and score them on its plateaus",
   builder: (y) =>
     withLoadOptions(y)
-      .positional("input", { type: "string", demandOption: true, describe: "a training log, event file, table or curve file" })
+      .positional("input", {
+        type: "string",
+        demandOption: true,
+        describe: "a training log, event file, table or curve file",
+      })
       .option("scheduler", {
         alias: "s",
         type: "string",
         array: true,
         describe: `scheduler spec name:k=v,... (repeatable; default fastface + hck). Names: ${schedulerNames().join(", ")}`,
       })
-      .option("judge", { type: "string", default: "haar", describe: "plateau judge spec haar:window=W,eps=E,minLength=M" })
-      .option("expand", { type: "string", default: "hold", describe: "per-step expansion of logged points: hold | none" })
+      .option("judge", {
+        type: "string",
+        default: "haar",
+        describe: "plateau judge spec haar:window=W,eps=E,minLength=M",
+      })
+      .option("expand", {
+        type: "string",
+        default: "hold",
+        describe: "per-step expansion of logged points: hold | none",
+      })
       .option("total-steps", { type: "number", describe: "T for tolerances (default: the expanded length)" })
       .option("lr0", { type: "number", describe: "initial LR (default: LRs are relative to 1.0)" })
       .option("json", { type: "boolean", default: false, describe: "print the ReplayResult JSON" })
@@ -94,7 +108,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option("force", { type: "boolean", default: false, describe: "overwrite an existing --report file" })
       .example("$0 replay data/curves/ms1mv3_r50.arrow", "fastface + hck with official defaults")
       .example("$0 replay run.log -s fastface:lambda=2e-5,tau=0.03 -s hck:m=2000 --json", "custom parameters, JSON")
-      .example("$0 replay run.log -s plateau-torch:patience=5000 -s dlib --total-steps 202320", "the peers") as Argv<ReplayArgs>,
+      .example(
+        "$0 replay run.log -s plateau-torch:patience=5000 -s dlib --total-steps 202320",
+        "the peers",
+      ) as Argv<ReplayArgs>,
   handler: async (a) => {
     if (a.expand !== "hold" && a.expand !== "none") throw new ConfigError(badExpand(a.expand), E_REPLAY_OPTION);
     const curve = await loadCurve(a.input, loadOptionsFrom(a));
@@ -110,7 +127,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     });
     logWarnings(result.warnings ?? []);
     if (a.report !== undefined) {
-      const html = renderReportHtml({ title: `fastface replay: ${result.curve.name}`, sections: replaySections(result) });
+      const html = renderReportHtml({
+        title: `fastface replay: ${result.curve.name}`,
+        sections: replaySections(result),
+      });
       await writeReport(a.report, html, { force: a.force });
       log(`report written to ${a.report}`);
     }

@@ -1,0 +1,118 @@
+/**
+ * Simulate benchmarks.
+ *   node --import tsx bench/simulate.ts            speed: closed-loop runs of 250k, 500k and 1M steps (linear in steps)
+ *   node --import tsx bench/simulate.ts accuracy   the three validation protocols (in-sample, tail, cross) of every
+ *                                                  model on every fixture log (markdown table; slow: ~25 fits)
+ */
+
+import type { Curve } from "../src/curve/curve.ts";
+import { Warnings } from "../src/errors.ts";
+import { loadCurve } from "../src/ingest/load.ts";
+import { parseSchedulerSpec } from "../src/schedulers/registry.ts";
+import { runClosedLoop } from "../src/simulate/closed-loop.ts";
+import { fitModel } from "../src/simulate/fit.ts";
+import { resolveStepLr } from "../src/simulate/lr.ts";
+import type { ParamValues } from "../src/simulate/model.ts";
+import { Prng } from "../src/simulate/prng.ts";
+import { getModel, modelNames } from "../src/simulate/registry.ts";
+import { loadTf } from "../src/simulate/tf.ts";
+import { inSample, usablePoints, validateCross, validateTail } from "../src/simulate/validate.ts";
+
+const FIXTURES = new URL("../../shared/fixtures/logs/", import.meta.url).pathname;
+
+function speed(): void {
+  const model = getModel("effective");
+  const params: ParamValues = {
+    Linit: 45,
+    u0: 5,
+    kappa: 1e-3,
+    k: 1e-3,
+    p: 0.6,
+    a: 0.01,
+    b: 9.4,
+    q: 0.95,
+    c: 2000,
+    SW: 700,
+    alpha: 0.75,
+    lrRef: 0.1,
+  };
+  const rng = new Prng(1);
+  const noise = { values: Float64Array.from({ length: 10000 }, () => 0.03 * rng.normal()), blockLength: 20 };
+  console.log("closed loop, model effective, fastface scheduler, noise on, judge on (best of 3)");
+  console.log("steps      seconds   ns/step");
+  const rows: Array<[number, number]> = [];
+  const once = (steps: number) =>
+    runClosedLoop({
+      model,
+      params,
+      scheduler: parseSchedulerSpec("fastface"),
+      ctx: { totalSteps: steps, lr0: 0.1 },
+      steps,
+      stride: 10,
+      noise,
+      seed: 1,
+      target: 1.5,
+      grid: Array.from({ length: 400 }, (_, i) => Math.round(((i + 1) * steps) / 400)),
+      judge: { window: Math.round(steps * 0.06), eps: 1.5 / steps, minLength: Math.round(steps * 0.04) },
+    });
+  once(200_000); // warm-up (JIT)
+  for (const steps of [250_000, 500_000, 1_000_000]) {
+    let s = Number.POSITIVE_INFINITY;
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now();
+      once(steps);
+      s = Math.min(s, (performance.now() - t0) / 1000);
+    }
+    rows.push([steps, s]);
+    console.log(`${String(steps).padEnd(10)} ${s.toFixed(3).padStart(7)}   ${((s * 1e9) / steps).toFixed(1)}`);
+  }
+  const [a, b] = [rows[0]!, rows[rows.length - 1]!];
+  console.log(`time ratio 1M / 250k = ${(b[1] / a[1]).toFixed(2)} (linear: 4.00)`);
+}
+
+const SPECS: Record<string, string | undefined> = {
+  "insightface_ms1mv3_r50_poly.log": undefined,
+  "insightface_ms1mv3_r50_multistep.log": "multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1",
+  "fastface_ms1mv3_r100.log": undefined,
+};
+const CROSS: Record<string, string> = {
+  "insightface_ms1mv3_r50_poly.log": "insightface_ms1mv3_r50_multistep.log",
+  "insightface_ms1mv3_r50_multistep.log": "insightface_ms1mv3_r50_poly.log",
+  "fastface_ms1mv3_r100.log": "insightface_ms1mv3_r50_poly.log",
+};
+
+async function accuracy(): Promise<void> {
+  const tf = await loadTf();
+  const opts = { seed: 1, starts: 3, iterations: 400, maxPoints: 200 };
+  const runs = new Map<string, { curve: Curve; eta: Float64Array }>();
+  for (const [file, spec] of Object.entries(SPECS)) {
+    const curve = await loadCurve(FIXTURES + file);
+    runs.set(file, { curve, eta: resolveStepLr(curve, spec, new Warnings()).eta });
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  console.log(
+    "| log | model | in-sample R^2 | in-sample relMAE | tail (0.8) R^2 | tail relMAE | cross target | cross R^2 | cross relMAE | fit s |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const [file, run] of runs) {
+    const points = usablePoints({ step: run.curve.columns.step, loss: run.curve.columns.loss });
+    for (const name of modelNames()) {
+      const model = getModel(name);
+      const t0 = performance.now();
+      const fitted = await fitModel(tf, model, points, run.eta, opts);
+      const secs = (performance.now() - t0) / 1000;
+      const ins = inSample(model, fitted.params, points, run.eta);
+      const tail = (await validateTail(tf, model, points, run.eta, 0.8, opts)).validation;
+      const other = runs.get(CROSS[file]!)!;
+      const otherPts = usablePoints({ step: other.curve.columns.step, loss: other.curve.columns.loss });
+      const cross = validateCross(model, fitted.params, ins.points, otherPts, other.eta, true);
+      console.log(
+        `| ${file} | ${name} | ${ins.r2.toFixed(4)} | ${pct(ins.relMae)} | ${tail.r2.toFixed(4)} | ${pct(tail.relMae)} | ${CROSS[file]} | ${cross.r2.toFixed(4)} | ${pct(cross.relMae)} | ${secs.toFixed(0)} |`,
+      );
+      console.error(`${file} ${name}: ${JSON.stringify(fitted.params)}`);
+    }
+  }
+}
+
+if (process.argv[2] === "accuracy") await accuracy();
+else speed();

@@ -1,0 +1,200 @@
+/**
+ * Report sections for a closed-loop simulation (`fastface simulate --json` / `--report`): a summary table per
+ * scheduler (decays, plateaus, loss at the budget, time to target), the simulated loss (mean and 10-90% band)
+ * against the logged curve and the model under the logged LR, the LR each scheduler chose, and the stationary
+ * subsequences of the logged and simulated curves. Reads the result only (no recomputation).
+ */
+import type { SimulateResult } from "../simulate/simulate.ts";
+import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+const WIDTH = 900;
+
+type Row = Record<string, number | string | null>;
+
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? "-" : `${(v * 100).toFixed(1)}%`;
+const fix = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
+
+/** `null` when `v` looks like a SimulateResult, else what is missing. */
+export function simulateShapeProblem(v: unknown): string | null {
+  if (typeof v !== "object" || v === null) return "expected a JSON object";
+  const o = v as Record<string, unknown>;
+  if (o.kind !== "fastface-simulate") return 'expected "kind": "fastface-simulate"';
+  if (!Array.isArray(o.schedulers) || !Array.isArray(o.grid)) return 'expected "schedulers" and "grid" arrays';
+  return null;
+}
+
+function lossChart(r: SimulateResult): ChartSpec {
+  const rows: Row[] = [];
+  r.logged.step.forEach((s, i) => {
+    rows.push({ step: s, loss: r.logged.loss[i]!, series: "logged", lo: null, hi: null });
+    rows.push({ step: s, loss: r.logged.model[i]!, series: "model, logged LR", lo: null, hi: null });
+  });
+  for (const s of r.schedulers) {
+    r.grid.forEach((step, i) => {
+      rows.push({ step, loss: s.curve.mean[i]!, series: s.spec, lo: s.curve.lo[i]!, hi: s.curve.hi[i]! });
+    });
+  }
+  const spec: VegaLiteSpec = {
+    $schema: SCHEMA,
+    width: WIDTH,
+    height: 360,
+    data: { values: rows },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "step", axis: { format: "~s" } },
+      color: { field: "series", type: "nominal", title: null },
+    },
+    layer: [
+      {
+        mark: { type: "area", opacity: 0.2 },
+        transform: [{ filter: "datum.lo !== null" }],
+        encoding: {
+          y: { field: "lo", type: "quantitative", scale: { type: "log" }, title: "loss" },
+          y2: { field: "hi" },
+        },
+      },
+      {
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          y: { field: "loss", type: "quantitative", scale: { type: "log" }, title: "loss" },
+          tooltip: [
+            { field: "series", type: "nominal" },
+            { field: "step", type: "quantitative" },
+            { field: "loss", type: "quantitative", format: ".4f" },
+          ],
+        },
+      },
+    ],
+  };
+  return {
+    id: "simulate-loss",
+    title: "Simulated loss (mean of seeds, 10-90% band) vs the logged run",
+    spec,
+    caption:
+      "Each scheduler drives the fitted model in closed loop; the band is the spread of the noisy loss over the seeds. " +
+      "'model, logged LR' is the model under the run's own schedule: where it departs from 'logged', trust the simulation less.",
+  };
+}
+
+function lrChart(r: SimulateResult): ChartSpec {
+  const rows: Row[] = [];
+  r.logged.step.forEach((s, i) => {
+    rows.push({ step: s, lr: r.logged.lr[i]!, series: "logged" });
+  });
+  for (const s of r.schedulers) {
+    r.grid.forEach((step, i) => {
+      rows.push({ step, lr: s.curve.lr[i]!, series: s.spec });
+    });
+  }
+  // an LR that anneals to 0 (poly) would stretch the log axis over decades: show 1e-4 of the peak and above
+  const peak = Math.max(0, ...rows.map((x) => (typeof x.lr === "number" && Number.isFinite(x.lr) ? x.lr : 0)));
+  const floorLr = peak * 1e-4;
+  return {
+    id: "simulate-lr",
+    title: "LR chosen in closed loop (mean over seeds)",
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: 220,
+      data: { values: rows.filter((x) => typeof x.lr === "number" && (x.lr as number) > floorLr) },
+      mark: { type: "line", interpolate: "step-after" },
+      encoding: {
+        x: { field: "step", type: "quantitative", axis: { format: "~s" } },
+        y: { field: "lr", type: "quantitative", scale: { type: "log" }, title: "LR" },
+        color: { field: "series", type: "nominal", title: null },
+      },
+    },
+    caption: "The mean over seeds smooths decays that happen at different steps in different seeds.",
+  };
+}
+
+function summaryTable(r: SimulateResult): TableSpec {
+  const rows: TableSpec["rows"] = [
+    [
+      "logged LR (model, open loop)",
+      null,
+      r.logged.stationary.length,
+      fix(r.logged.modelFinalLoss),
+      null,
+      null,
+      pct(r.logged.modelTimeToTarget),
+    ],
+  ];
+  for (const s of r.schedulers) {
+    rows.push([
+      s.spec,
+      fix(s.decays.count.mean, 1),
+      fix(s.stationary.count.mean, 1),
+      fix(s.finalLoss.mean),
+      fix(s.finalLoss.lo),
+      fix(s.finalLoss.hi),
+      s.timeToTarget.fraction
+        ? `${pct(s.timeToTarget.fraction.mean)} (${s.timeToTarget.reached}/${s.timeToTarget.of} seeds)`
+        : `not reached (0/${s.timeToTarget.of})`,
+    ]);
+  }
+  return {
+    columns: ["scheduler", "decays (mean)", "stationary (mean)", "loss at budget", "10%", "90%", "time to target"],
+    rows,
+    caption: `Time to target: fraction of the logged run's ${r.curve.lastStep} steps the model needs to reach the logged final loss ${r.target.loss.toFixed(4)} (${r.target.how}).`,
+  };
+}
+
+function spansTable(r: SimulateResult): TableSpec {
+  const rows: TableSpec["rows"] = r.logged.stationary.map((s) => ["logged", s.start, s.end, s.end - s.start + 1]);
+  for (const s of r.schedulers) {
+    for (const sp of s.stationary.firstSeed)
+      rows.push([`${s.spec} (seed ${r.seed0})`, sp.start, sp.end, sp.end - sp.start + 1]);
+  }
+  return { columns: ["curve", "start", "end", "steps"], rows, caption: "Stationary subsequences found by the judge." };
+}
+
+function decaysTable(r: SimulateResult): TableSpec {
+  const rows: TableSpec["rows"] = [];
+  for (const s of r.schedulers) {
+    const first = s.decays.perSeed[0] ?? [];
+    rows.push([
+      s.spec,
+      first.map((d) => d.step).join(", ") || "none",
+      first.map((d) => d.lr.toPrecision(3)).join(", "),
+    ]);
+  }
+  return { columns: ["scheduler", `decay steps (seed ${r.seed0})`, "LR after"], rows };
+}
+
+/**
+ * Sections of a simulation report.
+ *
+ * @example
+ * renderReportHtml({ title: "Simulation", sections: simulateSections(result) });
+ */
+export function simulateSections(r: SimulateResult): ReportSection[] {
+  return [
+    {
+      id: "simulate-summary",
+      title: `Closed-loop simulation: ${r.curve.name}`,
+      paragraphs: [
+        `Model '${r.model.name}' (${r.model.from}) reproduces the logged run with relMAE ${pct(r.model.inSample.relMae)} ` +
+          `(R^2 ${r.model.inSample.r2.toFixed(4)}). Each scheduler ran ${r.seeds} time(s) for ${r.budgetSteps} steps ` +
+          `(budget ${r.budget} of the logged length), seeing the model's loss times resampled fit residuals.`,
+      ],
+      facts: [
+        ["log", r.curve.source],
+        ["LR of the logged run", r.lr.from === "spec" ? `--lr-schedule ${r.lr.spec}` : "LearningRate column"],
+        [
+          "noise",
+          r.noise.enabled ? `sigma ${r.noise.sigma.toFixed(4)} (log), block ${r.noise.blockLength} points` : "off",
+        ],
+        ["judge", `window ${r.judge.window}, eps ${r.judge.eps.toExponential(2)}, minLength ${r.judge.minLength}`],
+      ],
+      tables: [summaryTable(r)],
+      charts: [lossChart(r), lrChart(r)],
+    },
+    {
+      id: "simulate-decays",
+      title: "Decays and stationary subsequences",
+      tables: [decaysTable(r), spansTable(r)],
+    },
+  ];
+}

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { curveFromArrowIPC, curveToArrowIPC } from "../../src/curve/arrow.ts";
+import { FastfaceError } from "../../src/errors.ts";
+import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
+import { parseArrowInput } from "../../src/ingest/columnar.ts";
+import { detectFormat } from "../../src/ingest/detect.ts";
+import { parseTrainerState } from "../../src/ingest/hf-state.ts";
+import { parseMlflowMetric } from "../../src/ingest/mlflow.ts";
+import { parseTable } from "../../src/ingest/table.ts";
+import { parseTfEvents } from "../../src/ingest/tfevents.ts";
+import { LOGS, TFEVENTS } from "./helpers.ts";
+
+const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** Run a parser; it may return or throw a FastfaceError, nothing else. */
+function typedOnly(f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof FastfaceError)) {
+      assert.fail(`threw a non-typed error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    }
+  }
+}
+
+function allParsers(bytes: Uint8Array): void {
+  const text = decoder.decode(bytes);
+  typedOnly(() => detectFormat(bytes, "fuzz"));
+  typedOnly(() => parseArcfaceLog(text, "fuzz"));
+  typedOnly(() => parseTable(text, "fuzz", "csv"));
+  typedOnly(() => parseTable(text, "fuzz", "tsv"));
+  typedOnly(() => parseTable(text, "fuzz", "jsonl"));
+  typedOnly(() => parseTrainerState(text, "fuzz"));
+  typedOnly(() => parseMlflowMetric(text, "fuzz"));
+  typedOnly(() => parseTfEvents(bytes, "fuzz"));
+  typedOnly(() => parseTfEvents(bytes, "fuzz", { salvage: true }));
+  typedOnly(() => curveFromArrowIPC(bytes, "fuzz"));
+  typedOnly(() => parseArrowInput(bytes, "fuzz"));
+}
+
+/** A mutation: overwrite, delete or insert bytes at a position. */
+const mutation = fc.tuple(fc.nat(), fc.constantFrom("set", "delete", "insert"), fc.uint8Array({ minLength: 1, maxLength: 8 }));
+
+function mutate(src: Uint8Array, muts: Array<[number, string, Uint8Array]>): Uint8Array {
+  let b = src;
+  for (const [pos, kind, bytes] of muts) {
+    const at = b.length === 0 ? 0 : pos % b.length;
+    if (kind === "set") {
+      b = b.slice();
+      b.set(bytes.subarray(0, Math.max(0, b.length - at)), at);
+    } else if (kind === "delete") b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + bytes.length)]);
+    else b = Uint8Array.from([...b.subarray(0, at), ...bytes, ...b.subarray(at)]);
+  }
+  return b;
+}
+
+describe("parsers throw only typed errors", () => {
+  it("on arbitrary bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => allParsers(bytes)),
+      { seed: 1, numRuns: 300 },
+    );
+  });
+
+  it("on arbitrary text shaped like the formats", () => {
+    const piece = fc.constantFrom(
+      "Training: 2024-01-01 00:00:00,000-",
+      "Speed 1.0 samples/sec   ",
+      "Loss ",
+      "LearningRate ",
+      "Global Step: ",
+      "Epoch: ",
+      ": lr   0.1",
+      "[lfw][100]Accuracy-Flip: ",
+      "| Methods | 1e-06 |",
+      "+-",
+      "nan",
+      "-inf",
+      "1e400",
+      "12.5",
+      "step,loss,lr",
+      "\t",
+      ",",
+      "\n",
+      '{"step": ',
+      '"loss": NaN}',
+      '{"log_history": [',
+      "]}",
+      "1700000000000 0.5 3",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => allParsers(new TextEncoder().encode(parts.join("")))),
+      { seed: 1, numRuns: 300 },
+    );
+  });
+
+  it("on mutated fixtures (log, event file, trainer_state, csv, arrow)", () => {
+    const sources = [
+      new Uint8Array(readFileSync(`${LOGS}insightface_ms1mv3_r50_poly.log`)).subarray(0, 6000),
+      new Uint8Array(readFileSync(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`)),
+      new Uint8Array(readFileSync(`${FX}trainer_state.json`)),
+      new Uint8Array(readFileSync(`${FX}lightning_metrics.csv`)),
+      curveToArrowIPC(parseArcfaceLog(readFileSync(`${LOGS}insightface_ms1mv3_r50_multistep.log`, "utf8").slice(0, 4000), "m")),
+    ];
+    fc.assert(
+      fc.property(fc.nat({ max: sources.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (k, muts) => {
+        allParsers(mutate(sources[k] as Uint8Array, muts));
+      }),
+      { seed: 1, numRuns: 200 },
+    );
+  });
+});

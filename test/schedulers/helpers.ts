@@ -1,0 +1,41 @@
+/** Shared test helpers of the scheduler tests: seeded curves and references. */
+import type { Scheduler } from "../../src/schedulers/types.ts";
+
+/** Deterministic uniform [0, 1) (Park-Miller). */
+export function rng(seed: number): () => number {
+  let s = seed % 2147483647 || 1;
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return (s - 1) / 2147483646;
+  };
+}
+
+/** A plausible loss curve: exponential decay towards a floor, with noise and flat stretches. */
+export function noisyCurve(n: number, seed: number, noise = 0.2): Float64Array {
+  const r = rng(seed);
+  const out = new Float64Array(n);
+  const tau = n / (1 + 4 * r());
+  for (let i = 0; i < n; i++) out[i] = 1 + 8 * Math.exp(-i / tau) + noise * (r() - 0.5);
+  return out;
+}
+
+export interface StepRecord {
+  fired: boolean[];
+  lr: number[];
+  statistic: number[];
+  counter: number[];
+}
+
+/** Feed every loss through step() and record everything observable. */
+export function record(s: Scheduler, losses: ArrayLike<number>): StepRecord {
+  const out: StepRecord = { fired: [], lr: [], statistic: [], counter: [] };
+  for (let i = 0; i < losses.length; i++) {
+    out.fired.push(s.step(losses[i]!));
+    out.lr.push(s.lr);
+    out.statistic.push(s.statistic ?? Number.NaN);
+    out.counter.push(s.counter ?? Number.NaN);
+  }
+  return out;
+}
+
+export const firedAt = (fired: boolean[]): number[] => fired.flatMap((f, i) => (f ? [i] : []));
