@@ -81,7 +81,7 @@ const CROSS: Record<string, string> = {
   "fastface_ms1mv3_r100.log": "insightface_ms1mv3_r50_poly.log",
 };
 
-async function accuracy(): Promise<void> {
+async function accuracy(only?: string): Promise<void> {
   const tf = await loadTf();
   const opts = { seed: 1, starts: 3, iterations: 400, maxPoints: 200 };
   const runs = new Map<string, { curve: Curve; eta: Float64Array }>();
@@ -95,8 +95,9 @@ async function accuracy(): Promise<void> {
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const [file, run] of runs) {
+    if (only && !file.includes(only)) continue;
     const points = usablePoints({ step: run.curve.columns.step, loss: run.curve.columns.loss });
-    for (const name of modelNames()) {
+    for (const name of process.argv[3] ? process.argv[3].split(",") : modelNames()) {
       const model = getModel(name);
       const t0 = performance.now();
       const fitted = await fitModel(tf, model, points, run.eta, opts);
@@ -114,5 +115,5 @@ async function accuracy(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "accuracy") await accuracy();
+if (process.argv[2] === "accuracy") await accuracy(process.argv[4]);
 else speed();

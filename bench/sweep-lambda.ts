@@ -17,7 +17,11 @@ import { runSweep } from "../src/sweep/run.ts";
 import { openDb, queryRows } from "../src/sweep/store.ts";
 
 const LOGS = fileURLToPath(new URL("../../shared/fixtures/logs/", import.meta.url));
-const FIXTURES = ["fastface_ms1mv3_r100.log", "insightface_ms1mv3_r50_multistep.log", "insightface_ms1mv3_r50_poly.log"];
+const FIXTURES = [
+  "fastface_ms1mv3_r100.log",
+  "insightface_ms1mv3_r50_multistep.log",
+  "insightface_ms1mv3_r50_poly.log",
+];
 const SCALE = 0.25;
 const arg = process.argv.indexOf("--workers");
 const workers = arg > 0 ? Number(process.argv[arg + 1]) : Math.min(2, availableParallelism());
@@ -72,7 +76,9 @@ try {
        WHERE r.premature <= m.minp GROUP BY ALL ORDER BY md, r.curve`,
     );
     console.log("\nbest without avoidable premature decay, per curve and mode");
-    console.log("mode      curve                                   steps saved  lambda (as given)  lambda used  tau   premature");
+    console.log(
+      "mode      curve                                   steps saved  lambda (as given)  lambda used  tau   premature",
+    );
     for (const b of best) {
       console.log(
         `${String(b.md).padEnd(9)} ${String(b.curve).padEnd(38)} ${String(b.best).padStart(11)}  ${Number(b.lambda).toExponential(2).padStart(17)}  ${Number(b.lambda_eff).toExponential(2).padStart(11)}  ${String(b.tau).padEnd(4)}  ${b.minp}`,

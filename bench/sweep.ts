@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SweepSummary, runSweep } from "../src/sweep/run.ts";
+import { runSweep, type SweepSummary } from "../src/sweep/run.ts";
 import { syntheticCurve } from "../test/sweep/synthetic.ts";
 
 const STEPS = 1_000_000;
@@ -22,10 +22,13 @@ interface Timed {
   summary: SweepSummary;
   /** Seconds from the first result's dispatch (workers up) to the end. */
   compute: number;
+  /** Process CPU seconds (all threads) in the same interval: cpu / compute = cores kept busy. */
+  cpu: number;
 }
 
 async function timed(name: string, grid: string[], workers: number): Promise<Timed> {
   let started = 0;
+  let cpu0 = process.cpuUsage();
   const summary = await runSweep([curve], {
     scheduler: "fastface",
     grid,
@@ -34,15 +37,17 @@ async function timed(name: string, grid: string[], workers: number): Promise<Tim
     batchSize: 1000,
     onStart: () => {
       started = performance.now();
+      cpu0 = process.cpuUsage();
     },
   });
-  return { summary, compute: (performance.now() - started) / 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  return { summary, compute: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 function line(label: string, t: Timed): void {
   const s = t.summary;
   console.log(
-    `${label.padEnd(26)} ${String(s.computed).padStart(6)} configs  ${s.seconds.toFixed(2).padStart(7)} s total  ${t.compute.toFixed(2).padStart(7)} s compute  ${(s.computed / t.compute).toFixed(1).padStart(7)} configs/s  ${s.wallNsPerStep.toFixed(2).padStart(6)} wall ns/step  ${s.nsPerStep.toFixed(2).padStart(6)} ns/step in worker`,
+    `${label.padEnd(26)} ${String(s.computed).padStart(6)} configs  ${s.seconds.toFixed(2).padStart(7)} s total  ${t.compute.toFixed(2).padStart(7)} s compute  ${(s.computed / t.compute).toFixed(1).padStart(7)} configs/s  ${s.wallNsPerStep.toFixed(2).padStart(6)} wall ns/step  ${s.nsPerStep.toFixed(2).padStart(6)} ns/step in worker  ${(t.cpu / t.compute).toFixed(2)} cores busy`,
   );
 }
 

@@ -8,10 +8,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, selectBackend } from "../src/train/backend.ts";
 import { parseMargin } from "../src/train/margin-loss.ts";
+import { createModel } from "../src/train/models.ts";
 import { RETRAIN_DEFAULTS } from "../src/train/retrain.ts";
 import { SYNTHETIC_DEFAULTS, syntheticFaces } from "../src/train/synthetic-faces.ts";
 import { evaluate, type TrainConfig, trainRun } from "../src/train/trainer.ts";
-import { createModel } from "../src/train/models.ts";
 
 const steps = Number(process.argv[2] ?? 40);
 const t0 = performance.now();

@@ -86,7 +86,10 @@ for nb in "${notebooks[@]}"; do
     --LingerExecutePreprocessor.enabled=True \
     --ExecutePreprocessor.kernel_name=deno \
     --ExecutePreprocessor.timeout="${NOTEBOOK_CELL_TIMEOUT:-300}" \
-    --output-dir "$out" "$nb" 2>"$tmp/stderr"; then
+    --ExecutePreprocessor.allow_errors=True \
+    --output-dir "$out" "$nb" 2>"$tmp/stderr" &&
+    # Errors are allowed during the run so the executed copy is always written; a cell error fails here.
+    node "$root/notebooks/lib/cell-errors.mjs" "$out/$name" 2>>"$tmp/stderr"; then
     status="ok"
   else
     status="FAILED"

@@ -6,7 +6,18 @@
  * curve -> file -> curve round trip is exact (non-finite numbers inside the metadata are tagged).
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { Field, Float64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import {
+  Field,
+  Float64,
+  makeData,
+  RecordBatch,
+  RecordBatchFileReader,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+} from "apache-arrow";
 import { ConfigError, InputError, ParseError } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
 import type { Curve, CurveColumns, CurveMeta } from "./curve.ts";
@@ -94,7 +105,20 @@ export function curveFromArrowIPC(bytes: Uint8Array, source: string): Curve {
 /** Parse Arrow IPC (file or stream format) into a Table, mapping library errors to ParseError. */
 export function readArrowTable(bytes: Uint8Array, source: string): Table {
   try {
-    return tableFromIPC(bytes);
+    if (bytes.byteLength >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === "ARROW1") {
+      // apache-arrow's iterator over a file can loop forever when a footer block points at a message of an
+      // unexpected type (it re-reads it without advancing); reading the batches by index cannot.
+      const reader = RecordBatchFileReader.from(bytes);
+      reader.open();
+      const batches: RecordBatch[] = [];
+      for (let i = 0; i < reader.numRecordBatches; i++) {
+        const batch = reader.readRecordBatch(i);
+        if (batch === null) throw new Error(`record batch ${i} is unreadable`);
+        batches.push(batch);
+      }
+      return sane(new Table(reader.schema, batches), bytes);
+    }
+    return sane(tableFromIPC(bytes), bytes);
   } catch (e) {
     throw new ParseError(
       `invalid Arrow IPC: ${e instanceof Error ? e.message : String(e)}`,
@@ -102,6 +126,13 @@ export function readArrowTable(bytes: Uint8Array, source: string): Table {
       "an Arrow IPC file or stream",
     );
   }
+}
+
+/** Row counts no file of this size can hold mean corrupted lengths (and would allocate huge arrays). */
+function sane(table: Table, bytes: Uint8Array): Table {
+  if (table.numRows > bytes.byteLength * 8)
+    throw new Error(`claims ${table.numRows} rows in ${bytes.byteLength} bytes`);
+  return table;
 }
 
 /** Any numeric array (incl. BigInt64Array) -> a fresh Float64Array. */

@@ -58,3 +58,6 @@ export const nonFiniteLosses = (count: number): string =>
 
 export const noPlateaus = (): string =>
   "the judge found no stationary subsequence; removed/stepsSaved are 0 for every scheduler (try --judge haar:eps=...)";
+
+export const tooLongToHold = (span: number, max: number): string =>
+  `--expand hold would build ${span} per-step values (more than ${max}); use --expand none for this curve`;

@@ -13,6 +13,7 @@ export const E_SWEEP_DB = "E_SWEEP_DB";
 export const E_SWEEP_OPTION = "E_SWEEP_OPTION";
 
 export const W_SWEEP_RANDOM_DUPLICATES = "W_SWEEP_RANDOM_DUPLICATES";
+export const W_SWEEP_RANDOM_INVALID = "W_SWEEP_RANDOM_INVALID";
 export const W_SWEEP_DUPLICATE_CURVE = "W_SWEEP_DUPLICATE_CURVE";
 export const W_SWEEP_NO_PLATEAUS = "W_SWEEP_NO_PLATEAUS";
 
@@ -46,6 +47,9 @@ export const lambdaModeNeedsLambda = (): string =>
 
 export const randomDuplicates = (asked: number, got: number): string =>
   `--random ${asked}: the ranges hold only ${got} distinct configurations; sweeping those`;
+
+export const randomInvalid = (skipped: number): string =>
+  `--random: ${skipped} drawn configuration(s) were rejected by the scheduler (e.g. a value it does not accept) and redrawn`;
 
 export const duplicateCurve = (name: string, other: string): string =>
   `curve '${name}' has the same content as '${other}'; sweeping it once`;

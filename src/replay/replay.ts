@@ -20,6 +20,7 @@ import {
   emptyCurve,
   nonFiniteLosses,
   noPlateaus,
+  tooLongToHold,
   totalStepHint,
   W_REPLAY_NO_PLATEAUS,
   W_REPLAY_NON_FINITE,
@@ -46,6 +47,9 @@ export interface ReplayOptions {
 }
 
 export const DEFAULT_SCHEDULERS: readonly string[] = ["fastface", "hck"];
+
+/** Largest per-step sequence `hold` builds (8 bytes per step: 400 MB). */
+export const MAX_HOLD_STEPS = 50_000_000;
 
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
@@ -80,6 +84,11 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     parseSchedulerSpec,
   );
   const judge = parseJudgeSpec(opts.judge ?? "haar");
+  const steps = curve.columns.step;
+  const span = steps.length > 0 ? steps[steps.length - 1]! - steps[0]! + 1 : 0;
+  if (expand === "hold" && span > MAX_HOLD_STEPS) {
+    throw new ConfigError(tooLongToHold(span, MAX_HOLD_STEPS), E_REPLAY_OPTION);
+  }
   const ex = expandCurve(curve, expand);
   if (ex.steps === 0)
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
@@ -102,6 +111,8 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
 
   const schedulers: SchedulerReplay[] = specs.map((spec) => {
+    // one untimed warm-up pass on a throwaway instance, so nsPerStep measures JIT-compiled code
+    runScheduler(createScheduler(spec, ctx), ex.loss);
     const s = createScheduler(spec, ctx);
     const run = runScheduler(s, ex.loss);
     const score = scoreDecays(spans, run.decayIndices, ex.stepOf);

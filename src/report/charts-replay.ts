@@ -11,6 +11,13 @@ import { slug } from "./escape.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+/**
+ * Top-level config of every report chart. `invalid: "filter"` drops invalid values with one filter per data
+ * set instead of Vega-Lite's default path-breaking `defined` test on every line point, each of which the
+ * CSP-safe expression interpreter would evaluate per row.
+ */
+export const CHART_CONFIG = { mark: { invalid: "filter" } } as const;
 const WIDTH = 900;
 
 const COLORS = {
@@ -23,6 +30,14 @@ const COLORS = {
 };
 
 type Row = Record<string, number | string | null>;
+
+/**
+ * Inline data with Vega-Lite's type-driven parsing off (`parse: null`): the values are already numbers, and
+ * each parse would be one interpreted expression per row in the browser (the CSP-safe interpreter is slow).
+ */
+function inline(values: Row[]) {
+  return { values, format: { parse: null } };
+}
 
 /** A display name per scheduler, unique even when one scheduler appears twice with other params. */
 function schedulerLabels(result: ReplayResult): string[] {
@@ -59,7 +74,7 @@ function stepAxis(result: ReplayResult) {
 
 function spanLayer(result: ReplayResult, colorScale?: Record<string, unknown>): VegaLiteSpec {
   return {
-    data: { values: result.stationary.map((s) => ({ start: s.start, end: s.end, kind: "stationary (judge)" })) },
+    data: inline(result.stationary.map((s) => ({ start: s.start, end: s.end, kind: "stationary (judge)" }))),
     mark: { type: "rect", opacity: 0.22, color: COLORS.stationary },
     encoding: {
       x: { field: "start", type: "quantitative" },
@@ -100,12 +115,13 @@ function lossChart(result: ReplayResult, id: string): ChartSpec | undefined {
       "blue: its EMA; shaded: the plateaus the judge found. Drag to pan, scroll to zoom.",
     spec: {
       $schema: VEGA_LITE_SCHEMA,
+      config: CHART_CONFIG,
       width: WIDTH,
       height: 300,
       layer: [
         spans,
         {
-          data: { values: lines },
+          data: inline(lines),
           params: [zoomParam("lossZoom")],
           mark: { type: "line", strokeWidth: 1.2, clip: true },
           encoding: {
@@ -136,7 +152,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   const topLayers: VegaLiteSpec[] = [
     spanLayer(result),
     {
-      data: { values: stat },
+      data: inline(stat),
       mark: { type: "line", strokeWidth: 1.2, color: COLORS.ema, clip: true },
       encoding: {
         x: stepAxis(result),
@@ -153,7 +169,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   ];
   if (threshold !== undefined) {
     topLayers.push({
-      data: { values: [{ threshold, label: `threshold λ = ${threshold}` }] },
+      data: inline([{ threshold, label: `threshold λ = ${threshold}` }]),
       mark: { type: "rule", color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 },
       encoding: {
         y: { field: "threshold", type: "quantitative" },
@@ -163,7 +179,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   }
   if (decays.length > 0) {
     topLayers.push({
-      data: { values: decays },
+      data: inline(decays),
       mark: { type: "rule", color: COLORS.decay, strokeWidth: 1.5 },
       encoding: {
         x: { field: "step", type: "quantitative" },
@@ -179,7 +195,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
     const cIdx = lttbIndices(t.step, tr.counter, DISPLAY_POINTS);
     const counterLayers: VegaLiteSpec[] = [
       {
-        data: { values: rowsAt(t.step, tr.counter, cIdx) },
+        data: inline(rowsAt(t.step, tr.counter, cIdx)),
         mark: { type: "line", strokeWidth: 1, color: COLORS.logged, clip: true },
         encoding: {
           x: stepAxis(result),
@@ -189,7 +205,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
     ];
     if (tr.toler !== undefined) {
       counterLayers.push({
-        data: { values: [{ toler: tr.toler }] },
+        data: inline([{ toler: tr.toler }]),
         mark: { type: "rule", color: COLORS.threshold, strokeDash: [6, 4], strokeWidth: 1.5 },
         encoding: {
           y: { field: "toler", type: "quantitative" },
@@ -209,6 +225,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
       `under λ${tol}; a decay fires when it passes the dashed line.`,
     spec: {
       $schema: VEGA_LITE_SCHEMA,
+      config: CHART_CONFIG,
       vconcat: panels,
       resolve: { scale: { x: "shared" } },
     },
@@ -234,7 +251,7 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
   const inner: VegaLiteSpec[] = [];
   if (lines.length > 0) {
     inner.push({
-      data: { values: lines },
+      data: inline(lines),
       params: [zoomParam("lrZoom")],
       mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5, clip: true },
       encoding: {
@@ -245,7 +262,7 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
     });
   }
   inner.push({
-    data: { values: decays },
+    data: inline(decays),
     mark: { type: "point", shape: "triangle-down", filled: true, size: 70, clip: true },
     encoding: {
       x: stepAxis(result),
@@ -266,12 +283,13 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
     const loggedPositive = rows.every((r) => r.lr > 0);
     spec = {
       $schema: VEGA_LITE_SCHEMA,
+      config: CHART_CONFIG,
       width: WIDTH,
       height: 280,
       layer: [
         { layer: inner },
         {
-          data: { values: rows },
+          data: inline(rows),
           mark: {
             type: "line",
             interpolate: "step-after",
@@ -295,7 +313,7 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
       resolve: { scale: { y: "independent" } },
     };
   } else {
-    spec = { $schema: VEGA_LITE_SCHEMA, width: WIDTH, height: 280, layer: inner };
+    spec = { $schema: VEGA_LITE_SCHEMA, config: CHART_CONFIG, width: WIDTH, height: 280, layer: inner };
   }
   return {
     id,

@@ -17,7 +17,11 @@ function pct(x: number): string {
 }
 
 function traceRows(run: Run, label: string, key: "loss" | "lr") {
-  return run.traces.step.map((s, i) => ({ run: label, step: s, value: run.traces[key][i] ?? null }));
+  // Non-positive LRs (a poly schedule ending at 0) cannot sit on the log axis: left out of the line.
+  return run.traces.step.map((s, i) => {
+    const v = run.traces[key][i];
+    return { run: label, step: s, value: v === undefined || (key === "lr" && !(v > 0)) ? null : v };
+  });
 }
 
 function lineChart(id: string, title: string, rows: object[], y: string, logY: boolean, caption: string): ChartSpec {

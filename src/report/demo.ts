@@ -12,7 +12,7 @@ import { loadCurves } from "../ingest/load.ts";
 import { demoNoData, demoSkipped, E_DEMO_NO_DATA, W_DEMO_SKIPPED } from "../messages/report.ts";
 import { replayCurve } from "../replay/replay.ts";
 import type { ReplayResult } from "../replay/types.ts";
-import { replaySections, VEGA_LITE_SCHEMA } from "./charts-replay.ts";
+import { CHART_CONFIG, replaySections, VEGA_LITE_SCHEMA } from "./charts-replay.ts";
 import type { ReportDocument, ReportSection } from "./types.ts";
 
 /** Sub-folders of the data folder the demo reads, in order. */
@@ -31,7 +31,7 @@ export const DEMO_SCHEDULERS = [
 ] as const;
 
 /** Trace points per run (LTTB in replay). */
-export const DEMO_TRACE_POINTS = 2000;
+export const DEMO_TRACE_POINTS = 1000;
 
 export interface DemoOptions {
   /** The data folder (default `data`). */
@@ -99,7 +99,8 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
         caption: "Plateau steps cut short by each scheduler's decays; hover a bar for the plateaus removed.",
         spec: {
           $schema: VEGA_LITE_SCHEMA,
-          data: { values: bars },
+          config: CHART_CONFIG,
+          data: { values: bars, format: { parse: null } },
           mark: { type: "bar" },
           encoding: {
             y: { field: "run", type: "nominal", title: null },

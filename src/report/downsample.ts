@@ -10,7 +10,7 @@
 import { createLTTB } from "downsample";
 
 /** Points kept per series in the report's charts. */
-export const DISPLAY_POINTS = 2000;
+export const DISPLAY_POINTS = 1000;
 /** Min/max pre-selection keeps this many times the target before LTTB. */
 const PRESELECT_RATIO = 4;
 

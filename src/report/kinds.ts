@@ -8,7 +8,11 @@ import { extname } from "node:path";
 import { FormatError, InputError, ParseError, type Warnings } from "../errors.ts";
 import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
+import type { SimulateResult } from "../simulate/simulate.ts";
+import type { RetrainResult } from "../train/retrain.ts";
 import { replaySections } from "./charts-replay.ts";
+import { retrainSections } from "./charts-retrain.ts";
+import { simulateSections, simulateShapeProblem } from "./charts-simulate.ts";
 import { sweepReportKind } from "./charts-sweep.ts";
 import type { ReportSection } from "./types.ts";
 
@@ -79,8 +83,46 @@ export const replayKind: ReportKind = {
   },
 };
 
+/** A JSON document tagged `"kind": "<tag>"` (simulate and retrain results carry one). */
+function taggedKind<T>(
+  name: string,
+  tag: string,
+  problem: (v: unknown) => string | null,
+  build: (r: T) => { title: string; sections: ReportSection[] },
+): ReportKind {
+  return {
+    name,
+    accept(input) {
+      if (input.jsonError) return input.jsonError.message;
+      if (!isObject(input.json)) return "not a JSON object";
+      if (input.json.kind !== tag) return `no "kind": "${tag}"`;
+      return problem(input.json);
+    },
+    async build(input) {
+      return build(input.json as T);
+    },
+  };
+}
+
+export const simulateKind = taggedKind<SimulateResult>(
+  "simulate (fastface simulate --json)",
+  "fastface-simulate",
+  simulateShapeProblem,
+  (r) => ({ title: `Simulation: ${r.curve.name}`, sections: simulateSections(r) }),
+);
+
+export const retrainKind = taggedKind<RetrainResult>(
+  "retrain (fastface retrain --json)",
+  "fastface-retrain",
+  (v) =>
+    isObject(v) && isObject(v.baseline) && isObject(v.candidate) && isObject(v.verdict)
+      ? null
+      : 'a retrain result needs "baseline", "candidate" and "verdict"',
+  (r) => ({ title: `Retrain: ${r.dataset}`, sections: retrainSections(r) }),
+);
+
 /** Report kinds in the order they are tried. */
-export const REPORT_KINDS: ReportKind[] = [replayKind, sweepReportKind];
+export const REPORT_KINDS: ReportKind[] = [replayKind, simulateKind, retrainKind, sweepReportKind];
 
 const BINARY_EXTENSIONS = new Set([".duckdb", ".db", ".arrow", ".parquet"]);
 

@@ -81,8 +81,12 @@ const BOOT = `(function () {
     var figure = document.getElementById(chart.domId);
     var vis = figure.querySelector(".vis");
     var link = figure.querySelector("a.download");
-    var blob = new Blob([JSON.stringify(chart.spec, null, 2) + "\\n"], { type: "application/json" });
-    link.href = URL.createObjectURL(blob);
+    // The blob: URL is made on first use, so serialising big specs does not delay the charts.
+    link.addEventListener("click", function () {
+      if (link.getAttribute("href") !== "#") return;
+      var blob = new Blob([JSON.stringify(chart.spec, null, 2) + "\\n"], { type: "application/json" });
+      link.href = URL.createObjectURL(blob);
+    });
     globalThis.vegaEmbed(vis, chart.spec, options).then(function () {
       figure.setAttribute("data-rendered", "true");
     }, function (err) {

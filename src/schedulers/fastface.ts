@@ -10,7 +10,7 @@
  * two-EMA form D_t = (1-alpha) D_{t-1} + alpha (L_{t-1} - L_t), E_t = beta D_t + (1-beta) E_{t-1}.
  *
  * The official cold start injects x_1 = alpha g_1 into a filter whose double pole sits at ~1 - alpha: the
- * homogeneous response is a ramp of about alpha g_1 t (1 - alpha)^t (for alpha = beta), largest, g_1 / e, near
+ * homogeneous response is the ramp alpha g_1 t (1 - alpha)^(t-1) (exact for alpha = beta), largest, g_1 / e, near
  * t = 1/alpha, so one large first difference (e.g. a loss that rises during warm-up) dominates x_t for thousands
  * of steps. We reproduce it exactly (it is what the official code does).
  *
@@ -48,9 +48,7 @@ class FastFaceScheduler implements Scheduler {
   readonly name = "fastface";
   readonly params: Params;
   readonly ctx: SchedulerContext;
-  lr: number;
   t = 0;
-  statistic = Number.NaN;
   private readonly alpha: number;
   private readonly w1: number;
   private readonly w2: number;
@@ -60,17 +58,62 @@ class FastFaceScheduler implements Scheduler {
   private readonly rule: DecayRule;
   /** Finite losses consumed. */
   private k = 0;
-  private prevL = 0;
-  private x1 = 0;
-  private x2 = 0;
-  private c1 = 0;
-  private c2 = 0;
-  private readonly scratch = new Float64Array(5);
+
+  /**
+   * Float state lives in a Float64Array (prevL, x1, x2, c1, c2, lr, statistic): object fields that start as
+   * small integers and later hold doubles change V8's hidden class and deoptimise the hot loop per instance.
+   */
+  private readonly f = new Float64Array(7);
+  private get prevL(): number {
+    return this.f[0]!;
+  }
+  private set prevL(v: number) {
+    this.f[0] = v;
+  }
+  private get x1(): number {
+    return this.f[1]!;
+  }
+  private set x1(v: number) {
+    this.f[1] = v;
+  }
+  private get x2(): number {
+    return this.f[2]!;
+  }
+  private set x2(v: number) {
+    this.f[2] = v;
+  }
+  private get c1(): number {
+    return this.f[3]!;
+  }
+  private set c1(v: number) {
+    this.f[3] = v;
+  }
+  private get c2(): number {
+    return this.f[4]!;
+  }
+  private set c2(v: number) {
+    this.f[4] = v;
+  }
+  /** LR in force for the next step. */
+  get lr(): number {
+    return this.f[5]!;
+  }
+  private set lr(v: number) {
+    this.f[5] = v;
+  }
+  /** x_t of the last step (NaN when none). */
+  get statistic(): number {
+    return this.f[6]!;
+  }
+  private set statistic(v: number) {
+    this.f[6] = v;
+  }
 
   constructor(params: Params, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
+    this.statistic = Number.NaN;
     const alpha = params.alpha as number;
     const beta = params.beta as number;
     this.alpha = alpha;
@@ -140,51 +183,40 @@ class FastFaceScheduler implements Scheduler {
 
   /** The hot loop of `step` with the state in locals (same arithmetic, same order). */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    if (this.debias) {
-      for (let i = from; i < to; i++) {
-        if (this.step(losses[i]!)) {
-          sink.index.push(i);
-          sink.lr.push(this.lr);
-        }
+    let i = from;
+    // the cold start (first two finite losses) and debias go through step(); the loop below is the steady state
+    while (i < to && (this.k < 2 || this.debias)) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
       }
-      return;
+      i++;
     }
-    const { alpha, w1, w2, w3, delta, rule } = this;
+    if (i >= to) return;
+    const { w1, w2, w3, delta, rule } = this;
     const { lambda, toler, maxDecays } = rule;
-    // read the float state through a Float64Array so the loop variables are unboxed doubles from the start
-    const f = this.scratch;
-    f[0] = this.prevL;
-    f[1] = this.x1;
-    f[2] = this.x2;
-    f[3] = this.lr;
-    f[4] = this.statistic;
-    let prevL = f[0]!;
-    let x1 = f[1]!;
-    let x2 = f[2]!;
-    let lr = f[3]!;
-    let statistic = f[4]!;
-    let k = this.k;
+    let prevL = this.prevL;
+    let x1 = this.x1;
+    let x2 = this.x2;
+    let lr = this.lr;
+    let statistic = this.statistic;
     let count = rule.count;
     let events = rule.events;
-    for (let i = from; i < to; i++) {
+    let finite = 0;
+    const start = i;
+    for (; i < to; i++) {
       const loss = losses[i]!;
       if (loss - loss !== 0) {
         statistic = Number.NaN;
         continue;
       }
-      if (k === 0) {
-        k = 1;
-        prevL = loss;
-        continue;
-      }
-      const g = prevL - loss;
+      finite++;
+      const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
       prevL = loss;
-      const x = k === 1 ? alpha * g : w1 * x1 - w2 * x2 + w3 * g;
-      k += 1;
       x2 = x1;
       x1 = x;
       statistic = x;
-      // the rule of decide.ts written out (DecayRule.decide / nextCount): a call here costs ~2x in V8;
+      // the rule of decide.ts written out (DecayRule.decide): a call here costs up to 2x in V8;
       // test/schedulers/fastface.test.ts pins this path to step() and to an independent reference
       if (x < lambda) {
         if (count < toler) {
@@ -203,8 +235,8 @@ class FastFaceScheduler implements Scheduler {
         sink.lr.push(lr);
       }
     }
-    this.t += to - from;
-    this.k = k;
+    this.t += to - start;
+    this.k += finite;
     this.prevL = prevL;
     this.x1 = x1;
     this.x2 = x2;

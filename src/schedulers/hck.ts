@@ -55,9 +55,7 @@ class HckScheduler implements Scheduler {
   readonly name = "hck";
   readonly params: Params;
   readonly ctx: SchedulerContext;
-  lr: number;
   t = 0;
-  statistic = Number.NaN;
   private readonly alpha: number;
   private readonly m: number;
   private readonly h: number;
@@ -70,12 +68,56 @@ class HckScheduler implements Scheduler {
   private k = 0;
   /** k % m. */
   private slot = 0;
-  private le = 0;
-  // Neumaier running sums (value = s + c).
-  private sOld = 0;
-  private cOld = 0;
-  private sNew = 0;
-  private cNew = 0;
+
+  /**
+   * Float state in a Float64Array (LE, the Neumaier running sums s + c of both halves, lr, statistic): fields that
+   * start as small integers and later hold doubles change V8's hidden class and deoptimise the hot path.
+   */
+  private readonly f = new Float64Array(7);
+  private get le(): number {
+    return this.f[0]!;
+  }
+  private set le(v: number) {
+    this.f[0] = v;
+  }
+  private get sOld(): number {
+    return this.f[1]!;
+  }
+  private set sOld(v: number) {
+    this.f[1] = v;
+  }
+  private get cOld(): number {
+    return this.f[2]!;
+  }
+  private set cOld(v: number) {
+    this.f[2] = v;
+  }
+  private get sNew(): number {
+    return this.f[3]!;
+  }
+  private set sNew(v: number) {
+    this.f[3] = v;
+  }
+  private get cNew(): number {
+    return this.f[4]!;
+  }
+  private set cNew(v: number) {
+    this.f[4] = v;
+  }
+  /** LR in force for the next step. */
+  get lr(): number {
+    return this.f[5]!;
+  }
+  private set lr(v: number) {
+    this.f[5] = v;
+  }
+  /** x_t of the last step (NaN when none). */
+  get statistic(): number {
+    return this.f[6]!;
+  }
+  private set statistic(v: number) {
+    this.f[6] = v;
+  }
 
   constructor(params: Params, ctx: SchedulerContext) {
     const m = params.m as number;
@@ -83,6 +125,7 @@ class HckScheduler implements Scheduler {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
+    this.statistic = Number.NaN;
     this.alpha = params.alpha as number;
     this.m = m;
     this.h = m / 2;

@@ -294,23 +294,35 @@ export function gridConfigs(def: GridDefinition): SweepConfig[] {
 /**
  * `n` distinct random configurations, deterministic for a seed. Ranges are drawn log-uniformly (`:log`) or
  * uniformly (`:lin`, integers rounded), lists uniformly; continuous draws are rounded to 6 significant digits.
+ * Draws `isValid` rejects (e.g. an odd hck window m) are skipped and counted in a warning.
  * @example
  * randomConfigs(parseGrid(["lambda=1e-6..1e-4:log"], f), 100, 1).length // 100
  */
-export function randomConfigs(def: GridDefinition, n: number, seed: number, warnings?: Warnings): SweepConfig[] {
+export function randomConfigs(
+  def: GridDefinition,
+  n: number,
+  seed: number,
+  warnings?: Warnings,
+  isValid?: (params: Params) => boolean,
+): SweepConfig[] {
   const rand = mulberry32(seed);
   const out: SweepConfig[] = [];
   const ids = new Set<string>();
   const maxAttempts = Math.max(1000, n * 50);
+  let invalid = 0;
   for (let attempt = 0; attempt < maxAttempts && out.length < n; attempt++) {
     const params: Params = { ...def.base };
     for (const axis of def.axes) params[axis.name] = drawAxis(axis, rand);
     const config = makeConfig(def.scheduler, params);
-    if (!ids.has(config.id)) {
-      ids.add(config.id);
-      out.push(config);
+    if (ids.has(config.id)) continue;
+    ids.add(config.id);
+    if (isValid && !isValid(config.params)) {
+      invalid++;
+      continue;
     }
+    out.push(config);
   }
+  if (invalid > 0) warnings?.add(M.W_SWEEP_RANDOM_INVALID, M.randomInvalid(invalid));
   if (out.length < n) warnings?.add(M.W_SWEEP_RANDOM_DUPLICATES, M.randomDuplicates(n, out.length));
   return out;
 }

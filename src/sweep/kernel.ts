@@ -7,7 +7,7 @@
 import { scoreDecays } from "../judge/score.ts";
 import { runScheduler } from "../replay/run.ts";
 import { createScheduler } from "../schedulers/registry.ts";
-import type { Params } from "../schedulers/types.ts";
+import type { Params, SchedulerContext } from "../schedulers/types.ts";
 import { effectiveParams } from "./grid.ts";
 import type { ResultRow } from "./types.ts";
 
@@ -25,6 +25,8 @@ export interface PreparedCurve {
   totalSteps: number;
   /** Loss scale for lambdaMode=relative. */
   lossScale: number;
+  /** Training steps before index 0 for fixed schedules (replay's `stepOffsetOf`); 0 when none. */
+  stepOffset: number;
 }
 
 /**
@@ -41,7 +43,9 @@ export function evaluateConfig(
   configIndex: number,
 ): ResultRow {
   const eff = effectiveParams(params, curve.lossScale);
-  const s = createScheduler({ name: scheduler, params: eff }, { totalSteps: curve.totalSteps, lr0 });
+  const ctx: SchedulerContext = { totalSteps: curve.totalSteps, lr0 };
+  if (curve.stepOffset > 0) ctx.stepOffset = curve.stepOffset;
+  const s = createScheduler({ name: scheduler, params: eff }, ctx);
   const run = runScheduler(s, curve.losses);
   const stepAt = curve.stepAt;
   const first = curve.firstStep;

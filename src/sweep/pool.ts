@@ -5,7 +5,7 @@
  * soon as it hands back a result, so uneven configs balance themselves.
  */
 import { Worker } from "node:worker_threads";
-import { FastfaceError } from "../errors.ts";
+import { EXIT, FastfaceError } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import type { Params } from "../schedulers/types.ts";
 import type { ResultRow } from "./types.ts";
@@ -19,7 +19,7 @@ export interface SweepTask {
 /** Thrown when a worker fails; carries the worker's message (a bug or an invalid config). */
 export class WorkerError extends FastfaceError {
   constructor(message: string) {
-    super("E_SWEEP_WORKER", M.workerCrashed(message), 1);
+    super("E_SWEEP_WORKER", M.workerCrashed(message), EXIT.internal);
   }
 }
 

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Curve } from "../curve/curve.ts";
 import { type ExpandMode, expandCurve } from "../curve/expand.ts";
 import { findStationary, parseJudgeSpec } from "../judge/stationary.ts";
+import { stepOffsetOf } from "../replay/replay.ts";
 import type { PreparedCurve } from "./kernel.ts";
 import type { CurveInfo } from "./types.ts";
 
@@ -98,6 +99,7 @@ export function prepareCurve(
     firstStep: ex.firstStep,
     totalSteps: opts.totalSteps ?? Math.max(1, ex.steps),
     lossScale: scale,
+    stepOffset: stepOffsetOf(curve, ex.mode, ex.firstStep),
   };
   return { info, prepared };
 }

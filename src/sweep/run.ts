@@ -9,6 +9,7 @@ import type { ExpandMode } from "../curve/expand.ts";
 import { ConfigError, InputError, type Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
+import type { Params } from "../schedulers/types.ts";
 import { type ExecuteSummary, executeSweep } from "./execute.ts";
 import { effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
 import type { PreparedCurve } from "./kernel.ts";
@@ -70,11 +71,21 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
   if (random && (!Number.isInteger(random.n) || random.n < 1)) {
     throw new ConfigError(M.badRandom(random.n), M.E_SWEEP_OPTION);
   }
-  const configs = random ? randomConfigs(grid, random.n, random.seed, opts.warnings) : gridConfigs(grid);
   const lr0 = opts.lr0 ?? 1;
-  for (const cfg of configs) {
-    createScheduler({ name: spec.name, params: effectiveParams(cfg.params, 1) }, { totalSteps: 1000, lr0 });
-  }
+  const check = (params: Params) =>
+    createScheduler({ name: spec.name, params: effectiveParams(params, 1) }, { totalSteps: 1000, lr0 });
+  const valid = (params: Params) => {
+    try {
+      check(params);
+      return true;
+    } catch (err) {
+      if (err instanceof ConfigError) return false;
+      throw err;
+    }
+  };
+  // a random draw the scheduler rejects is redrawn; an invalid grid point is the user's error (thrown)
+  const configs = random ? randomConfigs(grid, random.n, random.seed, opts.warnings, valid) : gridConfigs(grid);
+  for (const cfg of configs) check(cfg.params);
   const judge = canonicalJudge(opts.judge);
   const expand = opts.expand ?? "hold";
   const totalSteps = opts.totalSteps ?? null;

@@ -61,7 +61,7 @@ export const RETRAIN_DEFAULTS = {
   seed: 1,
   tolerance: 1,
   batchSize: 128,
-  lr: 0.05,
+  lr: 0.02,
   embeddingSize: 128,
   width: 256,
   momentum: 0.9,

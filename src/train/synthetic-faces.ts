@@ -35,8 +35,8 @@ export interface SyntheticOptions {
 
 export const SYNTHETIC_DEFAULTS: SyntheticOptions = {
   seed: 1,
-  identities: 300,
-  imagesPerIdentity: 48,
+  identities: 200,
+  imagesPerIdentity: 40,
   evalIdentities: 200,
   evalImagesPerIdentity: 10,
   imageSize: 20,

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { ArcfaceLogParser, parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
 import { ParseError, Warnings } from "../../src/errors.ts";
+import { ArcfaceLogParser, parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
 import { LOGS } from "./helpers.ts";
 
 const read = (f: string) => readFileSync(`${LOGS}${f}`, "utf8");
@@ -62,7 +62,12 @@ describe("arcface_torch training.log fixtures", () => {
     assert.equal(c.meta.config.val_targets, "['lfw', 'cfp_fp', 'agedb_30']");
     // every 2000 steps up to 100000: 50 rounds x 3 sets x 3 lines
     assert.equal(c.meta.evaluations.length, 450);
-    assert.deepEqual(c.meta.evaluations.at(-1), { name: "agedb_30", metric: "Accuracy-Highest", value: 0.9845, step: 100000 });
+    assert.deepEqual(c.meta.evaluations.at(-1), {
+      name: "agedb_30",
+      metric: "Accuracy-Highest",
+      value: 0.9845,
+      step: 100000,
+    });
   });
 
   it("insightface r50 multistep (2021 format): no LearningRate column, 'Total Step is' header", () => {
@@ -124,7 +129,9 @@ describe("arcface log bad input", () => {
   });
 
   it("a resumed run keeps the latest segment with a warning", () => {
-    const text = [line(10, "5"), line(20, "4"), line(30, "3"), line(20, "4.5"), line(30, "3.5"), line(40, "2.5")].join("\n");
+    const text = [line(10, "5"), line(20, "4"), line(30, "3"), line(20, "4.5"), line(30, "3.5"), line(40, "2.5")].join(
+      "\n",
+    );
     const w = new Warnings();
     const c = parseArcfaceLog(text, "resumed.log", w);
     assert.deepEqual(Array.from(c.columns.step), [10, 20, 30, 40]);

@@ -87,8 +87,14 @@ describe("makeCurve", () => {
           const losses = pts.map((p) => p[1]);
           const c = makeCurve({ step: steps, loss: losses }, meta);
           const ref = reference(steps, losses);
-          assert.deepEqual(Array.from(c.columns.step), ref.map((r) => r[0]));
-          assert.deepEqual(Array.from(c.columns.loss), ref.map((r) => r[1]));
+          assert.deepEqual(
+            Array.from(c.columns.step),
+            ref.map((r) => r[0]),
+          );
+          assert.deepEqual(
+            Array.from(c.columns.loss),
+            ref.map((r) => r[1]),
+          );
           for (let i = 1; i < c.columns.step.length; i++) assert.ok(c.columns.step[i]! > c.columns.step[i - 1]!);
           const nf = countNonFinite(c.columns.loss);
           assert.deepEqual(c.meta.nonFinite, nf);

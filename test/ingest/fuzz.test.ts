@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { curveFromArrowIPC, curveToArrowIPC } from "../../src/curve/arrow.ts";
 import { FastfaceError } from "../../src/errors.ts";
@@ -44,7 +44,11 @@ function allParsers(bytes: Uint8Array): void {
 }
 
 /** A mutation: overwrite, delete or insert bytes at a position. */
-const mutation = fc.tuple(fc.nat(), fc.constantFrom("set", "delete", "insert"), fc.uint8Array({ minLength: 1, maxLength: 8 }));
+const mutation = fc.tuple(
+  fc.nat(),
+  fc.constantFrom("set", "delete", "insert"),
+  fc.uint8Array({ minLength: 1, maxLength: 8 }),
+);
 
 function mutate(src: Uint8Array, muts: Array<[number, string, Uint8Array]>): Uint8Array {
   let b = src;
@@ -105,12 +109,18 @@ describe("parsers throw only typed errors", () => {
       new Uint8Array(readFileSync(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`)),
       new Uint8Array(readFileSync(`${FX}trainer_state.json`)),
       new Uint8Array(readFileSync(`${FX}lightning_metrics.csv`)),
-      curveToArrowIPC(parseArcfaceLog(readFileSync(`${LOGS}insightface_ms1mv3_r50_multistep.log`, "utf8").slice(0, 4000), "m")),
+      curveToArrowIPC(
+        parseArcfaceLog(readFileSync(`${LOGS}insightface_ms1mv3_r50_multistep.log`, "utf8").slice(0, 4000), "m"),
+      ),
     ];
     fc.assert(
-      fc.property(fc.nat({ max: sources.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (k, muts) => {
-        allParsers(mutate(sources[k] as Uint8Array, muts));
-      }),
+      fc.property(
+        fc.nat({ max: sources.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (k, muts) => {
+          allParsers(mutate(sources[k] as Uint8Array, muts));
+        },
+      ),
       { seed: 1, numRuns: 200 },
     );
   });

@@ -3,8 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { ConfigError, FormatError, InputError } from "../../src/errors.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
@@ -19,7 +19,10 @@ describe("format detection", () => {
     const head = (p: string) => new Uint8Array(readFileSync(p)).subarray(0, 65536);
     assert.equal(detectFormat(head(`${LOGS}fastface_ms1mv3_r100.log`), "f"), "arcface-log");
     assert.equal(detectFormat(head(`${LOGS}insightface_ms1mv3_r50_multistep.log`), "f"), "arcface-log");
-    assert.equal(detectFormat(head(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`), "f"), "tfevents");
+    assert.equal(
+      detectFormat(head(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`), "f"),
+      "tfevents",
+    );
     assert.equal(detectFormat(head(`${FX}trainer_state.json`), "f"), "hf-trainer-state");
     assert.equal(detectFormat(head(`${FX}train.jsonl`), "f"), "jsonl");
     assert.equal(detectFormat(head(`${FX}lightning_metrics.csv`), "f"), "csv");
@@ -64,7 +67,10 @@ describe("loading files and folders", () => {
   });
 
   it("a missing path is an InputError", async () => {
-    await assert.rejects(loadCurves(join(dir, "nope")), (e: unknown) => e instanceof InputError && /does not exist/.test(e.message));
+    await assert.rejects(
+      loadCurves(join(dir, "nope")),
+      (e: unknown) => e instanceof InputError && /does not exist/.test(e.message),
+    );
   });
 
   it("a folder of logs: unreadable files are skipped with a warning", async () => {

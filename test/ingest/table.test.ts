@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { ConfigError, ParseError, Warnings } from "../../src/errors.ts";
 import { parseTrainerState } from "../../src/ingest/hf-state.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
@@ -54,9 +54,12 @@ describe("CSV / TSV", () => {
     const c = parseTable(text, "x.csv", "csv", { stepCol: "it", lossCol: "c", lrCol: "b" });
     assert.deepEqual(arr(c.columns.loss), [3, 2]);
     assert.deepEqual(arr(c.columns.lr), [0.5, 0.4]);
-    assert.throws(() => parseTable(text, "x.csv", "csv", { lossCol: "zz" }), (e: unknown) => {
-      return e instanceof ConfigError && /it, a, b, c/.test(e.message);
-    });
+    assert.throws(
+      () => parseTable(text, "x.csv", "csv", { lossCol: "zz" }),
+      (e: unknown) => {
+        return e instanceof ConfigError && /it, a, b, c/.test(e.message);
+      },
+    );
   });
 
   it("malformed rows are skipped and counted with line numbers", () => {
@@ -68,9 +71,12 @@ describe("CSV / TSV", () => {
   });
 
   it("a header without a loss column is a ParseError naming the columns", () => {
-    assert.throws(() => parseTable("step,acc\n1,2\n", "x.csv", "csv"), (e: unknown) => {
-      return e instanceof ParseError && /columns: step, acc/.test(e.message) && e.location.line === 1;
-    });
+    assert.throws(
+      () => parseTable("step,acc\n1,2\n", "x.csv", "csv"),
+      (e: unknown) => {
+        return e instanceof ParseError && /columns: step, acc/.test(e.message) && e.location.line === 1;
+      },
+    );
   });
 
   it("quoted cells", () => {
@@ -120,7 +126,10 @@ describe("JSON Lines and trainer_state.json", () => {
 describe("MLflow file store", () => {
   it("a run: one curve per metric key; the loss key gets the run name and the lr joined", async () => {
     const curves = await loadCurves(`${FX}mlruns`);
-    assert.deepEqual(curves.map((c) => c.meta.name), ["r50-test:lr", "r50-test", "r50-test:val_acc"]);
+    assert.deepEqual(
+      curves.map((c) => c.meta.name),
+      ["r50-test:lr", "r50-test", "r50-test:val_acc"],
+    );
     const loss = await loadCurve(`${FX}mlruns/0/a1b2c3`);
     assert.equal(loss.meta.tag, "train/loss");
     assert.deepEqual(arr(loss.columns.step), [0, 100, 200]);

@@ -23,7 +23,10 @@ describe("TFRecord framing", () => {
   it("writer and reader agree", () => {
     const payloads = [Uint8Array.from([1, 2, 3]), new Uint8Array(0), Uint8Array.from([9])];
     const { records, offsets } = readTfRecords(writeTfRecords(payloads));
-    assert.deepEqual(records.map((r) => Array.from(r)), payloads.map((p) => Array.from(p)));
+    assert.deepEqual(
+      records.map((r) => Array.from(r)),
+      payloads.map((p) => Array.from(p)),
+    );
     assert.deepEqual(offsets, [0, 19, 35]);
   });
 
@@ -57,10 +60,14 @@ describe("TFRecord framing", () => {
     flipped[(offsets[3] as number) + 9] ^= 1;
     assert.throws(
       () => readTfRecords(flipped),
-      (e: unknown) => e instanceof ParseError && e.location.byteOffset === offsets[3] && /length CRC32C/.test(e.message),
+      (e: unknown) =>
+        e instanceof ParseError && e.location.byteOffset === offsets[3] && /length CRC32C/.test(e.message),
     );
     const short = full.subarray(0, (offsets[5] as number) + 7);
-    assert.throws(() => readTfRecords(short), (e: unknown) => e instanceof ParseError && e.location.byteOffset === offsets[5]);
+    assert.throws(
+      () => readTfRecords(short),
+      (e: unknown) => e instanceof ParseError && e.location.byteOffset === offsets[5],
+    );
   });
 });
 
@@ -92,7 +99,10 @@ describe("TensorBoard fixtures", () => {
   it("duplicate steps: 210 points per tag, steps 90..99 logged twice -> 200 points, latest wins", () => {
     const w = new Warnings();
     const curves = parseTfEvents(readFileSync(DUP1), DUP1, { warnings: w });
-    assert.deepEqual(curves.map((c) => c.meta.tag), ["dup_steps/bar", "dup_steps/foo"]);
+    assert.deepEqual(
+      curves.map((c) => c.meta.tag),
+      ["dup_steps/bar", "dup_steps/foo"],
+    );
     const foo = curves[1];
     assert.equal(foo?.columns.step.length, 200);
     assert.equal(foo?.columns.step[199], 199);
@@ -104,14 +114,20 @@ describe("TensorBoard fixtures", () => {
   it("--tag picks one tag; an unknown tag lists the ones found", () => {
     const curves = parseTfEvents(readFileSync(DUP1), DUP1, { tag: "dup_steps/foo" });
     assert.equal(curves.length, 1);
-    assert.throws(() => parseTfEvents(readFileSync(DUP1), DUP1, { tag: "nope" }), (e: unknown) => {
-      return e instanceof ConfigError && /dup_steps\/bar, dup_steps\/foo/.test(e.message);
-    });
+    assert.throws(
+      () => parseTfEvents(readFileSync(DUP1), DUP1, { tag: "nope" }),
+      (e: unknown) => {
+        return e instanceof ConfigError && /dup_steps\/bar, dup_steps\/foo/.test(e.message);
+      },
+    );
   });
 
   it("a folder of runs: one curve per run and tag", async () => {
     const curves = await loadCurves(`${TFEVENTS}pytorch_simple_value_strict`);
-    assert.deepEqual(curves.map((c) => c.meta.name), ["run_1", "run_2", "run_3"]);
+    assert.deepEqual(
+      curves.map((c) => c.meta.name),
+      ["run_1", "run_2", "run_3"],
+    );
     assert.ok(curves.every((c) => c.columns.step.length === 100));
   });
 });
@@ -128,11 +144,17 @@ describe("hand-encoded TF2 / PyTorch events", () => {
       event({
         wall: 14,
         step: 4,
-        values: [{ tag: "loss", tensor: { dtype: 2, content: Array.from(new Uint8Array(new Float64Array([1e-7]).buffer)) } }],
+        values: [
+          { tag: "loss", tensor: { dtype: 2, content: Array.from(new Uint8Array(new Float64Array([1e-7]).buffer)) } },
+        ],
       }),
       event({ wall: 15, step: 5, values: [{ tag: "lr", plugin: "scalars", tensor: { dtype: 1, floatVal: [0.5] } }] }),
       // histogram-like tensors (other plugin, several elements) are not scalars
-      event({ wall: 16, step: 5, values: [{ tag: "w", plugin: "histograms", tensor: { dtype: 2, doubleVal: [1, 2, 3], dims: [3] } }] }),
+      event({
+        wall: 16,
+        step: 5,
+        values: [{ tag: "w", plugin: "histograms", tensor: { dtype: 2, doubleVal: [1, 2, 3], dims: [3] } }],
+      }),
       event({ wall: 17, step: 6, values: [{ tag: "w", tensor: { dtype: 2, doubleVal: [7] } }] }),
     ]);
     const table = readEventScalars(bytes);

@@ -80,6 +80,10 @@ describe("replayCurve on an in-memory curve", () => {
     assert.throws(() => replayCurve(curve, { expand: "linear" as never }), ConfigError);
     assert.throws(() => replayCurve(curve, { schedulers: ["nope"] }), ConfigError);
     assert.throws(() => replayCurve(curve, { judge: "haar:eps=x" }), ConfigError);
+    // hold would build 60M values: refused with a hint to use --expand none, which works
+    const sparse = memoryCurve([0, 60_000_000], [2, 1]);
+    assert.throws(() => replayCurve(sparse, {}), /use --expand none/);
+    assert.equal(replayCurve(sparse, { expand: "none" }).curve.steps, 2);
   });
 });
 

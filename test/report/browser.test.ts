@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { replaySections } from "../../src/report/charts-replay.ts";
 import { renderReportHtml } from "../../src/report/page.ts";
@@ -98,8 +98,8 @@ test("the report renders every chart offline under its CSP, the XSS name stays t
 
     // Every spec is downloadable as JSON from the page.
     const link = figures.nth(0).locator("a.download");
-    assert.match((await link.getAttribute("href")) ?? "", /^blob:/);
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    assert.match((await link.getAttribute("href")) ?? "", /^blob:/);
     const path = await download.path();
     const spec = JSON.parse(readFileSync(path, "utf8")) as { $schema: string };
     assert.equal(download.suggestedFilename(), "img-src-x-onerror-alert-1-loss.vl.json");

@@ -16,7 +16,10 @@ import { fixtureResult, XSS_NAME } from "./fixture.ts";
 const markupOnly = (html: string) => html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, "$1$2");
 
 test("escapeHtml escapes the five HTML metacharacters", () => {
-  assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+  assert.equal(
+    escapeHtml(`<a href="x" title='y'>&</a>`),
+    "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+  );
   assert.equal(escapeHtml(null), "");
   assert.equal(escapeHtml(3), "3");
 });
@@ -118,6 +121,9 @@ test("interpreterScript rewrites the module's one import and one export, and rej
   const g = { vega: { ascending: 1, isString: 2 } } as Record<string, unknown>;
   new Function("globalThis", out)(g);
   assert.deepEqual(g.vegaInterpreter, { expressionInterpreter: { a: 1 } });
-  assert.throws(() => interpreterScript("import x from 'y';\nexport { e as expressionInterpreter };"), /expected shape/);
+  assert.throws(
+    () => interpreterScript("import x from 'y';\nexport { e as expressionInterpreter };"),
+    /expected shape/,
+  );
   assert.throws(() => interpreterScript("import { a } from 'vega-util';\nexport default 1;"), /expected shape/);
 });

@@ -130,6 +130,24 @@ describe("fastface: cold start and the two-EMA form", () => {
   });
 });
 
+describe("fastface: the official cold-start ramp", () => {
+  it("one first difference g_1, then a flat loss: x_t = alpha g_1 t (1 - alpha)^(t-1) (alpha = beta), peak g_1 / e", () => {
+    const alpha = 0.001;
+    const n = 3000;
+    const L = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 10 : 11)); // g_1 = -1
+    const rec = record(fastface.create({ alpha, beta: alpha }, { totalSteps: n, lr0: 1 }), L);
+    for (const t of [1, 2, 10, 500, 1000, 2999]) {
+      const want = alpha * -1 * t * (1 - alpha) ** (t - 1);
+      assert.ok(Math.abs(rec.statistic[t]! - want) <= 1e-9 * Math.abs(want), `t=${t}: ${rec.statistic[t]} vs ${want}`);
+    }
+    assert.ok(Math.abs(rec.statistic[1000]! - -1 / Math.E) < 1e-3);
+    // debias=true starts from the zero state: the same input leaves a small, decaying weighted mean instead
+    const deb = record(fastface.create({ alpha, beta: alpha, debias: true }, { totalSteps: n, lr0: 1 }), L);
+    assert.equal(deb.statistic[1], -1);
+    assert.ok(Math.abs(deb.statistic[1000]!) < 0.01, String(deb.statistic[1000]));
+  });
+});
+
 describe("fastface: non-finite losses carry no information", () => {
   it("a NaN or Infinity is skipped: same statistics and decisions as without it", () => {
     const L = Array.from(noisyCurve(4000, 3));

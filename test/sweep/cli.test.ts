@@ -12,8 +12,10 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { ConfigError, InputError } from "../../src/errors.ts";
+import { sweepSections } from "../../src/report/charts-sweep.ts";
 import { runSweep } from "../../src/sweep/run.ts";
 import { openDb, queryRows } from "../../src/sweep/store.ts";
+import { vegaLiteSchemaErrors } from "../report/vl-schema.ts";
 import { syntheticCurve } from "./synthetic.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -156,5 +158,29 @@ describe("sweep database and CLI", () => {
       encoding: "utf8",
     });
     assert.equal((JSON.parse(all.stdout) as unknown[]).length, 12);
+  });
+
+  it("report sections: overview, heatmaps over lambda x tau, Pareto front, robust, top; valid Vega-Lite", async () => {
+    const sections = await sweepSections(db);
+    assert.deepEqual(
+      sections.map((x) => x.id),
+      ["sweep-overview", "sweep-heatmaps", "sweep-pareto", "sweep-robust", "sweep-top"],
+    );
+    const heat = sections[1]!.charts!;
+    assert.equal(heat.length, 2);
+    const cells = (heat[0]!.spec.data as { values: unknown[] }).values;
+    assert.equal(cells.length, 3 * 2, "one cell per (lambda, tau)");
+    const pareto = sections[2]!;
+    const front = (pareto.tables![0]!.rows as unknown[][]).map((r) => [r[2], r[3]] as [number, number]);
+    assert.ok(front.length >= 1);
+    for (let i = 1; i < front.length; i++) {
+      assert.ok(
+        front[i]![1] > front[i - 1]![1] && front[i]![0] > front[i - 1]![0],
+        "front: more premature buys more steps",
+      );
+    }
+    for (const section of sections) {
+      for (const chart of section.charts ?? []) assert.deepEqual(vegaLiteSchemaErrors(chart.spec), [], chart.id);
+    }
   });
 });

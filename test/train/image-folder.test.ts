@@ -64,7 +64,15 @@ describe("ImageFolder datasets", () => {
     assert.equal(ds.train.count, 12);
     assert.ok(ds.warnings.some((w) => w.code === W.skippedImages));
     assert.throws(
-      () => loadImageFolder({ path: path.join(root, "missing"), imageSize: 8, channels: 1, evalIdentities: 2, pairs: 10, seed: 1 }),
+      () =>
+        loadImageFolder({
+          path: path.join(root, "missing"),
+          imageSize: 8,
+          channels: 1,
+          evalIdentities: 2,
+          pairs: 10,
+          seed: 1,
+        }),
       InputError,
     );
   });
@@ -75,11 +83,22 @@ describe("ImageFolder datasets", () => {
     assert.equal(parsed.folds, 2);
     assert.equal(parsed.pairs.length, 5);
     assert.deepEqual(parsed.pairs[1], { n1: "person0", i1: 1, n2: "person1", i2: 3, same: false });
-    assert.throws(() => parsePairsFile("a 1\n", "p.txt"), (e: unknown) => e instanceof ParseError && /line 1/.test(e.message));
+    assert.throws(
+      () => parsePairsFile("a 1\n", "p.txt"),
+      (e: unknown) => e instanceof ParseError && /line 1/.test(e.message),
+    );
     const file = path.join(root, "..", `${path.basename(root)}-pairs.txt`);
     writeFileSync(file, text);
     try {
-      const ds = loadImageFolder({ path: root, imageSize: 8, channels: 3, evalIdentities: 0, pairs: 0, pairsFile: file, seed: 1 });
+      const ds = loadImageFolder({
+        path: root,
+        imageSize: 8,
+        channels: 3,
+        evalIdentities: 0,
+        pairs: 0,
+        pairsFile: file,
+        seed: 1,
+      });
       assert.equal(ds.pairs.same.length, 4); // person9 does not exist: skipped with a warning
       assert.deepEqual(Array.from(ds.pairs.same), [1, 0, 1, 0]);
       assert.deepEqual(Array.from(ds.pairs.fold), [0, 0, 1, 1]);

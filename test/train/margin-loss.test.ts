@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import type { Warning } from "../../src/errors.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { W } from "../../src/messages/train.ts";
 import { selectBackend } from "../../src/train/backend.ts";
 import { marginLogits, marginLoss, marginTarget, parseMargin } from "../../src/train/margin-loss.ts";
-import type { Warning } from "../../src/errors.ts";
 
 // Hand-made cosine logits: 2 samples, 3 classes; labels 0 and 2.
 const COS = [
@@ -48,7 +48,9 @@ describe("margin loss (arcface_torch CombinedMarginLoss)", () => {
 
   it("ArcFace (arcface_torch): gradient flows straight through: s * (softmax - onehot) / B", () => {
     const cfg = parseMargin("arcface");
-    const g = tf.grad((c: tf.Tensor) => marginLoss(c as tf.Tensor2D, oh(), cfg))(cos()).arraySync() as number[][];
+    const g = tf
+      .grad((c: tf.Tensor) => marginLoss(c as tf.Tensor2D, oh(), cfg))(cos())
+      .arraySync() as number[][];
     const targets = [Math.cos(Math.acos(0.8) + 0.5), Math.cos(Math.acos(-0.9) + 0.5)];
     COS.forEach((row, i) => {
       const logits = row.map((c, j) => 64 * (j === LABELS[i] ? targets[i]! : c));

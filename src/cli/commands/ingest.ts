@@ -6,11 +6,11 @@ import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { curveFileKind, writeCurveFile } from "../../curve/arrow.ts";
+import { pickLossTag } from "../../curve/columns.ts";
 import type { Curve, FormatName } from "../../curve/curve.ts";
 import { ConfigError, InputError } from "../../errors.ts";
 import { FILE_FORMATS } from "../../ingest/detect.ts";
 import { type LoadOptions, loadCurves } from "../../ingest/load.ts";
-import { pickLossTag } from "../../curve/columns.ts";
 import { summarizeCurve } from "../../ingest/summary.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
 
@@ -126,7 +126,10 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print the summaries as JSON" })
       .example("$0 ingest runs/ms1mv3_r50/training.log", "summarise a log (nothing written)")
       .example("$0 ingest runs/ --out data/curves/", "one .arrow file per curve found under runs/")
-      .example("$0 ingest events.out.tfevents.123 --tag train/loss --out loss.parquet", "one tag to Parquet") as Argv<IngestArgs>,
+      .example(
+        "$0 ingest events.out.tfevents.123 --tag train/loss --out loss.parquet",
+        "one tag to Parquet",
+      ) as Argv<IngestArgs>,
   handler: async (a) => {
     const opts = loadOptionsFrom(a);
     const curves: Curve[] = [];
