@@ -2,8 +2,9 @@
  * Sweep throughput on a synthetic 1M-step curve (fastface scheduler, the real worker pool and DuckDB store):
  *   1. speed-up of 2 workers over 1 on the same 400 configurations (goal >= 1.7x);
  *   2. 10,000 configurations over the 1M-step curve with 2 workers (goal < 60 s).
- * Prints wall seconds (total, and the compute phase after the workers are up), configs/s and the per-step
- * cost: wall ns per replayed step over all workers and the in-worker scheduler ns/step.
+ * Prints wall seconds (total, and the compute phase: worker start-up + replays + commits, without loading and
+ * planning), configs/s, the per-step cost (wall ns per replayed step over all workers, and the in-worker
+ * scheduler ns/step), and the cores kept busy (process CPU time / compute time; < 2 means others share the CPU).
  *
  *   node --import tsx bench/sweep.ts [--quick]      (--quick: 2,000 configs in part 2)
  */
@@ -20,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), "fastface-bench-sweep-"));
 
 interface Timed {
   summary: SweepSummary;
-  /** Seconds from the first result's dispatch (workers up) to the end. */
+  /** Seconds from the moment the missing pairs are known (before the workers start) to the end. */
   compute: number;
   /** Process CPU seconds (all threads) in the same interval: cpu / compute = cores kept busy. */
   cpu: number;

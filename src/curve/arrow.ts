@@ -112,7 +112,7 @@ export function readArrowTable(bytes: Uint8Array, source: string): Table {
       reader.open();
       const batches: RecordBatch[] = [];
       for (let i = 0; i < reader.numRecordBatches; i++) {
-        const batch = reader.readRecordBatch(i);
+        const batch = reader.readRecordBatch(i) as RecordBatch | null; // synchronous: the input is bytes
         if (batch === null) throw new Error(`record batch ${i} is unreadable`);
         batches.push(batch);
       }

@@ -7,6 +7,7 @@
  *   step >= it is dropped first. A run resumed from a checkpoint therefore keeps its latest segment
  *   (`W_RESUMED_RUN`) and a repeated step keeps its latest value (`W_DUPLICATE_STEPS`).
  * - Non-finite losses (NaN, ±Inf) are kept and counted in `meta.nonFinite` (`W_NONFINITE_LOSS`).
+ * - Float64Array columns are taken over (not copied) when nothing has to be dropped or rounded.
  * - `meta.stride` is the median gap between consecutive steps (the lower middle value; 1 when < 2 points).
  */
 
@@ -50,6 +51,17 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
     if (col !== undefined && col.length !== n) {
       throw new ParseError(msg.columnLengths(name, col.length, n), where, "equal-length columns");
     }
+  }
+
+  if (isClean(columns.step)) {
+    // fast path (the common case): nothing to drop or round; Float64Array columns are taken over, not copied
+    const own = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
+    const out: CurveColumns = { step: own(columns.step), loss: own(columns.loss) };
+    for (const name of OPTIONAL) {
+      const col = columns[name];
+      if (col !== undefined) out[name] = own(col);
+    }
+    return finish(out, meta, warnings);
   }
 
   const keep = new Int32Array(n);
@@ -100,11 +112,24 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
     if (col !== undefined) out[name] = gather(col, keep, top);
   }
 
+  return finish(out, meta, warnings);
+}
+
+function isClean(step: ArrayLike<number>): boolean {
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < step.length; i++) {
+    const s = step[i] as number;
+    if (!(s > prev) || !Number.isInteger(s)) return false;
+    prev = s;
+  }
+  return true;
+}
+
+function finish(out: CurveColumns, meta: MetaInput, warnings: Warnings): Curve {
   const nonFinite = countNonFinite(out.loss);
   if (nonFinite.nan + nonFinite.posInf + nonFinite.negInf > 0) {
-    warnings.add(W.nonFinite, msg.nonFinite(nonFinite.nan, nonFinite.posInf, nonFinite.negInf), where);
+    warnings.add(W.nonFinite, msg.nonFinite(nonFinite.nan, nonFinite.posInf, nonFinite.negInf), { file: meta.source });
   }
-
   return {
     columns: out,
     meta: {

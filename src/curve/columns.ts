@@ -6,32 +6,75 @@ import { ConfigError } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
 
 /**
- * An append-only Float64 column that doubles its buffer when full.
+ * An append-only Float64 column stored in fixed-size chunks: no per-point allocation, at most one chunk of
+ * slack, and `take()` assembles the exact-size array while releasing the chunks (so the peak while
+ * finishing a curve is about one column above the points themselves).
  *
  * @example
- * const c = new Growable(); c.push(1); c.push(2); c.toArray() // Float64Array [1, 2]
+ * const c = new Growable(); c.push(1); c.push(2); c.take() // Float64Array [1, 2]
  */
 export class Growable {
-  private buf: Float64Array;
+  private readonly chunks: Float64Array[] = [];
+  private cur: Float64Array;
+  private pos = 0;
   length = 0;
-  constructor(capacity = 1024) {
-    this.buf = new Float64Array(Math.max(16, capacity));
+  constructor(private readonly chunkSize = 65536) {
+    this.cur = new Float64Array(Math.min(chunkSize, 1024));
+    this.chunks.push(this.cur);
   }
   push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
+    if (this.pos === this.cur.length) {
+      if (this.chunks.length === 1 && this.cur.length < this.chunkSize) {
+        // the first chunk grows up to chunkSize so that small columns stay small
+        const next = new Float64Array(Math.min(this.chunkSize, this.cur.length * 4));
+        next.set(this.cur);
+        this.cur = next;
+        this.chunks[0] = next;
+      } else {
+        this.cur = new Float64Array(this.chunkSize);
+        this.chunks.push(this.cur);
+        this.pos = 0;
+      }
     }
-    this.buf[this.length++] = v;
+    this.cur[this.pos++] = v;
+    this.length++;
   }
-  /** A view of the filled part (no copy). */
-  view(): Float64Array {
-    return this.buf.subarray(0, this.length);
+  /** Drop the last value. */
+  pop(): void {
+    if (this.length === 0) return;
+    this.length--;
+    if (this.pos > 0) this.pos--;
+    if (this.pos === 0 && this.chunks.length > 1) {
+      this.chunks.pop();
+      this.cur = this.chunks[this.chunks.length - 1] as Float64Array;
+      this.pos = this.cur.length;
+    }
   }
-  /** A trimmed copy. */
+  /** An exact-size copy. */
   toArray(): Float64Array {
-    return this.buf.slice(0, this.length);
+    const out = new Float64Array(this.length);
+    let off = 0;
+    for (const c of this.chunks) {
+      const n = Math.min(c.length, this.length - off);
+      if (n <= 0) break;
+      out.set(n === c.length ? c : c.subarray(0, n), off);
+      off += n;
+    }
+    return out;
+  }
+  /** Same as `toArray`; kept for readability where a read-only snapshot is meant. */
+  view(): Float64Array {
+    return this.toArray();
+  }
+  /** An exact-size copy; the column is emptied and its chunks released. */
+  take(): Float64Array {
+    const out = this.toArray();
+    this.chunks.length = 0;
+    this.cur = new Float64Array(16);
+    this.chunks.push(this.cur);
+    this.pos = 0;
+    this.length = 0;
+    return out;
   }
 }
 

@@ -64,11 +64,7 @@ export class ArcfaceLogParser {
     this.splitter.end();
     // A final line without newline whose step number runs to the end may have been cut mid-number.
     if (this.splitter.unterminated && this.lastLine.metricEndsAtStep && this.step.length > 0) {
-      this.step.length--;
-      this.loss.length--;
-      this.lr.length--;
-      this.epoch.length--;
-      this.wall.length--;
+      for (const g of [this.step, this.loss, this.lr, this.epoch, this.wall]) g.pop();
       this.markMalformed(this.lastLine.lineNo);
     }
     const where = { file: this.source };
@@ -78,11 +74,11 @@ export class ArcfaceLogParser {
     }
     return makeCurve(
       {
-        step: this.step.view(),
-        loss: this.loss.view(),
-        epoch: this.epoch.view(),
-        lr: this.hasLr ? this.lr.view() : undefined,
-        wallTime: this.hasWall ? this.wall.view() : undefined,
+        step: this.step.take(),
+        loss: this.loss.take(),
+        epoch: this.epoch.take(),
+        lr: this.hasLr ? this.lr.take() : undefined,
+        wallTime: this.hasWall ? this.wall.take() : undefined,
       },
       {
         name: this.name,

@@ -135,7 +135,7 @@ function decodeValue(pb: PbReader, end: number, table: ScalarTable, step: number
   if (!have) return;
   let series = table.tags.get(tag);
   if (series === undefined) {
-    series = { step: new Growable(256), value: new Growable(256), wall: new Growable(256), file: new Growable(256) };
+    series = { step: new Growable(), value: new Growable(), wall: new Growable(), file: new Growable() };
     table.tags.set(tag, series);
   }
   series.step.push(step);

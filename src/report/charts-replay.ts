@@ -6,7 +6,7 @@
  * downsampling for display.
  */
 import type { ReplayResult, SchedulerReplay } from "../replay/types.ts";
-import { changeIndices, DISPLAY_POINTS, lttbIndices } from "./downsample.ts";
+import { changeIndices, DISPLAY_POINTS, lttbIndices, SMOOTH_POINTS, vertexIndices } from "./downsample.ts";
 import { slug } from "./escape.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 
@@ -96,7 +96,7 @@ function lossChart(result: ReplayResult, id: string): ChartSpec | undefined {
   const t = result.traces;
   if (!t || t.step.length === 0) return undefined;
   const rawIdx = lttbIndices(t.step, t.loss, DISPLAY_POINTS);
-  const emaIdx = lttbIndices(t.step, t.ema, DISPLAY_POINTS);
+  const emaIdx = lttbIndices(t.step, t.ema, SMOOTH_POINTS);
   const rawLabel = t.step.length > DISPLAY_POINTS ? "loss (raw, LTTB)" : "loss (raw)";
   const lines = [
     ...rowsAt(t.step, t.loss, rawIdx, { series: rawLabel }),
@@ -145,7 +145,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   const s = result.schedulers[k];
   if (!t || !tr || !s || !tr.statistic) return undefined;
   if (!tr.statistic.some((v) => Number.isFinite(v))) return undefined;
-  const statIdx = lttbIndices(t.step, tr.statistic, DISPLAY_POINTS);
+  const statIdx = lttbIndices(t.step, tr.statistic, SMOOTH_POINTS);
   const stat = rowsAt(t.step, tr.statistic, statIdx);
   const threshold = tr.threshold;
   const decays = decayRows(s, label);
@@ -192,7 +192,7 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   }
   const panels: VegaLiteSpec[] = [{ width: WIDTH, height: 220, layer: topLayers }];
   if (tr.counter) {
-    const cIdx = lttbIndices(t.step, tr.counter, DISPLAY_POINTS);
+    const cIdx = vertexIndices(t.step, tr.counter, DISPLAY_POINTS);
     const counterLayers: VegaLiteSpec[] = [
       {
         data: inline(rowsAt(t.step, tr.counter, cIdx)),

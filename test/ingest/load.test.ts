@@ -126,7 +126,7 @@ describe("CLI", () => {
     const s = JSON.parse(i.stdout) as Array<Record<string, unknown>>;
     assert.equal(s[0]?.lastStep, 124550);
     assert.equal(s[0]?.lrKnown, false);
-    assert.equal((s[0]?.config as Record<string, unknown>).total_step, 124550);
+    assert.equal((s[0]?.config as Record<string, unknown> | undefined)?.total_step, 124550);
     // refusing to overwrite without --force (exit 3)
     assert.equal(run("ingest", `${LOGS}insightface_ms1mv3_r50_multistep.log`, "--out", out).status, 3);
   });

@@ -57,7 +57,8 @@ describe("TFRecord framing", () => {
       (e: unknown) => e instanceof ParseError && e.location.byteOffset === offsets[10],
     );
     const flipped = new Uint8Array(full);
-    flipped[(offsets[3] as number) + 9] ^= 1;
+    const at = (offsets[3] as number) + 9;
+    flipped[at] = (flipped[at] as number) ^ 1;
     assert.throws(
       () => readTfRecords(flipped),
       (e: unknown) =>

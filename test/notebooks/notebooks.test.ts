@@ -101,6 +101,25 @@ describe("committed notebooks", () => {
   }
 });
 
+describe("notebook helpers", () => {
+  test("notebooks/lib/display.ts type-checks under Deno, offline", { timeout: 120_000 }, () => {
+    const deno = spawnSync("bash", [join(root, "notebooks/kernel.sh"), "--print-deno"], { encoding: "utf8" });
+    assert.equal(deno.status, 0, deno.stderr);
+    const denoDir = mkdtempSync(join(tmpdir(), "fastface-deno-check-"));
+    try {
+      const dead = "http://127.0.0.1:9";
+      const check = spawnSync(deno.stdout.trim(), ["check", "lib/display.ts"], {
+        cwd: join(root, "notebooks"),
+        encoding: "utf8",
+        env: { ...process.env, DENO_DIR: denoDir, NO_COLOR: "1", HTTP_PROXY: dead, HTTPS_PROXY: dead },
+      });
+      assert.equal(check.status, 0, `${check.stdout}\n${check.stderr}`);
+    } finally {
+      rmSync(denoDir, { recursive: true, force: true });
+    }
+  });
+});
+
 function hasNbconvert(): boolean {
   return spawnSync("jupyter-nbconvert", ["--version"], { stdio: "ignore" }).status === 0;
 }

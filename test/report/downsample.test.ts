@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { changeIndices, lttbIndices } from "../../src/report/downsample.ts";
+import { changeIndices, lttbIndices, vertexIndices } from "../../src/report/downsample.ts";
 
 test("lttbIndices: the hand-computed 4 -> 3 case keeps the peak", () => {
   assert.deepEqual(lttbIndices([0, 1, 2, 3], [1, 5, 2, 2], 3), [0, 1, 3]);
@@ -74,4 +74,37 @@ test("changeIndices falls back to LTTB when the series changes at every point", 
   const xs = Array.from({ length: 5000 }, (_, i) => i);
   const ys = xs.map((i) => Math.cos(i / 1000));
   assert.ok(changeIndices(xs, ys, 100).length <= 100);
+});
+
+test("vertexIndices keeps the corners of a sawtooth and nothing else", () => {
+  assert.deepEqual(vertexIndices([0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 0, 0]), [0, 3, 4, 5]);
+  assert.deepEqual(vertexIndices([0, 1, 2], [5, 5, 5]), [0, 2]);
+  assert.deepEqual(vertexIndices([0, 10, 30, 60], [0, 1, 3, 6]), [0, 3], "irregular x, one slope");
+});
+
+test("vertexIndices is lossless: linear interpolation of the kept points gives every original value", () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 300 }), (resets) => {
+      // a tolerance counter: +1 per step, reset to 0 where resets[i] === 0
+      const ys: number[] = [];
+      let c = 0;
+      for (const r of resets) {
+        c = r === 0 ? 0 : c + 1;
+        ys.push(c);
+      }
+      const xs = ys.map((_, i) => i);
+      const idx = vertexIndices(xs, ys, 10_000);
+      for (let k = 0; k + 1 < idx.length; k++) {
+        const a = idx[k] as number;
+        const b = idx[k + 1] as number;
+        for (let i = a; i <= b; i++) {
+          const lin = (ys[a] as number) + (((ys[b] as number) - (ys[a] as number)) * (i - a)) / (b - a);
+          assert.ok(Math.abs(lin - (ys[i] as number)) < 1e-9);
+        }
+      }
+      assert.equal(idx[0], 0);
+      assert.equal(idx[idx.length - 1], ys.length - 1);
+    }),
+    { seed: 1, numRuns: 200 },
+  );
 });

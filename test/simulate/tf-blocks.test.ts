@@ -21,7 +21,11 @@ const cases: Array<[LossModel, ParamValues, number]> = [
   [annealing, { L0: 1, A: 20, alpha: 0.4, SW: 30, C: 0.01, lambda: 0.99 }, 1e-4],
   [floor, { Linit: 40, k: 0.003, p: 0.5, a: 1, b: 10, q: 0.7 }, 1e-4],
   // effective: blocks see the norm at their start, the stepper per step; the norm is slow, so close.
-  [effective, { Linit: 40, u0: 2, kappa: 1e-4, k: 0.003, p: 0.5, a: 1, b: 10, q: 0.7, c: 5, SW: 10, alpha: 0.5 }, 5e-3],
+  [
+    effective,
+    { Linit: 40, u0: 2, kappa: 1e-4, k: 0.003, p: 0.5, a: 1, b: 10, q: 0.7, c: 5, SW: 10, alpha: 0.5, d: 2, r: 0.8 },
+    5e-3,
+  ],
 ];
 
 test("the tfjs block form equals the per-step stepper at every evaluation step", async () => {
