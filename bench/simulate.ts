@@ -10,6 +10,7 @@ import { Warnings } from "../src/errors.ts";
 import { loadCurve } from "../src/ingest/load.ts";
 import { parseSchedulerSpec } from "../src/schedulers/registry.ts";
 import { runClosedLoop } from "../src/simulate/closed-loop.ts";
+import { epochLengthOf } from "../src/simulate/epoch.ts";
 import { fitModel } from "../src/simulate/fit.ts";
 import { resolveStepLr } from "../src/simulate/lr.ts";
 import type { ParamValues } from "../src/simulate/model.ts";
@@ -83,11 +84,11 @@ const CROSS: Record<string, string> = {
 
 async function accuracy(only?: string): Promise<void> {
   const tf = await loadTf();
-  const opts = { seed: 1, starts: 3, iterations: 400, maxPoints: 200 };
-  const runs = new Map<string, { curve: Curve; eta: Float64Array }>();
+  const opts = { seed: 1, starts: 3, iterations: 300, maxPoints: 200 };
+  const runs = new Map<string, { curve: Curve; eta: Float64Array; epochSteps: number | undefined }>();
   for (const [file, spec] of Object.entries(SPECS)) {
     const curve = await loadCurve(FIXTURES + file);
-    runs.set(file, { curve, eta: resolveStepLr(curve, spec, new Warnings()).eta });
+    runs.set(file, { curve, eta: resolveStepLr(curve, spec, new Warnings()).eta, epochSteps: epochLengthOf(curve) });
   }
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   console.log(
@@ -100,13 +101,15 @@ async function accuracy(only?: string): Promise<void> {
     for (const name of process.argv[3] ? process.argv[3].split(",") : modelNames()) {
       const model = getModel(name);
       const t0 = performance.now();
-      const fitted = await fitModel(tf, model, points, run.eta, opts);
+      const fitOpts = { ...opts, ...(run.epochSteps ? { epochSteps: run.epochSteps } : {}) };
+      const fitted = await fitModel(tf, model, points, run.eta, fitOpts);
       const secs = (performance.now() - t0) / 1000;
       const ins = inSample(model, fitted.params, points, run.eta);
-      const tail = (await validateTail(tf, model, points, run.eta, 0.8, opts)).validation;
+      const tail = (await validateTail(tf, model, points, run.eta, 0.8, fitOpts)).validation;
       const other = runs.get(CROSS[file]!)!;
       const otherPts = usablePoints({ step: other.curve.columns.step, loss: other.curve.columns.loss });
-      const cross = validateCross(model, fitted.params, ins.points, otherPts, other.eta, true);
+      const crossParams = { ...fitted.params, ...(other.epochSteps ? { epochSteps: other.epochSteps } : {}) };
+      const cross = validateCross(model, crossParams, ins.points, otherPts, other.eta, true);
       console.log(
         `| ${file} | ${name} | ${ins.r2.toFixed(4)} | ${pct(ins.relMae)} | ${tail.r2.toFixed(4)} | ${pct(tail.relMae)} | ${CROSS[file]} | ${cross.r2.toFixed(4)} | ${pct(cross.relMae)} | ${secs.toFixed(0)} |`,
       );

@@ -16,6 +16,7 @@ import { syntheticCurve } from "../test/sweep/synthetic.ts";
 
 const STEPS = 1_000_000;
 const quick = process.argv.includes("--quick");
+const REPEATS = quick ? 1 : 2;
 const curve = syntheticCurve("synthetic-1M", STEPS, { seed: 1, phases: 4 });
 const dir = mkdtempSync(join(tmpdir(), "fastface-bench-sweep-"));
 
@@ -48,19 +49,27 @@ async function timed(name: string, grid: string[], workers: number): Promise<Tim
 function line(label: string, t: Timed): void {
   const s = t.summary;
   console.log(
-    `${label.padEnd(26)} ${String(s.computed).padStart(6)} configs  ${s.seconds.toFixed(2).padStart(7)} s total  ${t.compute.toFixed(2).padStart(7)} s compute  ${(s.computed / t.compute).toFixed(1).padStart(7)} configs/s  ${s.wallNsPerStep.toFixed(2).padStart(6)} wall ns/step  ${s.nsPerStep.toFixed(2).padStart(6)} ns/step in worker  ${(t.cpu / t.compute).toFixed(2)} cores busy`,
+    `${label.padEnd(26)} ${String(s.computed).padStart(6)} configs  ${s.seconds.toFixed(2).padStart(7)} s total  ${t.compute.toFixed(2).padStart(7)} s compute  ${(s.computed / t.compute).toFixed(1).padStart(7)} configs/s  ${s.wallNsPerStep.toFixed(2).padStart(6)} wall ns/step  ${s.nsPerStep.toFixed(2).padStart(6)} ns/step in worker  ${(t.cpu / t.compute).toFixed(2)} cores busy  ${((t.cpu * 1e9) / (s.computed * STEPS)).toFixed(2)} CPU ns/step`,
   );
 }
 
 try {
   console.log(`curve: ${STEPS.toLocaleString("en-US")} per-step losses, scheduler fastface`);
   const grid400 = ["lambda=1e-7..1e-3:log:20", "tau=0.01..0.1:lin:20"];
-  const w1 = await timed("w1", grid400, 1);
-  line("1 worker", w1);
-  const w2 = await timed("w2", grid400, 2);
-  line("2 workers", w2);
+  // interleaved repeats, best of each: a busy machine slows single runs unevenly
+  let w1: Timed | undefined;
+  let w2: Timed | undefined;
+  for (let r = 0; r < REPEATS; r++) {
+    const a = await timed(`w1-${r}`, grid400, 1);
+    line("1 worker", a);
+    if (!w1 || a.compute < w1.compute) w1 = a;
+    const b = await timed(`w2-${r}`, grid400, 2);
+    line("2 workers", b);
+    if (!w2 || b.compute < w2.compute) w2 = b;
+  }
+  if (!w1 || !w2) throw new Error("no repeat ran");
   console.log(
-    `speed-up 2 vs 1 workers: ${(w1.compute / w2.compute).toFixed(2)}x compute phase, ${(w1.summary.seconds / w2.summary.seconds).toFixed(2)}x end to end (goal >= 1.7x)`,
+    `speed-up 2 vs 1 workers: ${(w1.compute / w2.compute).toFixed(2)}x compute phase, ${(w1.summary.seconds / w2.summary.seconds).toFixed(2)}x end to end (goal >= 1.7x); CPU time 2 vs 1: ${(w2.cpu / w1.cpu).toFixed(2)}x (1.00 = no parallel overhead)`,
   );
   const big = quick
     ? ["lambda=1e-7..1e-3:log:20", "tau=0.01..0.1:lin:10", "alpha=1e-4..1e-2:log:10"]

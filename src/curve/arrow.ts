@@ -227,7 +227,7 @@ export async function writeCurveParquet(path: string, curve: Curve): Promise<voi
       `COPY curve TO ${sqlString(path)} (FORMAT parquet, KV_METADATA {${sqlString(META_KEY)}: ${sqlString(metaToJson(curve.meta))}})`,
     );
   } catch (e) {
-    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)), "E_WRITE");
+    throw new InputError(path, msg.unwritable(e instanceof Error ? e.message : String(e)), "E_WRITE");
   } finally {
     close();
   }
@@ -318,7 +318,7 @@ export async function writeCurveFile(path: string, curve: Curve): Promise<void> 
   try {
     await writeFile(path, curveToArrowIPC(curve));
   } catch (e) {
-    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)), "E_WRITE");
+    throw new InputError(path, msg.unwritable(e instanceof Error ? e.message : String(e)), "E_WRITE");
   }
 }
 

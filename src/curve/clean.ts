@@ -185,3 +185,37 @@ export function medianGap(step: Float64Array): number {
   gaps.sort();
   return gaps[(gaps.length - 1) >> 1] as number;
 }
+
+/**
+ * The downstream rule for non-finite losses (docs/ingest.md): a NaN / ±Inf loss is a missing observation and
+ * takes the last finite loss before it (leading ones take the first finite loss). Returns a new array and the
+ * number of values replaced; with no finite value at all, every value stays non-finite (callers reject it).
+ *
+ * @example
+ * holdNonFinite(new Float64Array([NaN, 3, Infinity, 2])).values // [3, 3, 3, 2]
+ */
+export function holdNonFinite(loss: ArrayLike<number>): { values: Float64Array; replaced: number } {
+  const n = loss.length;
+  const values = new Float64Array(n);
+  let first = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const v = loss[i] as number;
+    if (Number.isFinite(v)) {
+      first = v;
+      break;
+    }
+  }
+  let last = first;
+  let replaced = 0;
+  for (let i = 0; i < n; i++) {
+    const v = loss[i] as number;
+    if (Number.isFinite(v)) {
+      last = v;
+      values[i] = v;
+    } else {
+      values[i] = last;
+      if (Number.isFinite(last)) replaced++;
+    }
+  }
+  return { values, replaced };
+}

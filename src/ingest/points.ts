@@ -27,21 +27,32 @@ type Opt = (typeof OPT)[number];
 export class PointAccumulator {
   private readonly step = new Growable();
   private readonly loss = new Growable();
-  private readonly opt: Record<Opt, Growable> = { lr: new Growable(), epoch: new Growable(), wallTime: new Growable() };
-  /** Per optional column: present on every loss row? seen at all? */
-  private readonly missing: Record<Opt, boolean> = { lr: false, epoch: false, wallTime: false };
-  private readonly seen: Record<Opt, boolean> = { lr: false, epoch: false, wallTime: false };
-  /** Values of optional columns on any row (for the join), with their steps. */
-  private readonly side: Record<Opt, { step: Growable; value: Growable }> = {
-    lr: { step: new Growable(), value: new Growable() },
-    epoch: { step: new Growable(), value: new Growable() },
-    wallTime: { step: new Growable(), value: new Growable() },
-  };
+  /** Optional columns in OPT order: values on loss rows, and (step, value) on any row for the join. */
+  private readonly opt = [new Growable(), new Growable(), new Growable()];
+  private readonly sideStep = [new Growable(), new Growable(), new Growable()];
+  private readonly sideValue = [new Growable(), new Growable(), new Growable()];
+  /** Per optional column: missing on some loss row / seen on any row. */
+  private readonly missing = new Uint8Array(3);
+  private readonly seen = new Uint8Array(3);
   private malformed = 0;
   private readonly malformedAt: number[] = [];
 
   get points(): number {
     return this.step.length;
+  }
+
+  private side(k: number, step: number | undefined, v: number | undefined): void {
+    if (v === undefined) return;
+    this.seen[k] = 1;
+    if (step !== undefined) {
+      (this.sideStep[k] as Growable).push(step);
+      (this.sideValue[k] as Growable).push(v);
+    }
+  }
+
+  private onLossRow(k: number, v: number | undefined): void {
+    if (v === undefined) this.missing[k] = 1;
+    (this.opt[k] as Growable).push(v ?? Number.NaN);
   }
 
   row(
@@ -51,25 +62,15 @@ export class PointAccumulator {
     epoch: number | undefined,
     wallTime: number | undefined,
   ): void {
-    const vals: Record<Opt, number | undefined> = { lr, epoch, wallTime };
-    for (const k of OPT) {
-      const v = vals[k];
-      if (v !== undefined) {
-        this.seen[k] = true;
-        if (step !== undefined) {
-          this.side[k].step.push(step);
-          this.side[k].value.push(v);
-        }
-      }
-    }
+    this.side(0, step, lr);
+    this.side(1, step, epoch);
+    this.side(2, step, wallTime);
     if (loss === undefined) return;
     this.step.push(step ?? Number.NaN);
     this.loss.push(loss);
-    for (const k of OPT) {
-      const v = vals[k];
-      if (v === undefined) this.missing[k] = true;
-      this.opt[k].push(v ?? Number.NaN);
-    }
+    this.onLossRow(0, lr);
+    this.onLossRow(1, epoch);
+    this.onLossRow(2, wallTime);
   }
 
   /** Count a line that could not be read. */
@@ -82,15 +83,16 @@ export class PointAccumulator {
     const where = { file: meta.source };
     if (this.malformed > 0) warnings.add(W.malformedLines, msg.malformedLines(this.malformed, this.malformedAt), where);
     if (this.step.length === 0) throw new ParseError(msg.noPoints, where, expected);
-    const step = this.step.view();
+    const step = this.step.take();
     const cols: Partial<Record<Opt, Float64Array>> = {};
-    for (const k of OPT) {
-      if (!this.seen[k]) continue;
-      cols[k] = this.missing[k]
-        ? asOfJoin(step, this.side[k].step.view(), this.side[k].value.view())
-        : this.opt[k].view();
-    }
-    return makeCurve({ step, loss: this.loss.view(), ...cols }, meta, warnings);
+    OPT.forEach((name, k) => {
+      if (this.seen[k] !== 1) return;
+      cols[name] =
+        this.missing[k] === 1
+          ? asOfJoin(step, (this.sideStep[k] as Growable).take(), (this.sideValue[k] as Growable).take())
+          : (this.opt[k] as Growable).take();
+    });
+    return makeCurve({ step, loss: this.loss.take(), ...cols }, meta, warnings);
   }
 }
 
@@ -110,11 +112,11 @@ export function cellNumber(cell: string | number | boolean | null | undefined): 
     cellBad = true;
     return Number.NaN;
   }
-  const s = cell.trim();
-  if (s.length === 0) return undefined;
-  const v = Number(s);
-  if (!Number.isNaN(v)) return v;
-  const l = s.toLowerCase();
+  if (cell.length === 0) return undefined;
+  const v = Number(cell); // tolerates surrounding whitespace; "" and "  " give 0
+  if (!Number.isNaN(v)) return v === 0 && cell.trim().length === 0 ? undefined : v;
+  const l = cell.trim().toLowerCase();
+  if (l.length === 0) return undefined;
   if (l === "nan" || l === "-nan") return Number.NaN;
   if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Number.POSITIVE_INFINITY;
   if (l === "-inf" || l === "-infinity") return Number.NEGATIVE_INFINITY;

@@ -11,7 +11,7 @@ export class PbReader {
   constructor(
     readonly buf: Uint8Array,
     start: number,
-    readonly end: number,
+    public end: number,
     /** Offset of `buf[0]` in the file, for error messages. */
     readonly fileOffset: number,
     readonly source: string | undefined,

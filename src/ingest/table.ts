@@ -114,12 +114,7 @@ export class DelimitedParser {
       this.acc.bad(lineNo);
       return;
     }
-    const get = (i: number | undefined) => {
-      if (i === undefined) return undefined;
-      const v = cellNumber(cells[i]);
-      return cellBad ? undefined : v;
-    };
-    this.acc.row(step, loss, get(c.lr), get(c.epoch), get(c.wallTime));
+    this.acc.row(step, loss, optionalCell(cells, c.lr), optionalCell(cells, c.epoch), optionalCell(cells, c.wallTime));
   }
 
   finish(warnings: Warnings = this.opts.warnings ?? new Warnings()): Curve {
@@ -140,6 +135,13 @@ export class DelimitedParser {
       "rows with a numeric step and loss",
     );
   }
+}
+
+/** An optional column's cell: a number, or undefined when empty, absent or not numeric. */
+function optionalCell(cells: readonly string[], i: number | undefined): number | undefined {
+  if (i === undefined) return undefined;
+  const v = cellNumber(cells[i]);
+  return cellBad ? undefined : v;
 }
 
 /** Make Python's `json.dumps` output (bare NaN / Infinity) parseable by JSON.parse. */

@@ -21,16 +21,28 @@ export class LineSplitter {
   constructor(private readonly sink: LineSink) {}
 
   push(chunk: string): void {
-    const text = this.rest.length > 0 ? this.rest + chunk : chunk;
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
-      if (nl < 0) break;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.sink(text, start, end, ++this.lineNo);
+    if (this.rest.length > 0) {
+      // finish the carried line with the head of this chunk; never concatenate whole chunks
+      const nl = chunk.indexOf("\n");
+      if (nl < 0) {
+        this.rest += chunk;
+        return;
+      }
+      const line = this.rest + chunk.slice(0, nl);
+      this.rest = "";
+      const end = line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+      this.sink(line, 0, end, ++this.lineNo);
       start = nl + 1;
     }
-    this.rest = start === 0 ? text : text.slice(start);
+    for (;;) {
+      const nl = chunk.indexOf("\n", start);
+      if (nl < 0) break;
+      const end = nl > start && chunk.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.sink(chunk, start, end, ++this.lineNo);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.rest = start === 0 ? chunk : chunk.slice(start);
   }
 
   end(): void {

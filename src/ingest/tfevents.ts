@@ -16,7 +16,7 @@ import { ConfigError, Warnings } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { PbReader } from "./protobuf.ts";
-import { readTfRecords } from "./tfrecord.ts";
+import { forEachTfRecord } from "./tfrecord.ts";
 
 /** Scalar points of one tag, in file order. */
 export interface TagSeries {
@@ -34,6 +34,29 @@ export interface ScalarTable {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** Recently decoded tags (few distinct tags per file): byte comparison instead of a UTF-8 decode each time. */
+const tagCache: Array<{ bytes: Uint8Array; tag: string }> = [];
+
+function cachedTag(buf: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  for (const entry of tagCache) {
+    const b = entry.bytes;
+    if (b.length !== len) continue;
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (b[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return entry.tag;
+  }
+  const tag = utf8.decode(buf.subarray(start, end));
+  if (tagCache.length >= 32) tagCache.shift();
+  tagCache.push({ bytes: buf.slice(start, end), tag });
+  return tag;
+}
 
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
@@ -53,16 +76,21 @@ export function readEventScalars(
   opts: { source?: string; salvage?: boolean; warnings?: Warnings; fileRank?: number } = {},
   table: ScalarTable = { tags: new Map(), plugins: new Map() },
 ): ScalarTable {
-  const { records, offsets } = readTfRecords(bytes, {
-    salvage: opts.salvage ?? false,
-    ...(opts.source !== undefined ? { source: opts.source } : {}),
-    ...(opts.warnings !== undefined ? { warnings: opts.warnings } : {}),
-  });
   const rank = opts.fileRank ?? 0;
-  for (let r = 0; r < records.length; r++) {
-    const rec = records[r] as Uint8Array;
-    decodeEvent(new PbReader(rec, 0, rec.byteLength, (offsets[r] as number) + 12, opts.source), table, rank);
-  }
+  const pb = new PbReader(bytes, 0, 0, 0, opts.source);
+  forEachTfRecord(
+    bytes,
+    {
+      salvage: opts.salvage ?? false,
+      ...(opts.source !== undefined ? { source: opts.source } : {}),
+      ...(opts.warnings !== undefined ? { warnings: opts.warnings } : {}),
+    },
+    (start, end) => {
+      pb.pos = start;
+      pb.end = end;
+      decodeEvent(pb, table, rank);
+    },
+  );
   return table;
 }
 
@@ -108,7 +136,7 @@ function decodeValue(pb: PbReader, end: number, table: ScalarTable, step: number
     const wt = key & 7;
     if (field === 1 && wt === 2) {
       const e = pb.bytesEnd();
-      tag = utf8.decode(pb.buf.subarray(pb.pos, e));
+      tag = cachedTag(pb.buf, pb.pos, e);
       pb.pos = e;
     } else if (field === 2 && wt === 5) {
       value = pb.float();

@@ -34,38 +34,58 @@ export interface TfRecords {
 }
 
 /**
+ * Visit each record's payload range `[start, end)` in order, verifying both masked CRC32Cs; no allocation
+ * per record beyond the checksum views. Returns the number of good records and the bytes dropped by salvage.
+ *
+ * @example
+ * forEachTfRecord(bytes, {}, (start, end) => console.log(end - start));
+ */
+export function forEachTfRecord(
+  bytes: Uint8Array,
+  opts: TfRecordOptions,
+  visit: (start: number, end: number, recordOffset: number) => void,
+): { count: number; droppedBytes: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = 0;
+  let count = 0;
+  const n = bytes.byteLength;
+  while (off < n) {
+    const problem = checkRecord(bytes, view, off);
+    if (typeof problem === "string") {
+      if (opts.salvage) {
+        opts.warnings?.add(W.salvaged, msg.salvaged(count, n - off, off), {
+          file: opts.source,
+          byteOffset: off,
+        });
+        return { count, droppedBytes: n - off };
+      }
+      throw new ParseError(
+        `${problem} (record ${count + 1})`,
+        { file: opts.source, byteOffset: off },
+        "TFRecord framing: uint64 length, masked CRC32C of the length, data, masked CRC32C of the data",
+      );
+    }
+    visit(off + 12, off + 12 + problem, off);
+    count++;
+    off += 16 + problem;
+  }
+  return { count, droppedBytes: 0 };
+}
+
+/**
  * Split TFRecord bytes into record payloads, verifying both masked CRC32Cs of every record.
  *
  * @example
  * const { records } = readTfRecords(bytes, { source: "events.out.tfevents.1" });
  */
 export function readTfRecords(bytes: Uint8Array, opts: TfRecordOptions = {}): TfRecords {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: Uint8Array[] = [];
   const offsets: number[] = [];
-  let off = 0;
-  const n = bytes.byteLength;
-  while (off < n) {
-    const problem = checkRecord(bytes, view, off);
-    if (typeof problem === "string") {
-      if (opts.salvage) {
-        opts.warnings?.add(W.salvaged, msg.salvaged(records.length, n - off, off), {
-          file: opts.source,
-          byteOffset: off,
-        });
-        return { records, offsets, droppedBytes: n - off };
-      }
-      throw new ParseError(
-        `${problem} (record ${records.length + 1})`,
-        { file: opts.source, byteOffset: off },
-        "TFRecord framing: uint64 length, masked CRC32C of the length, data, masked CRC32C of the data",
-      );
-    }
-    records.push(bytes.subarray(off + 12, off + 12 + problem));
+  const { droppedBytes } = forEachTfRecord(bytes, opts, (start, end, off) => {
+    records.push(bytes.subarray(start, end));
     offsets.push(off);
-    off += 16 + problem;
-  }
-  return { records, offsets, droppedBytes: 0 };
+  });
+  return { records, offsets, droppedBytes };
 }
 
 /** Returns the data length of the record at `off`, or a reason why it is bad. */

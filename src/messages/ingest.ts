@@ -48,6 +48,7 @@ export const msg = {
   emptyDir: "has no file fastface can read (logs, event files, tables, curve files, mlruns)",
   notFound: "does not exist",
   unreadable: (why: string) => `cannot be read: ${why}`,
+  unwritable: (why: string) => `cannot be written: ${why}`,
   unknownFormat: (f: string, valid: readonly string[]) => `unknown format '${f}'; valid: ${valid.join(", ")}`,
   noSuchTag: (tag: string, tags: readonly string[]) =>
     `no scalar tag '${tag}'; tags found: ${tags.join(", ") || "none"}`,

@@ -61,12 +61,12 @@ export const definitionMismatch = (db: string, fields: readonly string[]): strin
   `${db} holds a different sweep (differs in: ${fields.join(", ")}); nothing was written. ` +
   "Use another --out file, or repeat the original command with --resume to complete that sweep";
 
-export const sweepExists = (db: string, done: number, total: number): string =>
-  `${db} already holds this sweep (${done}/${total} results); pass --resume to complete it, or choose another --out`;
+export const sweepExists = (done: number, total: number): string =>
+  `already holds this sweep (${done}/${total} results); pass --resume to complete it, or choose another --out`;
 
-export const notASweepDb = (db: string, why: string): string => `${db} is not a fastface sweep database (${why})`;
+export const notASweepDb = (why: string): string => `not a fastface sweep database (${why})`;
 
-export const dbOpenFailed = (db: string, why: string): string => `cannot open ${db}: ${why}`;
+export const dbOpenFailed = (why: string): string => `cannot open as a DuckDB database: ${why}`;
 
 export const unknownObjective = (by: string, valid: readonly string[]): string =>
   `--by '${by}': unknown objective; valid: ${valid.join(", ")}`;
@@ -79,8 +79,7 @@ export const badWorkers = (n: number): string => `--workers ${n}: expected an in
 
 export const badRandom = (n: number): string => `--random ${n}: expected an integer >= 1`;
 
-export const parquetExists = (file: string): string =>
-  `${file} exists; remove it or choose another --parquet file (nothing overwritten)`;
+export const parquetExists = (): string => `exists; remove it or choose another --parquet file (nothing overwritten)`;
 
 export const interrupted = (done: number, total: number, db: string): string =>
   `interrupted: ${done}/${total} results are committed in ${db}; run the same command with --resume to finish`;

@@ -24,6 +24,7 @@ export const E = {
   pairs: "E_PAIRS",
   verdict: "E_VERDICT",
   worker: "E_WORKER",
+  outputExists: "E_OUTPUT_EXISTS",
 } as const;
 
 export const msg = {

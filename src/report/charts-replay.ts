@@ -143,7 +143,9 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   const t = result.traces;
   const tr = t?.schedulers[k];
   const s = result.schedulers[k];
-  if (!t || !tr || !s || !tr.statistic) return undefined;
+  // Detectors only (a statistic compared with a threshold: fastface, hck); the plateau peers' internals
+  // (best loss, bad-step counts) are summarised by their decays and the table.
+  if (!t || !tr || !s || !tr.statistic || tr.threshold === undefined) return undefined;
   if (!tr.statistic.some((v) => Number.isFinite(v))) return undefined;
   const statIdx = lttbIndices(t.step, tr.statistic, SMOOTH_POINTS);
   const stat = rowsAt(t.step, tr.statistic, statIdx);
@@ -232,6 +234,9 @@ function statisticChart(result: ReplayResult, k: number, label: string, id: stri
   };
 }
 
+/** Lowest LR drawn on the log axis, as a fraction of the largest (poly and cosine end at 0). */
+const LR_FLOOR = 1e-4;
+
 function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec {
   const t = result.traces;
   const lines: Row[] = [];
@@ -244,29 +249,53 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
     });
   }
   const decays = result.schedulers.flatMap((s, k) => decayRows(s, labels[k] ?? s.name));
-  const allLr = [...lines, ...decays].map((r) => r.lr as number);
-  const positive = allLr.length > 0 && allLr.every((v) => v > 0);
-  const yScale = positive ? { type: "log" } : { type: "linear" };
+  const logged = t?.loggedLr;
+  const loggedRows =
+    t && logged?.some((v) => Number.isFinite(v))
+      ? changeIndices(t.step, logged, DISPLAY_POINTS).map((i) => ({
+          step: t.step[i] as number,
+          lr: logged[i] as number,
+        }))
+      : [];
+  // One log axis for all (replay reports the logged LR on the schedulers' scale: relative unless --lr0).
+  // LRs of 0 cannot be drawn on it: values below the floor are clamped to the bottom edge.
+  const all = [...lines, ...decays, ...loggedRows].map((r) => r.lr as number).filter((v) => v > 0);
+  const top = all.length > 0 ? Math.max(...all) : 1;
+  const low = all.length > 0 ? Math.min(...all) : 1;
+  const floor = Math.max(low, top * LR_FLOOR);
+  const clamped = [...lines, ...decays, ...loggedRows].some((r) => (r.lr as number) < floor);
+  const yScale = { type: "log", domainMin: floor, clamp: true };
+  const y = { field: "lr", type: "quantitative", title: "LR", scale: yScale };
   const color = { field: "scheduler", type: "nominal", title: "scheduler", scale: { domain: labels } };
-  const inner: VegaLiteSpec[] = [];
+  const layers: VegaLiteSpec[] = [];
   if (lines.length > 0) {
-    inner.push({
+    layers.push({
       data: inline(lines),
       params: [zoomParam("lrZoom")],
       mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5, clip: true },
-      encoding: {
-        x: stepAxis(result),
-        y: { field: "lr", type: "quantitative", title: "scheduler LR", scale: yScale },
-        color,
-      },
+      encoding: { x: stepAxis(result), y, color },
     });
   }
-  inner.push({
+  if (loggedRows.length > 0) {
+    layers.push({
+      data: inline(loggedRows),
+      mark: {
+        type: "line",
+        interpolate: "step-after",
+        color: COLORS.logged,
+        strokeDash: [4, 3],
+        strokeWidth: 1.4,
+        clip: true,
+      },
+      encoding: { x: stepAxis(result), y },
+    });
+  }
+  layers.push({
     data: inline(decays),
     mark: { type: "point", shape: "triangle-down", filled: true, size: 70, clip: true },
     encoding: {
       x: stepAxis(result),
-      y: { field: "lr", type: "quantitative", title: "scheduler LR", scale: yScale },
+      y,
       color,
       tooltip: [
         { field: "scheduler", type: "nominal" },
@@ -275,54 +304,15 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
       ],
     },
   });
-  const logged = t?.loggedLr;
-  let spec: VegaLiteSpec;
-  if (t && logged?.some((v) => Number.isFinite(v))) {
-    const idx = changeIndices(t.step, logged, DISPLAY_POINTS);
-    const rows = idx.map((i) => ({ step: t.step[i] as number, lr: logged[i] as number }));
-    const loggedPositive = rows.every((r) => r.lr > 0);
-    spec = {
-      $schema: VEGA_LITE_SCHEMA,
-      config: CHART_CONFIG,
-      width: WIDTH,
-      height: 280,
-      layer: [
-        { layer: inner },
-        {
-          data: inline(rows),
-          mark: {
-            type: "line",
-            interpolate: "step-after",
-            color: COLORS.logged,
-            strokeDash: [4, 3],
-            strokeWidth: 1.2,
-            clip: true,
-          },
-          encoding: {
-            x: stepAxis(result),
-            y: {
-              field: "lr",
-              type: "quantitative",
-              title: "logged LR (dashed, as in the log)",
-              scale: loggedPositive ? { type: "log" } : { type: "linear" },
-              axis: { orient: "right" },
-            },
-          },
-        },
-      ],
-      resolve: { scale: { y: "independent" } },
-    };
-  } else {
-    spec = { $schema: VEGA_LITE_SCHEMA, config: CHART_CONFIG, width: WIDTH, height: 280, layer: inner };
-  }
   return {
     id,
     title: "Learning rate of every scheduler, with decays",
     caption:
-      `Each scheduler's LR over steps (${positive ? "log scale" : "linear scale"}); triangles mark decays (LR after the decay).` +
-      (t?.loggedLr ? " Dashed black, right axis: the LR the log recorded." : "") +
+      "Each scheduler's LR over steps (log scale); triangles mark decays (LR after the decay)." +
+      (loggedRows.length > 0 ? " Dashed black: the LR the log recorded, on the same scale." : "") +
+      (clamped ? ` LRs below ${floor.toPrecision(2)} (schedules that end at 0) sit on the bottom edge.` : "") +
       (t ? "" : " The result has no traces, so only the decays are shown."),
-    spec,
+    spec: { $schema: VEGA_LITE_SCHEMA, config: CHART_CONFIG, width: WIDTH, height: 280, layer: layers },
   };
 }
 
@@ -455,7 +445,7 @@ export function replaySections(result: ReplayResult): ReportSection[] {
     .filter((c): c is ChartSpec => c !== undefined);
   const silent = result.schedulers
     .map((_, k) => result.traces?.schedulers[k])
-    .filter((tr) => tr?.statistic && !tr.statistic.some((v) => Number.isFinite(v)))
+    .filter((tr) => tr?.statistic && tr.threshold !== undefined && !tr.statistic.some((v) => Number.isFinite(v)))
     .map((tr) => tr?.name ?? "");
   const notes = silent.map(
     (name) => `${name}: no statistic on this run (its window never filled, so it made no decision).`,

@@ -81,7 +81,14 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
     ]),
   );
   const bars = results.flatMap((r) =>
-    r.schedulers.map((s) => ({ run: r.curve.name, scheduler: s.name, stepsSaved: s.stepsSaved, removed: s.removed })),
+    r.schedulers.map((s) => ({
+      run: r.curve.name,
+      scheduler: s.name,
+      stepsSaved: s.stepsSaved,
+      // display only: runs differ by orders of magnitude in length
+      savedPct: r.curve.steps > 0 ? Number(((100 * s.stepsSaved) / r.curve.steps).toFixed(2)) : 0,
+      removed: s.removed,
+    })),
   );
   return {
     id: "overview",
@@ -95,8 +102,10 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
     charts: [
       {
         id: "overview-steps-saved",
-        title: "Steps saved per scheduler and run",
-        caption: "Plateau steps cut short by each scheduler's decays; hover a bar for the plateaus removed.",
+        title: "Steps saved per scheduler and run, as a share of the run",
+        caption:
+          "Plateau steps cut short by each scheduler's decays, in % of the run's per-step length (runs differ in " +
+          "length by orders of magnitude); hover a bar for the steps and plateaus removed.",
         spec: {
           $schema: VEGA_LITE_SCHEMA,
           config: CHART_CONFIG,
@@ -104,17 +113,19 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
           mark: { type: "bar" },
           encoding: {
             y: { field: "run", type: "nominal", title: null },
-            yOffset: { field: "scheduler", type: "nominal" },
-            x: { field: "stepsSaved", type: "quantitative", title: "steps saved" },
-            color: { field: "scheduler", type: "nominal" },
+            yOffset: { field: "scheduler", type: "nominal", sort: null },
+            x: { field: "savedPct", type: "quantitative", title: "steps saved (% of the run)" },
+            color: { field: "scheduler", type: "nominal", sort: null },
             tooltip: [
               { field: "run", type: "nominal" },
               { field: "scheduler", type: "nominal" },
               { field: "stepsSaved", type: "quantitative", title: "steps saved" },
+              { field: "savedPct", type: "quantitative", title: "% of the run" },
               { field: "removed", type: "quantitative", title: "plateaus removed" },
             ],
           },
           width: 700,
+          height: { step: 9, for: "offset" },
         },
       },
     ],

@@ -12,6 +12,7 @@ import { findStationary, type JudgeParams } from "../judge/stationary.ts";
 import type { SchedulerSpec } from "../schedulers/registry.ts";
 import { createScheduler } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
+import { makeStepper } from "./epoch.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import { BlockBootstrap, type NoiseModel } from "./noise.ts";
 
@@ -60,7 +61,7 @@ export interface ClosedLoopRun {
  *   ctx: { totalSteps: 100000, lr0: 0.1 }, steps: 100000, stride: 10, noise, seed: 1, target: 1.6, grid });
  */
 export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
-  const stepper = o.model.stepper(o.params, o.minGap === undefined ? {} : { minGap: o.minGap });
+  const stepper = makeStepper(o.model, o.params, o.minGap === undefined ? {} : { minGap: o.minGap });
   const sched = createScheduler(o.scheduler, o.ctx);
   const boot = o.noise ? new BlockBootstrap(o.noise, o.seed) : undefined;
   const stride = Math.max(1, Math.round(o.stride));

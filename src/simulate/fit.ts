@@ -6,6 +6,7 @@
  * the exact per-step stepper at every logged point.
  */
 import type * as tfType from "@tensorflow/tfjs";
+import { EPOCH_DEFS, epochPhase, makeStepper } from "./epoch.ts";
 import type { FitScale, LossModel, ModelParamDef, ParamValues, Tf, TfBlocks } from "./model.ts";
 import { ETA_MIN, predictAt } from "./model.ts";
 import { Prng } from "./prng.ts";
@@ -18,8 +19,10 @@ export interface FitOptions {
   maxBlocks?: number;
   /** Random starts (default 4; the first is the model's typical start). */
   starts?: number;
-  /** Adam iterations per start (default 600). */
+  /** Adam iterations per start and for the polish (default 300). */
   iterations?: number;
+  /** Polish the best start with as many iterations at a fifth of the rate (default true). */
+  polish?: boolean;
   /** Adam learning rate (default 0.05). */
   learningRate?: number;
   /** Soft-L1 scale on log residuals (default 0.02). */
@@ -27,6 +30,8 @@ export interface FitOptions {
   seed?: number;
   /** LR normalisation; default max LR of the schedule. */
   lrRef?: number;
+  /** Steps per epoch: adds the epoch sawtooth (epA, epTau) to the model (see epoch.ts). */
+  epochSteps?: number;
 }
 
 export interface FittedModel {
@@ -47,6 +52,8 @@ interface Prepared {
   scale: FitScale;
   lrRef: number;
   points: Points;
+  /** Epoch phase of each evaluation point (when epochSteps is set). */
+  phase?: tfType.Tensor1D;
 }
 
 function toBounded(def: ModelParamDef, u: number): number {
@@ -155,7 +162,16 @@ function prepare(tf: Tf, points: Points, eta: StepLr, opts: FitOptions): Prepare
     lossMax,
   };
   const logY = tf.tensor1d(Float32Array.from(down.loss, Math.log));
-  return { blocks: blocksToTf(tf, blocks, lrRef, down.step), logY, scale, lrRef, points: down };
+  const e = opts.epochSteps ?? 0;
+  const phase = e > 0 ? tf.tensor1d(Float32Array.from(down.step, (s) => epochPhase(s, e))) : undefined;
+  return {
+    blocks: blocksToTf(tf, blocks, lrRef, down.step),
+    logY,
+    scale,
+    lrRef,
+    points: down,
+    ...(phase ? { phase } : {}),
+  };
 }
 
 function disposeBlocks(b: TfBlocks): void {
@@ -177,29 +193,31 @@ export async function fitModel(
   opts: FitOptions = {},
 ): Promise<FittedModel> {
   const prep = prepare(tf, points, eta, opts);
-  const defs = model.paramDefs(prep.scale);
+  const defs = [...model.paramDefs(prep.scale), ...(prep.phase ? EPOCH_DEFS : [])];
+  const phase = prep.phase;
   const rng = new Prng(opts.seed ?? 1);
   const starts = Math.max(1, opts.starts ?? 4);
-  const iterations = Math.max(1, opts.iterations ?? 600);
+  const iterations = Math.max(1, opts.iterations ?? 300);
   const delta = opts.delta ?? 0.02;
   let best: { u: number[]; objective: number } | undefined;
-  for (let s = 0; s < starts; s++) {
-    const u0 = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))) + (s === 0 ? 0 : 1.5 * rng.normal()));
+  const lr = opts.learningRate ?? 0.05;
+  const runAdam = async (u0: number[], iters: number, rate: number) => {
     const vars = u0.map((v) => tf.variable(tf.scalar(v)));
-    const optimizer = tf.train.adam(opts.learningRate ?? 0.05);
+    const optimizer = tf.train.adam(rate);
     const objectiveFn = () =>
       tf.tidy(() => {
         const p: Record<string, tfType.Scalar> = {};
         defs.forEach((d, i) => {
           p[d.name] = toBoundedTf(tf, d, vars[i]!);
         });
-        const pred = model.predictTf(tf, p, prep.blocks);
+        const base = model.predictTf(tf, p, prep.blocks);
+        const pred = phase ? base.mul(tf.sub(1, tf.exp(phase.div(p.epTau!).neg()).mul(p.epA!))) : base;
         const r = prep.logY.sub(tf.log(tf.maximum(pred, 1e-4))).div(delta);
         return tf.sqrt(r.square().add(1)).sub(1).mean() as tfType.Scalar;
       });
     let last = Number.POSITIVE_INFINITY;
-    for (let it = 0; it < iterations; it++) {
-      const cost = optimizer.minimize(objectiveFn, it === iterations - 1 || it % 50 === 0, vars);
+    for (let it = 0; it < iters; it++) {
+      const cost = optimizer.minimize(objectiveFn, it === iters - 1 || it % 50 === 0, vars);
       if (cost) {
         last = (await cost.data())[0] ?? Number.NaN;
         cost.dispose();
@@ -210,15 +228,27 @@ export async function fitModel(
       v.dispose();
     });
     optimizer.dispose();
-    if (Number.isFinite(last) && (!best || last < best.objective)) best = { u, objective: last };
+    return { u, objective: last };
+  };
+  // Explore: every start at the full rate; polish: the best one again at a fifth of the rate.
+  for (let s = 0; s < starts; s++) {
+    const u0 = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))) + (s === 0 ? 0 : 1.5 * rng.normal()));
+    const r = await runAdam(u0, iterations, lr);
+    if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = r;
+  }
+  if (best && opts.polish !== false) {
+    const r = await runAdam(best.u, iterations, lr / 5);
+    if (Number.isFinite(r.objective) && r.objective <= best.objective) best = r;
   }
   disposeBlocks(prep.blocks);
   prep.logY.dispose();
+  prep.phase?.dispose();
   const params: ParamValues = {};
   defs.forEach((d, i) => {
     params[d.name] = toBounded(d, best ? best.u[i]! : toFree(d, d.init));
   });
   params.lrRef = prep.lrRef;
+  if (phase) params.epochSteps = opts.epochSteps!;
   return {
     model: model.name,
     params,
@@ -283,7 +313,7 @@ export function predictSteps(
   seed?: { step: number; loss: number },
 ): Float64Array {
   const minGap = Math.max(1, Math.floor(eta.length / 2000));
-  const stepper = model.stepper(params, { minGap });
+  const stepper = makeStepper(model, params, { minGap });
   if (seed && stepper.seed) {
     const s0 = Math.round(seed.step);
     predictAt(stepper, eta, [s0]);

@@ -12,6 +12,7 @@ import { msg, W } from "../messages/simulate.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { Params } from "../schedulers/types.ts";
 import { type ClosedLoopRun, runClosedLoop } from "./closed-loop.ts";
+import { makeStepper } from "./epoch.ts";
 import type { Metrics } from "./fit.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import { predictAt } from "./model.ts";
@@ -137,7 +138,7 @@ export function simulate(
   const { model, params } = fitted;
   const minGap = Math.max(1, Math.floor(lastStep / 2000));
   // Model under the logged LR at every logged point: residuals and baseline.
-  const baseline = predictAt(model.stepper(params, { minGap }), eta, points.step);
+  const baseline = predictAt(makeStepper(model, params, { minGap }), eta, points.step);
   const noise: NoiseModel = noiseFromResiduals(points.loss, baseline);
   const tailN = Math.max(5, Math.ceil(n * 0.01));
   let acc = 0;
@@ -153,7 +154,7 @@ export function simulate(
   }));
   let baseReach: number | null = null;
   {
-    const st = model.stepper(params, { minGap });
+    const st = makeStepper(model, params, { minGap });
     for (let tau = 1; tau <= lastStep; tau++) {
       if (st.next(eta[tau - 1] ?? 0) <= target) {
         baseReach = tau;
@@ -252,7 +253,7 @@ export function simulate(
       loss: chartIdx.map((i) => points.loss[i]!),
       lr: chartIdx.map((i) => lrAtStep(points.step[i]!)),
       model: chartIdx.map((i) => baseline[i]!),
-      modelFinalLoss: predictAt(model.stepper(params, { minGap }), eta, [Math.min(budgetSteps, lastStep)])[0]!,
+      modelFinalLoss: predictAt(makeStepper(model, params, { minGap }), eta, [Math.min(budgetSteps, lastStep)])[0]!,
       modelTimeToTarget: baseReach === null ? null : baseReach / lastStep,
     },
     grid,

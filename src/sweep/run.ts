@@ -133,7 +133,7 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
   if (!Number.isInteger(opts.workers) || opts.workers < 1)
     throw new ConfigError(M.badWorkers(opts.workers), M.E_SWEEP_OPTION);
   if (opts.parquet && existsSync(opts.parquet)) {
-    throw new InputError(opts.parquet, M.parquetExists(opts.parquet), M.E_SWEEP_OPTION);
+    throw new InputError(opts.parquet, M.parquetExists(), M.E_SWEEP_OPTION);
   }
   const plan = planSweep(curves, opts);
   const summary = await executeSweep({

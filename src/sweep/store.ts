@@ -122,7 +122,7 @@ export async function openDb(
     const conn = await instance.connect();
     return { instance, conn };
   } catch (err) {
-    throw new InputError(path, M.dbOpenFailed(path, err instanceof Error ? err.message : String(err)), M.E_SWEEP_DB);
+    throw new InputError(path, M.dbOpenFailed(err instanceof Error ? err.message : String(err)), M.E_SWEEP_DB);
   }
 }
 
@@ -156,15 +156,15 @@ export async function readDefinition(conn: DuckDBConnection, path: string): Prom
   const tables = await tableNames(conn);
   if (tables.length === 0) return null;
   if (!tables.includes("sweep") || !tables.includes("results")) {
-    throw new InputError(path, M.notASweepDb(path, `tables: ${tables.join(", ")}`), M.E_SWEEP_DB);
+    throw new InputError(path, M.notASweepDb(`tables: ${tables.join(", ")}`), M.E_SWEEP_DB);
   }
   const rows = await queryRows(conn, "SELECT definition FROM sweep");
   const text = rows[0]?.definition;
-  if (typeof text !== "string") throw new InputError(path, M.notASweepDb(path, "empty sweep table"), M.E_SWEEP_DB);
+  if (typeof text !== "string") throw new InputError(path, M.notASweepDb("empty sweep table"), M.E_SWEEP_DB);
   try {
     return JSON.parse(text) as SweepDefinition;
   } catch {
-    throw new InputError(path, M.notASweepDb(path, "unreadable definition"), M.E_SWEEP_DB);
+    throw new InputError(path, M.notASweepDb("unreadable definition"), M.E_SWEEP_DB);
   }
 }
 
@@ -242,7 +242,7 @@ export class SweepStore {
         const diff = definitionDiff(existing, def);
         if (diff.length > 0) throw new ConfigError(M.definitionMismatch(path, diff), M.E_SWEEP_DEFINITION);
         if (!opts.resume) {
-          throw new InputError(path, M.sweepExists(path, done, curves.length * configs.length), M.E_SWEEP_EXISTS);
+          throw new InputError(path, M.sweepExists(done, curves.length * configs.length), M.E_SWEEP_EXISTS);
         }
       }
     }
@@ -409,7 +409,7 @@ function placeholders(rows: number, width: number): string {
  * @example await exportParquet(conn, "out.parquet")
  */
 export async function exportParquet(conn: DuckDBConnection, file: string): Promise<void> {
-  if (existsSync(file)) throw new InputError(file, M.parquetExists(file), M.E_SWEEP_OPTION);
+  if (existsSync(file)) throw new InputError(file, M.parquetExists(), M.E_SWEEP_OPTION);
   await conn.run(
     `COPY (SELECT * FROM results ORDER BY curve_id, config_id) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`,
   );
@@ -423,7 +423,7 @@ export async function openSweepReadOnly(
   const db = await openDb(path, true);
   try {
     const def = await readDefinition(db.conn, path);
-    if (!def) throw new InputError(path, M.notASweepDb(path, "no tables"), M.E_SWEEP_DB);
+    if (!def) throw new InputError(path, M.notASweepDb("no tables"), M.E_SWEEP_DB);
     return { ...db, def, columns: paramColumns(def) };
   } catch (err) {
     db.conn.closeSync();

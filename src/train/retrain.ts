@@ -165,7 +165,7 @@ function checkOptions(o: RetrainOptions): void {
   parseSchedulerSpec(o.candidate);
   parseSchedulerSpec(o.baseline);
   if (o.out !== undefined && !o.force && existsSync(o.out) && readdirSync(o.out).length > 0) {
-    throw new InputError(o.out, msg.outputExists(), "E_OUTPUT_EXISTS");
+    throw new InputError(o.out, msg.outputExists(), E.outputExists);
   }
 }
 
@@ -207,10 +207,11 @@ type WorkerMessage =
   | { type: "error"; error: { name: string; message: string; code?: string; exitCode?: number } };
 
 /** Run a job in a worker thread (TypeScript through tsx's loader, registered by worker-boot.mjs). */
-function runInWorker(job: RunJob, log: (line: string) => void): Promise<RunJobOutput> {
+function runInWorker(job: RunJob, log: (line: string) => void, workers: Worker[]): Promise<RunJobOutput> {
   return new Promise((resolve, reject) => {
     // worker-boot.mjs registers tsx inside the worker (Node 20 ignores `--import tsx` for a worker's entry).
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: job });
+    workers.push(worker);
     let settled = false;
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") {
@@ -281,7 +282,14 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   let base: RunJobOutput;
   let cand: RunJobOutput;
   if (o.parallel) {
-    [base, cand] = await Promise.all([runInWorker(baseJob, log), runInWorker(candJob, log)]);
+    const workers: Worker[] = [];
+    try {
+      [base, cand] = await Promise.all([runInWorker(baseJob, log, workers), runInWorker(candJob, log, workers)]);
+    } catch (err) {
+      // One run failed: stop the other instead of waiting for it.
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
   } else {
     const progress = (p: { label: string; step: number; steps: number; loss: number; lr: number }) =>
       log(`retrain: ${p.label} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(4)}`);
@@ -334,5 +342,3 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   }
   return result;
 }
-
-export { E as TRAIN_ERRORS };

@@ -4,6 +4,7 @@
  */
 import { type BackendChoice, type BackendRequest, selectBackend } from "./backend.ts";
 import { type DatasetSpec, loadDataset } from "./load-dataset.ts";
+import { assertTrainable } from "./models.ts";
 import { type RunOutput, type TrainConfig, type TrainHooks, trainRun } from "./trainer.ts";
 
 export interface RunJob {
@@ -28,6 +29,8 @@ export interface RunJobOutput extends RunOutput {
  */
 export async function runJob(job: RunJob, onProgress?: TrainHooks["onProgress"]): Promise<RunJobOutput> {
   const choice = await selectBackend(job.backend);
+  // Fail before loading data when the backend cannot train the model (cnn on wasm).
+  assertTrainable(job.config.model);
   const t0 = performance.now();
   const ds = loadDataset(job.dataset);
   const dataSeconds = (performance.now() - t0) / 1000;

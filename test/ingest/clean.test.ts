@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { countNonFinite, makeCurve, medianGap } from "../../src/curve/clean.ts";
+import { countNonFinite, holdNonFinite, makeCurve, medianGap } from "../../src/curve/clean.ts";
 import { ParseError, Warnings } from "../../src/errors.ts";
 
 const meta = { name: "t", source: "mem", format: "csv" as const };
@@ -70,6 +70,15 @@ describe("makeCurve", () => {
     const c = makeCurve({ step: [], loss: [] }, meta);
     assert.equal(c.columns.step.length, 0);
     assert.equal(c.meta.stride, 1);
+  });
+
+  it("holdNonFinite: the documented downstream rule (last finite value; leading ones take the first)", () => {
+    const r = holdNonFinite([Number.NaN, -Infinity, 3, Infinity, Number.NaN, 2, Number.NaN]);
+    assert.deepEqual(Array.from(r.values), [3, 3, 3, 3, 3, 2, 2]);
+    assert.equal(r.replaced, 5);
+    const none = holdNonFinite([Number.NaN, Infinity]);
+    assert.equal(none.replaced, 0);
+    assert.ok(!Number.isFinite(none.values[0]!) && !Number.isFinite(none.values[1]!));
   });
 
   it("medianGap and countNonFinite", () => {

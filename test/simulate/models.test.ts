@@ -113,3 +113,26 @@ test("seeding a state model sets its loss and keeps it running", () => {
   s.seed(4);
   close(s.next(1), 4 - 0.5 * (4 - 2));
 });
+
+test("epoch sawtooth: phase, factor at an epoch start and its recovery", async () => {
+  const { epochPhase, makeStepper } = await import("../../src/simulate/epoch.ts");
+  const { floor } = await import("../../src/simulate/floor.ts");
+  assert.equal(epochPhase(1, 100), 0);
+  assert.equal(epochPhase(101, 100), 0);
+  assert.equal(epochPhase(150, 100), 0.49);
+  // a constant model (k = 0) times (1 - epA exp(-phase / epTau)): 10 * (1 - 0.1) at each epoch start
+  const base = { Linit: 10, k: 0, p: 1, a: 1, b: 1, q: 1, lrRef: 1 };
+  const s = makeStepper(floor, { ...base, epochSteps: 100, epA: 0.1, epTau: 0.2 });
+  const out = predictAt(s, new Float64Array(300).fill(1), [1, 51, 101, 201]);
+  close(out[0]!, 9);
+  close(out[1]!, 10 * (1 - 0.1 * Math.exp(-0.5 / 0.2)));
+  close(out[2]!, 9);
+  close(out[3]!, 9);
+  // no epochSteps: the model's own stepper
+  assert.equal(makeStepper(floor, base).next(1), 10);
+  // seeding goes through the factor
+  const t = makeStepper(floor, { ...base, epochSteps: 100, epA: 0.1, epTau: 0.2 });
+  t.next(1);
+  t.seed!(4.5);
+  close(t.loss, 4.5);
+});

@@ -4,9 +4,11 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
+import type { Curve } from "../../curve/curve.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
+import { epochLengthOf } from "../../simulate/epoch.ts";
 import { type FitOptions, fitModel } from "../../simulate/fit.ts";
 import { resolveStepLr } from "../../simulate/lr.ts";
 import type { ModelFile } from "../../simulate/model-file.ts";
@@ -39,10 +41,14 @@ interface FitArgs extends LoadArgs {
   starts: number;
   iterations: number;
   points: number;
+  "epoch-steps"?: number;
 }
 
 /** Fit options shared by fit and simulate. */
-export function fitOptionsFrom(a: { seed: number; starts: number; iterations: number; points: number }): FitOptions {
+export function fitOptionsFrom(
+  a: { seed: number; starts: number; iterations: number; points: number },
+  epochSteps?: number,
+): FitOptions {
   for (const [k, v] of [
     ["starts", a.starts],
     ["iterations", a.iterations],
@@ -50,7 +56,25 @@ export function fitOptionsFrom(a: { seed: number; starts: number; iterations: nu
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${k} must be an integer >= 1; got ${v}`, E.badOption);
   }
-  return { seed: a.seed, starts: a.starts, iterations: a.iterations, maxPoints: a.points };
+  return {
+    seed: a.seed,
+    starts: a.starts,
+    iterations: a.iterations,
+    maxPoints: a.points,
+    ...(epochSteps ? { epochSteps } : {}),
+  };
+}
+
+/** Steps per epoch: `--epoch-steps` (0 = no epoch sawtooth), else detected from the log. */
+export function epochStepsFrom(a: { "epoch-steps"?: number }, curve: Curve): number | undefined {
+  const v = a["epoch-steps"];
+  if (v !== undefined) {
+    if (!(Number.isInteger(v) && v >= 0)) {
+      throw new ConfigError(`--epoch-steps must be an integer >= 0; got ${v}`, E.badOption);
+    }
+    return v > 0 ? v : undefined;
+  }
+  return epochLengthOf(curve);
 }
 
 /** Options of the fit shared by `fit` and `simulate`. */
@@ -68,8 +92,16 @@ export function withFitOptions<T>(y: Argv<T>): Argv<T> {
     .option("model-from", { type: "string", describe: "apply a model.json fitted on another run (no refit)" })
     .option("seed", { type: "number", default: 1, describe: "seed of the fit's random starts" })
     .option("starts", { type: "number", default: 3, describe: "random starts of the fit" })
-    .option("iterations", { type: "number", default: 400, describe: "Adam iterations per start" })
-    .option("points", { type: "number", default: 200, describe: "bucket-averaged points the fit uses" }) as Argv<T>;
+    .option("iterations", {
+      type: "number",
+      default: 300,
+      describe: "Adam iterations per start (and for the polish of the best)",
+    })
+    .option("points", { type: "number", default: 200, describe: "bucket-averaged points the fit uses" })
+    .option("epoch-steps", {
+      type: "number",
+      describe: "steps per epoch for the epoch sawtooth term (default: from the log; 0: none)",
+    }) as Argv<T>;
 }
 
 export const fitCommand: CommandModule<object, FitArgs> = {
@@ -113,7 +145,9 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (a.out !== undefined) throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
       const file: ModelFile = await readModelFile(a["model-from"]);
       const model = getModel(file.model);
-      const validation = validateCross(model, file.params, file.inSample.points, points, lr.eta, a["seed-state"]);
+      const eB = epochStepsFrom(a, curve);
+      const params = file.params.epochSteps && eB ? { ...file.params, epochSteps: eB } : file.params;
+      const validation = validateCross(model, params, file.inSample.points, points, lr.eta, a["seed-state"]);
       if (validation.seeded)
         warnings.add(W.seeded, msg.seeded(model.name, validation.seeded.step, validation.seeded.loss));
       else warnings.add(W.seeded, msg.notSeeded(model.name));
@@ -127,7 +161,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (!a.validate) out.prediction = { r2: validation.r2, mae: validation.mae, relMae: validation.relMae };
     } else {
       const tf = await loadTf();
-      const fitOpts = fitOptionsFrom(a);
+      const fitOpts = fitOptionsFrom(a, epochStepsFrom(a, curve));
       let candidates: AutoCandidate[] | undefined;
       let fitted: Awaited<ReturnType<typeof fitModel>>;
       let validation: Validation | undefined;

@@ -3,7 +3,7 @@
  * with `--out` write them as Arrow IPC (default) or Parquet.
  */
 import { access, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { curveFileKind, writeCurveFile } from "../../curve/arrow.ts";
 import { pickLossTag } from "../../curve/columns.ts";
@@ -84,6 +84,7 @@ async function exists(p: string): Promise<boolean> {
 /** Where each curve goes: `--out x.arrow|x.parquet` takes one curve, any other `--out` is a folder. */
 async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Promise<Array<[Curve, string]>> {
   if (curveFileKind(out) !== undefined) {
+    await mkdir(dirname(out), { recursive: true });
     if (curves.length === 1) return [[curves[0] as Curve, out]];
     const sources = new Set(curves.map((c) => c.meta.source));
     const tag = sources.size === 1 ? pickLossTag(curves.map((c) => c.meta.tag ?? c.meta.name)) : undefined;

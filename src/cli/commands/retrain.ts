@@ -3,7 +3,7 @@
  * tfjs in two worker threads and check that the candidate's verification accuracy holds (exit 5 when not).
  */
 import type { CommandModule } from "yargs";
-import { VerdictError } from "../../errors.ts";
+import { VerdictError, type Warning } from "../../errors.ts";
 import { BACKENDS, parseBackend } from "../../train/backend.ts";
 import type { DatasetSpec } from "../../train/load-dataset.ts";
 import { parseMargin } from "../../train/margin-loss.ts";
@@ -178,7 +178,7 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         describe: "run both in this thread instead of two workers",
       }),
   handler: async (args) => {
-    const warnings: import("../../errors.ts").Warning[] = [];
+    const warnings: Warning[] = [];
     const margin = parseMargin(
       args.margin,
       { s: args.scale, impl: args["margin-impl"] as "arcface_torch" | "legacy", easyMargin: args["easy-margin"] },

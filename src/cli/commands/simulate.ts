@@ -19,7 +19,7 @@ import { type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { loadTf } from "../../simulate/tf.ts";
 import { fitAuto, inSample, usablePoints } from "../../simulate/validate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
-import { fitOptionsFrom, withFitOptions } from "./fit.ts";
+import { epochStepsFrom, fitOptionsFrom, withFitOptions } from "./fit.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface SimulateArgs extends LoadArgs {
@@ -34,6 +34,7 @@ interface SimulateArgs extends LoadArgs {
   starts: number;
   iterations: number;
   points: number;
+  "epoch-steps"?: number;
   judge?: string;
   noise: boolean;
   json: boolean;
@@ -114,15 +115,17 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (a["model-from"] !== undefined) {
       const file = await readModelFile(a["model-from"]);
       const model = getModel(file.model);
+      const e = epochStepsFrom(a, curve);
+      const params = file.params.epochSteps && e ? { ...file.params, epochSteps: e } : file.params;
       fitted = {
         model,
-        params: file.params,
-        inSample: inSample(model, file.params, points, lr.eta),
+        params,
+        inSample: inSample(model, params, points, lr.eta),
         from: a["model-from"],
       };
     } else {
       const tf = await loadTf();
-      const opts = fitOptionsFrom(a);
+      const opts = fitOptionsFrom(a, epochStepsFrom(a, curve));
       const f =
         a.model === "auto"
           ? (await fitAuto(tf, points, lr.eta, opts)).fitted
