@@ -42,7 +42,9 @@ export class ArcfaceLogParser {
   private readonly evaluations: Evaluation[] = [];
   private tableHeader: string[] | undefined;
   private readonly splitter: LineSplitter;
-  private lastLine = { start: 0, end: 0, lineNo: 0, metricEndsAtStep: false };
+  /** Line number of the last metric line, and whether its text ended right after the step number. */
+  private lastMetricLine = 0;
+  private lastEndsAtStep = false;
 
   constructor(
     private readonly source: string,
@@ -63,9 +65,9 @@ export class ArcfaceLogParser {
   finish(warnings: Warnings = new Warnings()): Curve {
     this.splitter.end();
     // A final line without newline whose step number runs to the end may have been cut mid-number.
-    if (this.splitter.unterminated && this.lastLine.metricEndsAtStep && this.step.length > 0) {
+    if (this.splitter.unterminated && this.lastEndsAtStep && this.lastMetricLine === this.splitter.lines) {
       for (const g of [this.step, this.loss, this.lr, this.epoch, this.wall]) g.pop();
-      this.markMalformed(this.lastLine.lineNo);
+      this.markMalformed(this.lastMetricLine);
     }
     const where = { file: this.source };
     if (this.malformed > 0) warnings.add(W.malformedLines, msg.malformedLines(this.malformed, this.malformedAt), where);
@@ -135,7 +137,8 @@ export class ArcfaceLogParser {
   }
 
   private metric(t: string, m: number, end: number, lineNo: number, wall: number): void {
-    this.lastLine = { start: m, end, lineNo, metricEndsAtStep: false };
+    this.lastMetricLine = lineNo;
+    this.lastEndsAtStep = false;
     const li = t.indexOf("Loss ", m);
     const gi = t.indexOf("Global Step: ", m);
     if (li < 0 || li >= end || gi < 0 || gi >= end) {
@@ -152,7 +155,7 @@ export class ArcfaceLogParser {
       this.markMalformed(lineNo);
       return;
     }
-    this.lastLine.metricEndsAtStep = scanEnd === end;
+    const endsAtStep = scanEnd === end;
     let lr = Number.NaN;
     const ri = t.indexOf("LearningRate ", m);
     if (ri >= 0 && ri < end) {
@@ -170,6 +173,7 @@ export class ArcfaceLogParser {
       if (scanEnd === ei + 7) epoch = Number.NaN;
     }
     if (!Number.isNaN(wall)) this.hasWall = true;
+    this.lastEndsAtStep = endsAtStep;
     this.step.push(step);
     this.loss.push(loss);
     this.lr.push(lr);

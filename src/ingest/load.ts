@@ -273,8 +273,3 @@ export async function loadCurve(path: string, opts: LoadOptions = {}): Promise<C
     )}`,
   );
 }
-
-/** Default tag of a set of curves from one run (for summaries). */
-export function defaultTag(curves: readonly Curve[]): string | undefined {
-  return pickLossTag(curves.map((c) => c.meta.tag ?? c.meta.name));
-}

@@ -9,7 +9,6 @@ import { Growable } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
-import { runName } from "./name.ts";
 import { cellBad, cellNumber } from "./points.ts";
 
 export interface MetricSeries {
@@ -77,9 +76,4 @@ export function mlflowCurve(
     },
     warnings,
   );
-}
-
-/** Default run name for a metric file path `.../<run>/metrics/<key>`. */
-export function mlflowRunName(runDir: string): string {
-  return runName(runDir);
 }

@@ -181,7 +181,7 @@ function pluginName(pb: PbReader, end: number): string | undefined {
         const k = pb.key();
         if (k >>> 3 === 1 && (k & 7) === 2) {
           const e = pb.bytesEnd();
-          return utf8.decode(pb.buf.subarray(pb.pos, e));
+          return cachedTag(pb.buf, pb.pos, e);
         }
         pb.skip(k & 7);
       }
@@ -324,17 +324,13 @@ export function eventCurves(table: ScalarTable, opts: EventCurvesOptions): Curve
   const curves: Curve[] = [];
   for (const tag of chosen) {
     const s = table.tags.get(tag) as TagSeries;
-    const order = mergeOrder(s);
-    const step = pick(s.step.view(), order);
-    const loss = pick(s.value.view(), order);
-    const wall = pick(s.wall.view(), order);
+    const { step, value: loss, wall } = ordered(s);
     const warnings = new Warnings();
     if (opts.warnings !== undefined) warnings.list.push(...opts.warnings.list);
     let lr: Float64Array | undefined;
     if (tag === lossTag && lrTags.length === 1 && lrTags[0] !== tag) {
-      const l = table.tags.get(lrTags[0] as string) as TagSeries;
-      const lo = mergeOrder(l);
-      lr = asOfJoin(step, pick(l.step.view(), lo), pick(l.value.view(), lo));
+      const l = ordered(table.tags.get(lrTags[0] as string) as TagSeries);
+      lr = asOfJoin(step, l.step, l.value);
     }
     curves.push(
       makeCurve(
@@ -347,29 +343,27 @@ export function eventCurves(table: ScalarTable, opts: EventCurvesOptions): Curve
   return curves;
 }
 
-/** Index order merging files by wall time (stable: file order within equal times); identity for one file. */
-function mergeOrder(s: TagSeries): Int32Array {
-  const n = s.step.length;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const file = s.file.view();
+/**
+ * A tag's points as arrays in merge order: file order for one file; for several files sorted by wall time
+ * (stable: file order within equal times). Fresh arrays each call (the curves own them).
+ */
+function ordered(s: TagSeries): { step: Float64Array; value: Float64Array; wall: Float64Array } {
+  const step = s.step.toArray();
+  const value = s.value.toArray();
+  const wall = s.wall.toArray();
+  const file = s.file.toArray();
+  const n = step.length;
   let multi = false;
-  for (let i = 1; i < n; i++) if (file[i] !== file[0]) multi = true;
-  if (!multi) return order;
-  const wall = s.wall.view();
-  const sorted = Array.from(order).sort((a, b) => {
+  for (let i = 1; i < n && !multi; i++) if (file[i] !== file[0]) multi = true;
+  if (!multi) return { step, value, wall };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
     const wa = wall[a] as number;
     const wb = wall[b] as number;
     if (wa !== wb) return Number.isNaN(wa) ? 1 : Number.isNaN(wb) ? -1 : wa - wb;
     return a - b;
   });
-  return Int32Array.from(sorted);
-}
-
-function pick(src: Float64Array, order: Int32Array): Float64Array {
-  const out = new Float64Array(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = src[order[i] as number] as number;
-  return out;
+  const pick = (src: Float64Array) => Float64Array.from(order, (i) => src[i] as number);
+  return { step: pick(step), value: pick(value), wall: pick(wall) };
 }
 
 function hasFinite(a: Float64Array): boolean {

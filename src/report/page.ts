@@ -23,7 +23,7 @@ nav a, a.download { color: var(--accent); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.9em; }
-table { border-collapse: collapse; margin: 12px 0; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 12px 0; font-size: 0.92em; min-width: 420px; }
 caption { caption-side: bottom; text-align: left; padding-top: 4px; font-size: 0.9em; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; vertical-align: top; text-align: left; }
 th { background: var(--bg-alt); }

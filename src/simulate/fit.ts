@@ -19,9 +19,11 @@ export interface FitOptions {
   maxBlocks?: number;
   /** Random starts (default 4; the first is the model's typical start). */
   starts?: number;
-  /** Adam iterations per start and for the polish (default 300). */
+  /** Adam iterations of the polish (default 300; each start explores for half as many). */
   iterations?: number;
-  /** Polish the best start with as many iterations at a fifth of the rate (default true). */
+  /** Iterations of each start before the best is polished (default iterations / 2). */
+  exploreIterations?: number;
+  /** Polish the best start: `iterations` more at the rate, then half as many at a fifth of it (default true). */
   polish?: boolean;
   /** Adam learning rate (default 0.05). */
   learningRate?: number;
@@ -230,15 +232,22 @@ export async function fitModel(
     optimizer.dispose();
     return { u, objective: last };
   };
-  // Explore: every start at the full rate; polish: the best one again at a fifth of the rate.
+  // Explore: every start for `explore` iterations at the full rate; polish: the best one for `iterations` more at
+  // the full rate, then half as many at a fifth of it.
+  const explore = Math.max(1, Math.round(opts.exploreIterations ?? iterations / 2));
   for (let s = 0; s < starts; s++) {
     const u0 = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))) + (s === 0 ? 0 : 1.5 * rng.normal()));
-    const r = await runAdam(u0, iterations, lr);
+    const r = await runAdam(u0, explore, lr);
     if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = r;
   }
   if (best && opts.polish !== false) {
-    const r = await runAdam(best.u, iterations, lr / 5);
-    if (Number.isFinite(r.objective) && r.objective <= best.objective) best = r;
+    for (const [iters, rate] of [
+      [iterations, lr],
+      [Math.ceil(iterations / 2), lr / 5],
+    ] as const) {
+      const r = await runAdam(best.u, iters, rate);
+      if (Number.isFinite(r.objective) && r.objective <= best.objective) best = r;
+    }
   }
   disposeBlocks(prep.blocks);
   prep.logY.dispose();

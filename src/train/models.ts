@@ -62,11 +62,18 @@ function normalInit(rng: Rng, shape: number[], std: number, name: string): tf.Va
   const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = rng.normal() * std;
-  return tf.variable(tf.tensor(v, shape), true, name);
+  return ownedVariable(tf.tensor(v, shape), name);
 }
 
 function constInit(shape: number[], value: number, name: string): tf.Variable {
-  return tf.variable(tf.fill(shape, value), true, name);
+  return ownedVariable(tf.fill(shape, value), name);
+}
+
+/** A trainable variable from an initial tensor, which is then released (the variable keeps the data). */
+function ownedVariable(init: tf.Tensor, name: string): tf.Variable {
+  const v = tf.variable(init, true, name);
+  init.dispose();
+  return v;
 }
 
 let modelCounter = 0;

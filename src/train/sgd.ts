@@ -22,7 +22,11 @@ export class Sgd {
     private readonly clipped: ReadonlySet<string>,
     private readonly o: SgdOptions,
   ) {
-    for (const v of vars) this.bufs.set(v.name, tf.variable(tf.zerosLike(v), false, `${v.name}/momentum`));
+    for (const v of vars) {
+      const zeros = tf.zerosLike(v);
+      this.bufs.set(v.name, tf.variable(zeros, false, `${v.name}/momentum`));
+      zeros.dispose();
+    }
   }
 
   /**

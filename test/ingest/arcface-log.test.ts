@@ -117,6 +117,14 @@ describe("arcface log bad input", () => {
     assert.ok(w.has("W_MALFORMED_LINES"));
   });
 
+  it("a malformed final line without newline does not cost the point before it", () => {
+    const text = `${line(20, "5.0000")}\nTraining: 2024-01-01 00:00:00,000-Speed 1 samples/sec   Loss 4.8   LearningRate 0.1x   Epoch: 0   Global Step: 30`;
+    const w = new Warnings();
+    const c = parseArcfaceLog(text, "cut.log", w);
+    assert.deepEqual(Array.from(c.columns.step), [20]);
+    assert.match(w.list.find((x) => x.code === "W_MALFORMED_LINES")?.message ?? "", /skipped 1 .*line\(s\) 2$/);
+  });
+
   it("NaN / Inf losses (fp16 overflow) are kept and flagged", () => {
     const text = [line(10, "5.0"), line(20, "nan"), line(30, "inf"), line(40, "4.0")].join("\n");
     const w = new Warnings();

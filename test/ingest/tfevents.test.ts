@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { ConfigError, ParseError, Warnings } from "../../src/errors.ts";
 import { loadCurves } from "../../src/ingest/load.ts";
 import { eventCurves, parseTfEvents, readEventScalars } from "../../src/ingest/tfevents.ts";
-import { maskedCrc32c, readTfRecords, writeTfRecords } from "../../src/ingest/tfrecord.ts";
+import { crc32cNative, crc32cRange, maskedCrc32c, readTfRecords, writeTfRecords } from "../../src/ingest/tfrecord.ts";
 import { event, TFEVENTS } from "./helpers.ts";
 
 const TF2 = `${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`;
@@ -18,6 +19,19 @@ describe("TFRecord framing", () => {
     const bytes = readFileSync(TF2);
     assert.equal(maskedCrc32c(bytes.subarray(0, 8)), new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true));
     assert.equal(maskedCrc32c(Uint8Array.from([0x18, 0, 0, 0, 0, 0, 0, 0])), 0x224b7fa3);
+  });
+
+  it("CRC32C: the JS table path and the native @node-rs path agree (and the check value of '123456789')", () => {
+    const check = new TextEncoder().encode("123456789");
+    assert.equal(crc32cRange(check, 0, 9), 0xe3069283);
+    assert.equal(crc32cNative(check), 0xe3069283);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), (b, k) => {
+        const start = b.length === 0 ? 0 : k % b.length;
+        assert.equal(crc32cRange(b, start, b.length), crc32cNative(b.subarray(start)));
+      }),
+      { seed: 1, numRuns: 300 },
+    );
   });
 
   it("writer and reader agree", () => {

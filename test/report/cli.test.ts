@@ -9,7 +9,15 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FormatError, ParseError } from "../../src/errors.ts";
-import { pickReportKind, readReportInput, replayKind, replayShapeProblem } from "../../src/report/kinds.ts";
+import { sweepReportKind } from "../../src/report/charts-sweep.ts";
+import {
+  pickReportKind,
+  readReportInput,
+  replayKind,
+  replayShapeProblem,
+  retrainKind,
+  simulateKind,
+} from "../../src/report/kinds.ts";
 import { fixtureResult } from "./fixture.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -32,6 +40,18 @@ test("replay JSON (one result or an array) is recognised as a replay report", as
   const two = join(tmp, "two.json");
   writeFileSync(two, JSON.stringify([fixtureResult("a"), fixtureResult("b")]));
   assert.equal(pickReportKind(await readReportInput(two)), replayKind);
+});
+
+test("the dispatch table: tagged simulate / retrain JSON and .duckdb files go to their kinds", () => {
+  const sim = { path: "s.json", ext: ".json", json: { kind: "fastface-simulate", schedulers: [], grid: [] } };
+  assert.equal(pickReportKind(sim), simulateKind);
+  const re = {
+    path: "r.json",
+    ext: ".json",
+    json: { kind: "fastface-retrain", baseline: {}, candidate: {}, verdict: {} },
+  };
+  assert.equal(pickReportKind(re), retrainKind);
+  assert.equal(pickReportKind({ path: "sweep.duckdb", ext: ".duckdb" }), sweepReportKind);
 });
 
 test("a replay result missing a field is named", () => {

@@ -4,8 +4,10 @@
  * `UPDATE_GOLDEN=1 node --import tsx --test test/report/golden.test.ts` and review the diff.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { replaySections } from "../../src/report/charts-replay.ts";
 import type { ChartSpec } from "../../src/report/types.ts";
 import { fixtureResult } from "./fixture.ts";
@@ -15,6 +17,15 @@ const GOLDEN = new URL("./golden/", import.meta.url);
 const update = process.env.UPDATE_GOLDEN === "1";
 
 const charts: ChartSpec[] = replaySections(fixtureResult()).flatMap((s) => s.charts ?? []);
+
+if (update) {
+  // Keep regenerated goldens in the repository's JSON style, so `biome check test` stays clean.
+  after(() => {
+    const biome = fileURLToPath(new URL("../../node_modules/.bin/biome", import.meta.url));
+    const r = spawnSync(biome, ["format", "--write", fileURLToPath(GOLDEN)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`biome format failed: ${r.stderr}`);
+  });
+}
 
 test("the fixture yields the loss, two detector and the LR charts", () => {
   assert.deepEqual(

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs";
 import { readCurveFile } from "../../src/curve/arrow.ts";
 import { BackendError, EXIT, VerdictError } from "../../src/errors.ts";
 import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
@@ -45,9 +46,13 @@ const CONFIG: TrainConfig = {
 
 describe("retrain: one training run (wasm, tiny)", () => {
   let out: RunOutput;
+  let tensorsBefore = -1;
+  let tensorsAfter = -1;
   before(async () => {
     await selectBackend("wasm");
+    tensorsBefore = tf.memory().numTensors;
     out = trainRun(syntheticFaces(DATA), CONFIG, "wasm");
+    tensorsAfter = tf.memory().numTensors;
   });
 
   it("learns: the loss falls and verification accuracy is above chance", () => {
@@ -63,6 +68,8 @@ describe("retrain: one training run (wasm, tiny)", () => {
   it("keeps tensor memory flat over the run", () => {
     assert.ok(out.result.tensors.afterFirstStep > 0);
     assert.equal(out.result.tensors.atEnd, out.result.tensors.afterFirstStep);
+    // Model, momentum buffers and every intermediate are released when the run ends.
+    assert.equal(tensorsAfter, tensorsBefore);
   });
 
   it("writes the scheduler's decays into training.log (read back by the ingest parser)", () => {

@@ -1,0 +1,47 @@
+/**
+ * The demo job as a library call: a data folder with one real log -> one document whose every chart is valid
+ * Vega-Lite and whose overview reads the replay results verbatim.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { buildDemo, DEMO_SCHEDULERS } from "../../src/report/demo.ts";
+import { vegaLiteSchemaErrors } from "./vl-schema.ts";
+
+const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+
+test("buildDemo: one log -> overview + run sections, valid specs, table rows from the results", {
+  skip: existsSync(FIXTURES) ? false : "../shared/fixtures not found",
+}, async () => {
+  const data = mkdtempSync(join(tmpdir(), "fastface-demo-"));
+  mkdirSync(join(data, "logs"));
+  copyFileSync(join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log"), join(data, "logs/ms1mv3.log"));
+  const { doc, results } = await buildDemo({ dataDir: data });
+  assert.equal(results.length, 1);
+  const r = results[0]!;
+  assert.deepEqual(
+    r.schedulers.map((s) => s.name),
+    [...DEMO_SCHEDULERS],
+  );
+  assert.equal(doc.sections[0]?.id, "overview");
+  const rows = doc.sections[0]?.tables?.[0]?.rows ?? [];
+  assert.equal(rows.length, DEMO_SCHEDULERS.length);
+  r.schedulers.forEach((s, k) => {
+    assert.deepEqual(rows[k], [
+      r.curve.name,
+      s.name,
+      s.decays.length,
+      `${s.removed} / ${r.stationary.length}`,
+      s.stepsSaved,
+    ]);
+  });
+  const charts = doc.sections.flatMap((s) => s.charts ?? []);
+  assert.deepEqual(
+    charts.map((c) => c.id),
+    ["overview-steps-saved", "ms1mv3-loss", "ms1mv3-statistic-fastface", "ms1mv3-statistic-hck", "ms1mv3-lr"],
+  );
+  for (const c of charts) assert.deepEqual(vegaLiteSchemaErrors(c.spec), [], c.id);
+});
