@@ -271,7 +271,6 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
   if (lines.length > 0) {
     layers.push({
       data: inline(lines),
-      params: [zoomParam("lrZoom")],
       mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5, clip: true },
       encoding: { x: stepAxis(result), y, color },
     });

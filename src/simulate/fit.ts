@@ -27,7 +27,7 @@ export interface FitOptions {
   polish?: boolean;
   /** Adam learning rate (default 0.05). */
   learningRate?: number;
-  /** Soft-L1 scale on log residuals (default 0.02). */
+  /** Soft-L1 scale on log residuals (default 0.1: quadratic within the noise, linear for outliers). */
   delta?: number;
   seed?: number;
   /** LR normalisation; default max LR of the schedule. */
@@ -200,7 +200,7 @@ export async function fitModel(
   const rng = new Prng(opts.seed ?? 1);
   const starts = Math.max(1, opts.starts ?? 4);
   const iterations = Math.max(1, opts.iterations ?? 300);
-  const delta = opts.delta ?? 0.02;
+  const delta = opts.delta ?? 0.1;
   let best: { u: number[]; objective: number } | undefined;
   const lr = opts.learningRate ?? 0.05;
   const runAdam = async (u0: number[], iters: number, rate: number) => {

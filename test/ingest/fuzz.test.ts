@@ -107,7 +107,7 @@ describe("parsers throw only typed errors", () => {
     const sources = [
       new Uint8Array(readFileSync(`${LOGS}insightface_ms1mv3_r50_poly.log`)).subarray(0, 6000),
       new Uint8Array(readFileSync(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`)),
-      new Uint8Array(readFileSync(`${FX}trainer_state.json`)),
+      new Uint8Array(readFileSync(`${FX}trainer_state_nan.json.txt`)),
       new Uint8Array(readFileSync(`${FX}lightning_metrics.csv`)),
       curveToArrowIPC(
         parseArcfaceLog(readFileSync(`${LOGS}insightface_ms1mv3_r50_multistep.log`, "utf8").slice(0, 4000), "m"),

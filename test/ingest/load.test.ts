@@ -23,7 +23,7 @@ describe("format detection", () => {
       detectFormat(head(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`), "f"),
       "tfevents",
     );
-    assert.equal(detectFormat(head(`${FX}trainer_state.json`), "f"), "hf-trainer-state");
+    assert.equal(detectFormat(head(`${FX}trainer_state_nan.json.txt`), "f"), "hf-trainer-state");
     assert.equal(detectFormat(head(`${FX}train.jsonl`), "f"), "jsonl");
     assert.equal(detectFormat(head(`${FX}lightning_metrics.csv`), "f"), "csv");
     assert.equal(detectFormat(head(`${FX}metrics.tsv`), "f"), "tsv");

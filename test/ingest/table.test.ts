@@ -97,7 +97,7 @@ describe("JSON Lines and trainer_state.json", () => {
   });
 
   it("trainer_state.json: log_history points, eval entries as evaluations, settings as config", () => {
-    const c = parseTrainerState(readFileSync(`${FX}trainer_state.json`, "utf8"), "ckpt/trainer_state.json");
+    const c = parseTrainerState(readFileSync(`${FX}trainer_state_nan.json.txt`, "utf8"), "ckpt/trainer_state.json");
     assert.equal(c.meta.format, "hf-trainer-state");
     assert.equal(c.meta.name, "ckpt");
     assert.equal(c.meta.aggregation, "mean-of-interval");
