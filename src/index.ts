@@ -1,0 +1,63 @@
+/**
+ * fastface: offline loss-curve analysis and learning-rate scheduler simulation for face-recognition training.
+ *
+ * The pipeline (data flows one way; nothing imports upward; only src/cli knows argv, stdout and exit codes):
+ *
+ *   training.log / tfevents / CSV / JSONL / trainer_state.json / mlruns / Arrow / Parquet
+ *        │  ingest/ (pure parsers; load.ts is the only file-system edge)
+ *        ▼
+ *   Curve  { step, loss, lr?, epoch?, wallTime? : Float64Array } + meta        (curve/)
+ *        │  expand (hold | none) → one loss per training step
+ *        ▼
+ *   ┌──────────── schedulers/ (one pure state machine per file, JSON state, registry by name) ────────────┐
+ *   │ replay/   open loop: the logged losses drive each scheduler; judge/ finds plateaus, scores decays  │
+ *   │ simulate/ closed loop: a fitted loss-response model + bootstrap noise drives each scheduler       │
+ *   │ sweep/    many configs × many curves in worker threads, results in DuckDB, ranked in SQL         │
+ *   │ train/    tfjs retraining with the scheduler stepped by the live loss; verification accuracy      │
+ *   └───────────────────────────────────────────────┬─────────────────────────────────────────────────────┘
+ *        ▼  plain-JSON result objects (ReplayResult, SweepSummary, SimulateResult, RetrainResult)
+ *   report/  Vega-Lite specs → one self-contained HTML page (inlined bundles, strict CSP, escaped strings)
+ */
+
+export { curveFromArrowIPC, curveToArrowIPC, readCurveFile, writeCurveFile } from "./curve/arrow.ts";
+export { makeCurve } from "./curve/clean.ts";
+export type { Aggregation, Curve, CurveColumns, CurveMeta, Evaluation, FormatName } from "./curve/curve.ts";
+export { curveLength } from "./curve/curve.ts";
+export { expandCurve, expandHold, expandNone } from "./curve/expand.ts";
+export * from "./errors.ts";
+export { parseArcfaceLog } from "./ingest/arcface-log.ts";
+export { detectFormat } from "./ingest/detect.ts";
+export { parseTrainerState } from "./ingest/hf-state.ts";
+export { type LoadOptions, loadCurve, loadCurves } from "./ingest/load.ts";
+export { type CurveSummary, formatSummary, summarizeCurve } from "./ingest/summary.ts";
+export { parseTable } from "./ingest/table.ts";
+export { parseTfEvents } from "./ingest/tfevents.ts";
+export { scoreDecays } from "./judge/score.ts";
+export { findStationary, type JudgeParams, parseJudgeSpec } from "./judge/stationary.ts";
+export { type ReplayOptions, replayCurve } from "./replay/replay.ts";
+export { runScheduler } from "./replay/run.ts";
+export type { ReplayResult, ReplayTraces, SchedulerReplay, StationarySpan } from "./replay/types.ts";
+export { replaySections } from "./report/charts-replay.ts";
+export { retrainSections } from "./report/charts-retrain.ts";
+export { simulateSections } from "./report/charts-simulate.ts";
+export { sweepSections } from "./report/charts-sweep.ts";
+export { buildDemo } from "./report/demo.ts";
+export { renderReportHtml } from "./report/page.ts";
+export type { ChartSpec, ReportDocument, ReportSection, VegaLiteSpec } from "./report/types.ts";
+export {
+  createScheduler,
+  formatSchedulerSpec,
+  getSchedulerFactory,
+  parseSchedulerSpec,
+  restoreScheduler,
+  schedulerNames,
+} from "./schedulers/registry.ts";
+export type { Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./schedulers/types.ts";
+export { type FittedModel, fitModel } from "./simulate/fit.ts";
+export { modelNames } from "./simulate/registry.ts";
+export { type SimulateOptions, type SimulateResult, simulate } from "./simulate/simulate.ts";
+export { fitAuto, validateCross, validateTail } from "./simulate/validate.ts";
+export { paretoFront, robustConfigs, topK } from "./sweep/rank.ts";
+export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";
+export { openSweepReadOnly, queryRows } from "./sweep/store.ts";
+export { decideVerdict, type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";
