@@ -31,6 +31,11 @@ export interface ExecuteOptions {
   /** Called once the missing pairs are known (before any work). */
   onStart?: (info: { total: number; alreadyDone: number; todo: number; workers: number }) => void;
   signal?: AbortSignal;
+  /**
+   * Workers spawned early (`SweepPool.spawn`, not yet set up) so their start-up overlaps planning; used when
+   * there is work and closed in every case. Without it the pool is started here.
+   */
+  pool?: SweepPool;
 }
 
 export interface ExecuteSummary {
@@ -95,8 +100,15 @@ export function makeTasks(
 export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const started = performance.now();
   const infos = opts.curves.map((c) => c.info);
-  const store = await SweepStore.open(opts.out, opts.def, infos, opts.configs, { resume: opts.resume }, opts.hasLambda);
-  let pool: SweepPool | null = null;
+  let store: SweepStore;
+  try {
+    store = await SweepStore.open(opts.out, opts.def, infos, opts.configs, { resume: opts.resume }, opts.hasLambda);
+  } catch (err) {
+    await opts.pool?.close();
+    throw err;
+  }
+  let pool: SweepPool | null = opts.pool ?? null;
+  let used = 0;
   let interrupted = false;
   let computed = 0;
   let committed = 0;
@@ -109,15 +121,14 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
     committed = alreadyDone;
     const missing = await store.missing();
     const stepsOf = (id: number) => opts.curves[id]!.prepared.losses.length;
-    const workers = Math.max(1, Math.min(opts.workers, missing.length));
+    const workers = Math.max(1, Math.min(pool?.size ?? opts.workers, missing.length));
     opts.onStart?.({ total, alreadyDone, todo: missing.length, workers });
     if (missing.length > 0 && !opts.signal?.aborted) {
-      const tasks = makeTasks(missing, stepsOf, workers);
-      pool = await SweepPool.start(workers, {
-        scheduler: opts.def.scheduler,
-        lr0: opts.def.lr0,
-        configs: opts.configs.map((c) => c.params),
-      });
+      const setup = { scheduler: opts.def.scheduler, lr0: opts.def.lr0, configs: opts.configs.map((c) => c.params) };
+      if (pool) await pool.setup(setup);
+      else pool = await SweepPool.start(workers, setup);
+      used = Math.min(pool.size, missing.length);
+      const tasks = makeTasks(missing, stepsOf, used);
       const needed = new Set(missing.map((m) => m.curveId));
       for (const c of opts.curves) if (needed.has(c.info.id)) pool.addCurve(toShared(c.prepared));
       const batchSize = opts.batchSize ?? 256;
@@ -171,7 +182,7 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
     computed,
     committed,
     interrupted,
-    workers: pool?.size ?? 0,
+    workers: used,
     seconds,
     configsPerSecond: seconds > 0 ? computed / seconds : 0,
     wallNsPerStep: stepsDone > 0 ? (seconds * 1e9) / stepsDone : 0,

@@ -29,8 +29,16 @@ function bootstrap(): string {
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
 }
 
+export interface PoolSetup {
+  scheduler: string;
+  lr0: number;
+  configs: Params[];
+}
+
 /**
- * Start `size` workers and hand each the scheduler name and the configurations.
+ * A pool of sweep workers. `spawn` starts the threads at once (they load the TypeScript sources while the
+ * caller does other work); `setup` hands each the scheduler name and the configurations and waits until all
+ * are ready; `start` does both.
  * @example
  * const pool = await SweepPool.start(2, { scheduler: "fastface", lr0: 1, configs });
  * pool.addCurve(shared); await pool.run(tasks, (rows) => buffer.push(...rows)); await pool.close();
@@ -45,41 +53,54 @@ export class SweepPool {
   private constructor(workers: Worker[]) {
     this.workers = workers;
     this.size = workers.length;
+    for (const w of workers) {
+      w.on("error", (err) => this.fail(err));
+      w.on("exit", (code) => {
+        if (!this.stopped) this.fail(new Error(`worker exited with code ${code}`));
+      });
+    }
   }
 
-  static async start(size: number, setup: { scheduler: string; lr0: number; configs: Params[] }): Promise<SweepPool> {
+  /** Start `size` worker threads now; call `setup` before `run`. */
+  static spawn(size: number): SweepPool {
     const code = bootstrap();
-    const workers = Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] }));
-    const pool = new SweepPool(workers);
+    return new SweepPool(Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] })));
+  }
+
+  static async start(size: number, setup: PoolSetup): Promise<SweepPool> {
+    const pool = SweepPool.spawn(size);
+    await pool.setup(setup);
+    return pool;
+  }
+
+  /** Hand every worker the scheduler and configurations; resolves when all are ready (closes the pool on failure). */
+  async setup(setup: PoolSetup): Promise<void> {
     try {
       await Promise.all(
-        workers.map(
+        this.workers.map(
           (w) =>
             new Promise<void>((resolve, reject) => {
+              const onError = (err: Error) => reject(err);
+              const onExit = (code: number) => reject(new Error(`worker exited with code ${code} while starting`));
               const onMessage = (m: FromWorker) => {
-                if (m.type === "ready") {
-                  w.off("message", onMessage);
-                  w.off("error", reject);
-                  resolve();
-                } else if (m.type === "error") reject(new WorkerError(m.message));
+                if (m.type !== "ready" && m.type !== "error") return;
+                w.off("message", onMessage);
+                w.off("error", onError);
+                w.off("exit", onExit);
+                if (m.type === "ready") resolve();
+                else reject(new WorkerError(m.message));
               };
               w.on("message", onMessage);
-              w.once("error", reject);
+              w.on("error", onError);
+              w.on("exit", onExit);
               w.postMessage({ type: "setup", ...setup } satisfies ToWorker);
             }),
         ),
       );
     } catch (err) {
-      await pool.close();
+      await this.close();
       throw err instanceof FastfaceError ? err : new WorkerError(err instanceof Error ? err.message : String(err));
     }
-    for (const w of workers) {
-      w.on("error", (err) => pool.fail(err));
-      w.on("exit", (code) => {
-        if (!pool.stopped) pool.fail(new Error(`worker exited with code ${code}`));
-      });
-    }
-    return pool;
   }
 
   /** Send a curve (shared memory, no copy) to every worker. */

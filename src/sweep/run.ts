@@ -13,6 +13,7 @@ import type { Params } from "../schedulers/types.ts";
 import { type ExecuteSummary, executeSweep } from "./execute.ts";
 import { effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
 import type { PreparedCurve } from "./kernel.ts";
+import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
 import { exportParquet, openDb } from "./store.ts";
 import type { CurveInfo, SweepDefinition } from "./types.ts";
@@ -135,8 +136,17 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
   if (opts.parquet && existsSync(opts.parquet)) {
     throw new InputError(opts.parquet, M.parquetExists(), M.E_SWEEP_OPTION);
   }
-  const plan = planSweep(curves, opts);
+  // start the worker threads now: they load the sources while the main thread plans and opens the store
+  const pool = SweepPool.spawn(opts.workers);
+  let plan: SweepPlan;
+  try {
+    plan = planSweep(curves, opts);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
   const summary = await executeSweep({
+    pool,
     out: opts.out,
     def: plan.def,
     curves: plan.curves,

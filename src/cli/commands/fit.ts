@@ -11,6 +11,7 @@ import { E, msg, W } from "../../messages/simulate.ts";
 import { epochLengthOf } from "../../simulate/epoch.ts";
 import { type FitOptions, fitModel } from "../../simulate/fit.ts";
 import { resolveStepLr } from "../../simulate/lr.ts";
+import type { ParamValues } from "../../simulate/model.ts";
 import type { ModelFile } from "../../simulate/model-file.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel, modelNames } from "../../simulate/registry.ts";
@@ -63,6 +64,16 @@ export function fitOptionsFrom(
     maxPoints: a.points,
     ...(epochSteps ? { epochSteps } : {}),
   };
+}
+
+/**
+ * A model file's parameters applied to another log: its epoch sawtooth takes that log's epoch length, and
+ * `--epoch-steps 0` switches the sawtooth off.
+ */
+export function paramsForLog(params: ParamValues, a: { "epoch-steps"?: number }, curve: Curve): ParamValues {
+  if (!params.epochSteps) return params;
+  const e = epochStepsFrom(a, curve);
+  return e ? { ...params, epochSteps: e } : { ...params, epA: 0 };
 }
 
 /** Steps per epoch: `--epoch-steps` (0 = no epoch sawtooth), else detected from the log. */
@@ -145,8 +156,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (a.out !== undefined) throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
       const file: ModelFile = await readModelFile(a["model-from"]);
       const model = getModel(file.model);
-      const eB = epochStepsFrom(a, curve);
-      const params = file.params.epochSteps && eB ? { ...file.params, epochSteps: eB } : file.params;
+      const params = paramsForLog(file.params, a, curve);
       const validation = validateCross(model, params, file.inSample.points, points, lr.eta, a["seed-state"]);
       if (validation.seeded)
         warnings.add(W.seeded, msg.seeded(model.name, validation.seeded.step, validation.seeded.loss));

@@ -19,7 +19,7 @@ import { type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { loadTf } from "../../simulate/tf.ts";
 import { fitAuto, inSample, usablePoints } from "../../simulate/validate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
-import { epochStepsFrom, fitOptionsFrom, withFitOptions } from "./fit.ts";
+import { epochStepsFrom, fitOptionsFrom, paramsForLog, withFitOptions } from "./fit.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface SimulateArgs extends LoadArgs {
@@ -115,8 +115,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (a["model-from"] !== undefined) {
       const file = await readModelFile(a["model-from"]);
       const model = getModel(file.model);
-      const e = epochStepsFrom(a, curve);
-      const params = file.params.epochSteps && e ? { ...file.params, epochSteps: e } : file.params;
+      const params = paramsForLog(file.params, a, curve);
       fitted = {
         model,
         params,
