@@ -18,7 +18,7 @@ import { createScheduler } from "../src/schedulers/registry.ts";
 
 const quick = process.argv.includes("--quick");
 const N = quick ? 200_000 : 1_000_000;
-const WARM = quick ? 2 : 4;
+const WARM = quick ? 4 : 8; // the JIT settles after ~6 passes of 1M steps (OSR, feedback for the rare decay path)
 const REPS = quick ? 3 : 6;
 
 function curve(n: number, seed = 1): Float64Array {

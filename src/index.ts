@@ -43,7 +43,7 @@ export { simulateSections } from "./report/charts-simulate.ts";
 export { sweepSections } from "./report/charts-sweep.ts";
 export { buildDemo } from "./report/demo.ts";
 export { renderReportHtml } from "./report/page.ts";
-export type { ChartSpec, ReportDocument, ReportSection, VegaLiteSpec } from "./report/types.ts";
+export type { ChartSpec, ReportDocument, ReportSection, TableSpec, VegaLiteSpec } from "./report/types.ts";
 export {
   createScheduler,
   formatSchedulerSpec,
@@ -54,10 +54,10 @@ export {
 } from "./schedulers/registry.ts";
 export type { Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./schedulers/types.ts";
 export { type FittedModel, fitModel } from "./simulate/fit.ts";
-export { modelNames } from "./simulate/registry.ts";
+export { getModel, modelNames } from "./simulate/registry.ts";
 export { type SimulateOptions, type SimulateResult, simulate } from "./simulate/simulate.ts";
-export { fitAuto, validateCross, validateTail } from "./simulate/validate.ts";
-export { paretoFront, robustConfigs, topK } from "./sweep/rank.ts";
+export { fitAuto, inSample, usablePoints, validateCross, validateTail } from "./simulate/validate.ts";
+export { paretoFront, paretoFrontAcrossCurves, robustConfigs, topK } from "./sweep/rank.ts";
 export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";
 export { openSweepReadOnly, queryRows } from "./sweep/store.ts";
 export { decideVerdict, type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";

@@ -12,7 +12,6 @@ import type { Curve, FormatName } from "../curve/curve.ts";
 import { ConfigError, FastfaceError, InputError, Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
 import { ArcfaceLogParser } from "./arcface-log.ts";
-import { parseArrowInput, parseParquetInput } from "./columnar.ts";
 import { detectFormat, FILE_FORMATS, SNIFF_BYTES } from "./detect.ts";
 import { parseTrainerState } from "./hf-state.ts";
 import { mlflowCurve, parseMlflowMetric } from "./mlflow.ts";
@@ -110,10 +109,15 @@ export async function loadFile(path: string, opts: LoadOptions = {}): Promise<Cu
       const series = parseMlflowMetric(await readFile(path, "utf8"), path, warnings);
       return [mlflowCurve(series, { run: runName(path), key, source: path, lossKey: key }, warnings)];
     }
-    case "arrow":
+    // columnar.ts pulls in apache-arrow (~0.5 s to load): only when a file needs it
+    case "arrow": {
+      const { parseArrowInput } = await import("./columnar.ts");
       return [parseArrowInput(await readFile(path), path, opts, warnings)];
-    case "parquet":
+    }
+    case "parquet": {
+      const { parseParquetInput } = await import("./columnar.ts");
       return [await parseParquetInput(path, opts, warnings)];
+    }
     default:
       throw new ConfigError(msg.unknownFormat(String(format), ALL_FORMATS));
   }

@@ -91,3 +91,12 @@ export const noHeatmapAxes = (): string =>
   "the sweep has fewer than two numeric parameters with several values, so there is no heatmap";
 
 export const workerCrashed = (why: string): string => `a sweep worker failed: ${why}`;
+
+export const simulateOptionWithout = (options: readonly string[]): string =>
+  `${options.join(", ")} ${options.length === 1 ? "is a closed-loop option" : "are closed-loop options"}: add --simulate`;
+
+export const simulateModelAndFile = (): string =>
+  "--model fits a model per curve and --model-from loads one; give one of them";
+
+export const simulateObjectiveWithout = (by: string): string =>
+  `--by ${by} is a closed-loop metric, but this sweep was run without --simulate (its column is empty)`;

@@ -8,11 +8,17 @@
 import type { Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
-import { lambdaTransfer, paretoFrontAcrossCurves, robustConfigs, topK } from "../sweep/rank.ts";
-import { ident, openSweepReadOnly, type ParamColumn, queryRows } from "../sweep/store.ts";
+import type * as RankModule from "../sweep/rank.ts";
+import type { ParamColumn } from "../sweep/store.ts";
+import type * as StoreModule from "../sweep/store.ts";
 import type { SweepDefinition } from "../sweep/types.ts";
 import type { ReportKind } from "./kinds.ts";
 import type { ChartSpec, ReportSection, VegaLiteSpec } from "./types.ts";
+
+/** DuckDB (store.ts, rank.ts) loads on the first sweep page only, so other reports and the CLI start faster. */
+let store: typeof StoreModule;
+let rank: typeof RankModule;
+type Conn = Parameters<typeof StoreModule.queryRows>[0];
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** Most points drawn in the Pareto scatter (front points always included). */
@@ -72,15 +78,15 @@ interface Cell {
 }
 
 async function heatmapSection(
-  conn: Parameters<typeof queryRows>[0],
+  conn: Conn,
   def: SweepDefinition,
   columns: ParamColumn[],
 ): Promise<ReportSection> {
   const axes = heatmapAxes(def);
   if (axes.length < 2) return { id: "sweep-heatmaps", title: "Heatmaps", paragraphs: [M.noHeatmapAxes()] };
   const [ax, ay] = axes as [GridAxis, GridAxis];
-  const col = (name: string) => ident(columns.find((c) => c.param === name)!.column);
-  const rows = await queryRows(
+  const col = (name: string) => store.ident(columns.find((c) => c.param === name)!.column);
+  const rows = await store.queryRows(
     conn,
     `SELECT ${col(ax.name)}::DOUBLE AS x, ${col(ay.name)}::DOUBLE AS y, avg(stepsSaved)::DOUBLE AS saved,
             avg(premature)::DOUBLE AS prem FROM results GROUP BY config_id, x, y`,
@@ -172,8 +178,8 @@ async function heatmapSection(
   };
 }
 
-async function paretoSection(conn: Parameters<typeof queryRows>[0], curves: number): Promise<ReportSection> {
-  const all = await paretoFrontAcrossCurves(conn);
+async function paretoSection(conn: Conn, curves: number): Promise<ReportSection> {
+  const all = await rank.paretoFrontAcrossCurves(conn);
   const front = all.filter((r) => r.onFront);
   const rest = all.filter((r) => !r.onFront);
   const stride = Math.max(1, Math.ceil(rest.length / MAX_SCATTER));
@@ -237,8 +243,8 @@ async function paretoSection(conn: Parameters<typeof queryRows>[0], curves: numb
   };
 }
 
-async function robustSection(conn: Parameters<typeof queryRows>[0], curves: number): Promise<ReportSection> {
-  const rows = await robustConfigs(conn, { k: 25 });
+async function robustSection(conn: Conn, curves: number): Promise<ReportSection> {
+  const rows = await rank.robustConfigs(conn, { k: 25 });
   return {
     id: "sweep-robust",
     title: "Robust configurations (work on every curve)",
@@ -265,8 +271,8 @@ async function robustSection(conn: Parameters<typeof queryRows>[0], curves: numb
   };
 }
 
-async function topSection(conn: Parameters<typeof queryRows>[0]): Promise<ReportSection> {
-  const rows = await topK(conn, { by: "stepsSaved", k: 5 });
+async function topSection(conn: Conn): Promise<ReportSection> {
+  const rows = await rank.topK(conn, { by: "stepsSaved", k: 5 });
   return {
     id: "sweep-top",
     title: "Best 5 per curve by steps saved",
@@ -288,8 +294,8 @@ async function topSection(conn: Parameters<typeof queryRows>[0]): Promise<Report
   };
 }
 
-async function transferSection(conn: Parameters<typeof queryRows>[0]): Promise<ReportSection> {
-  const rows = await lambdaTransfer(conn);
+async function transferSection(conn: Conn): Promise<ReportSection> {
+  const rows = await rank.lambdaTransfer(conn);
   const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a");
   return {
     id: "sweep-transfer",
@@ -315,17 +321,19 @@ async function transferSection(conn: Parameters<typeof queryRows>[0]): Promise<R
  * const html = renderReportHtml({ title: "Sweep", sections });
  */
 export async function sweepSections(dbPath: string): Promise<ReportSection[]> {
-  const db = await openSweepReadOnly(dbPath);
+  store ??= await import("../sweep/store.ts");
+  rank ??= await import("../sweep/rank.ts");
+  const db = await store.openSweepReadOnly(dbPath);
   try {
     const { def, conn, columns } = db;
-    const counts = await queryRows(
+    const counts = await store.queryRows(
       conn,
       "SELECT (SELECT count(*) FROM results) AS done, (SELECT count(*) FROM configs) AS configs",
     );
     const done = Number(counts[0]?.done ?? 0);
     const configs = Number(counts[0]?.configs ?? 0);
     const total = configs * def.curves.length;
-    const curves = await queryRows(conn, "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY curve_id");
+    const curves = await store.queryRows(conn, "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY curve_id");
     const overview: ReportSection = {
       id: "sweep-overview",
       title: `Sweep of ${def.scheduler}`,
@@ -361,6 +369,8 @@ export async function sweepSections(dbPath: string): Promise<ReportSection[]> {
     ];
     if (def.grid.axes.some((a) => a.name === "lambdaMode") && def.curves.length > 1)
       sections.push(await transferSection(conn));
+    // closed-loop metrics (fastface sweep --simulate)
+    if (def.simulate) sections.push(...(await (await import("./charts-sweep-sim.ts")).sweepSimSections(conn, def)));
     return sections;
   } finally {
     db.conn.closeSync();

@@ -34,6 +34,9 @@ import type {
   SchedulerState,
 } from "./types.ts";
 
+/** Steps per chunk of the stepRange fast path (the unit of a rollback). */
+const CHUNK = 4096;
+
 export const FASTFACE_PARAMS = {
   alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss decrease D_t" },
   beta: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of D_t (second smoothing)" },
@@ -181,11 +184,17 @@ class FastFaceScheduler implements Scheduler {
     return false;
   }
 
-  /** The hot loop of `step` with the state in locals (same arithmetic, same order). */
+  /**
+   * The hot loop of `step` with the state in locals (same arithmetic, same order), in chunks of CHUNK steps.
+   * The inner loop has no non-finite check and no call: a decay leaves it, is recorded, and re-enters (a call
+   * or a store per step inside the loop makes V8 spill the recurrence's registers, which doubles its cost).
+   * A non-finite loss poisons x for good (NaN/Inf times a weight stays non-finite), so a chunk that ends with a
+   * finite x held only finite losses; otherwise the chunk is rolled back and replayed through step().
+   */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     let i = from;
-    // the cold start (first two finite losses) and debias go through step(); the loop below is the steady state
-    while (i < to && (this.k < 2 || this.debias)) {
+    // the cold start (first two finite losses) goes through step(); the loops below are the steady state
+    while (i < to && this.k < 2) {
       if (this.step(losses[i]!)) {
         sink.index.push(i);
         sink.lr.push(this.lr);
@@ -193,57 +202,154 @@ class FastFaceScheduler implements Scheduler {
       i++;
     }
     if (i >= to) return;
+    if (this.debias) this.rangeDebias(losses, i, to, sink);
+    else this.rangeOfficial(losses, i, to, sink);
+  }
+
+  /** Replay losses[from..to) through step() (the exact path for chunks with a non-finite value). */
+  private stepSlow(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    for (let i = from; i < to; i++) {
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+    }
+  }
+
+  private rangeOfficial(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     const { w1, w2, w3, delta, rule } = this;
     const { lambda, toler, maxDecays } = rule;
     let prevL = this.prevL;
     let x1 = this.x1;
     let x2 = this.x2;
     let lr = this.lr;
-    let statistic = this.statistic;
     let count = rule.count;
     let events = rule.events;
-    let finite = 0;
-    const start = i;
-    for (; i < to; i++) {
-      const loss = losses[i]!;
-      if (loss - loss !== 0) {
-        statistic = Number.NaN;
-        continue;
-      }
-      finite++;
-      const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
-      prevL = loss;
-      x2 = x1;
-      x1 = x;
-      statistic = x;
-      // the rule of decide.ts written out (DecayRule.decide): a call here costs up to 2x in V8;
-      // test/schedulers/fastface.test.ts pins this path to step() and to an independent reference
-      if (x < lambda) {
-        if (count < toler) {
-          count += 1;
-          continue;
+    let i = from;
+    while (i < to) {
+      const begin = i;
+      const end = to - i > CHUNK ? i + CHUNK : to;
+      const decays0 = sink.index.length;
+      while (i < end) {
+        for (; i < end; i++) {
+          const loss = losses[i]!;
+          const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
+          prevL = loss;
+          x2 = x1;
+          x1 = x;
+          // the rule of decide.ts (DecayRule.decide) written out; an overflow leaves the loop
+          if (x < lambda) {
+            if (count < toler) count += 1;
+            else break;
+          } else count = 0;
         }
-      } else {
+        if (i === end) break;
         count = 0;
+        events += 1;
+        if (events <= maxDecays) {
+          lr /= delta;
+          sink.index.push(i);
+          sink.lr.push(lr);
+        }
+        i++;
+      }
+      if (x1 - x1 === 0) {
+        // commit the chunk (the fields hold the state at a chunk's start, for a rollback)
+        this.t += end - begin;
+        this.k += end - begin;
+        this.statistic = x1;
+        this.prevL = prevL;
+        this.x1 = x1;
+        this.x2 = x2;
+        this.lr = lr;
+        rule.count = count;
+        rule.events = events;
         continue;
       }
-      count = 0;
-      events += 1;
-      if (events <= maxDecays) {
-        lr /= delta;
-        sink.index.push(i);
-        sink.lr.push(lr);
-      }
+      // a non-finite loss (or an overflowing x) in this chunk: drop its decays and take the exact path from the
+      // chunk's start state, still in the fields
+      sink.index.length = decays0;
+      sink.lr.length = decays0;
+      this.stepSlow(losses, begin, end, sink);
+      prevL = this.prevL;
+      x1 = this.x1;
+      x2 = this.x2;
+      lr = this.lr;
+      count = rule.count;
+      events = rule.events;
     }
-    this.t += to - start;
-    this.k += finite;
-    this.prevL = prevL;
-    this.x1 = x1;
-    this.x2 = x2;
-    this.lr = lr;
-    this.statistic = statistic;
-    rule.count = count;
-    rule.events = events;
+  }
+
+  /** As rangeOfficial, for debias=true (statistic x_t / c_t). */
+  private rangeDebias(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    const { w1, w2, w3, delta, rule } = this;
+    const { lambda, toler, maxDecays } = rule;
+    let prevL = this.prevL;
+    let x1 = this.x1;
+    let x2 = this.x2;
+    let c1 = this.c1;
+    let c2 = this.c2;
+    let lr = this.lr;
+    let count = rule.count;
+    let events = rule.events;
+    let s = 0;
+    let i = from;
+    while (i < to) {
+      const begin = i;
+      const end = to - i > CHUNK ? i + CHUNK : to;
+      const decays0 = sink.index.length;
+      while (i < end) {
+        for (; i < end; i++) {
+          const loss = losses[i]!;
+          const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
+          const c = w1 * c1 - w2 * c2 + w3;
+          prevL = loss;
+          x2 = x1;
+          x1 = x;
+          c2 = c1;
+          c1 = c;
+          s = x / c;
+          if (s < lambda) {
+            if (count < toler) count += 1;
+            else break;
+          } else count = 0;
+        }
+        if (i === end) break;
+        count = 0;
+        events += 1;
+        if (events <= maxDecays) {
+          lr /= delta;
+          sink.index.push(i);
+          sink.lr.push(lr);
+        }
+        i++;
+      }
+      if (x1 - x1 === 0) {
+        this.t += end - begin;
+        this.k += end - begin;
+        this.statistic = s;
+        this.prevL = prevL;
+        this.x1 = x1;
+        this.x2 = x2;
+        this.c1 = c1;
+        this.c2 = c2;
+        this.lr = lr;
+        rule.count = count;
+        rule.events = events;
+        continue;
+      }
+      sink.index.length = decays0;
+      sink.lr.length = decays0;
+      this.stepSlow(losses, begin, end, sink);
+      prevL = this.prevL;
+      x1 = this.x1;
+      x2 = this.x2;
+      c1 = this.c1;
+      c2 = this.c2;
+      lr = this.lr;
+      count = rule.count;
+      events = rule.events;
+    }
   }
 
   getState(): SchedulerState {

@@ -114,28 +114,50 @@ function spanSteps(spans: ReadonlyArray<{ start: number; end: number }>): number
   return spans.reduce((a, s) => a + s.end - s.start + 1, 0);
 }
 
+/** What a simulation derives from the logged run once, before any scheduler runs (shared with sweeps). */
+export interface SimulationSetup {
+  /** Usable logged points (finite positive losses). */
+  points: { step: Float64Array; loss: Float64Array };
+  firstStep: number;
+  lastStep: number;
+  /** Steps per logged point (one noise draw per stride). */
+  stride: number;
+  /** multipower: merge LR changes closer than this. */
+  minGap: number;
+  /** The model under the logged LR at every usable point. */
+  baseline: Float64Array;
+  noise: NoiseModel;
+  /** The logged final loss (mean of the last `tailN` points). */
+  target: number;
+  tailN: number;
+  budgetSteps: number;
+  /** Absolute judge parameters, resolved on the logged run (also used for the simulated curves). */
+  judge: JudgeParams;
+  /** Stationary subsequences of the logged curve (hold expansion), in steps. */
+  loggedSpans: Array<{ start: number; end: number }>;
+  /** First step at which the model under the logged LR reaches the target, or null. */
+  baseReach: number | null;
+}
+
 /**
- * Run the whole simulation.
+ * The per-run part of a simulation: noise model from the residuals, target, budget, judge on the logged curve.
  *
  * @example
- * const result = simulate(curve, eta, { model, params, inSample, from: "fit" }, { schedulers: ["fastface"],
- *   budget: 0.25, seeds: 20, seed0: 1 }, warnings);
+ * const setup = simulationSetup(curve, eta, floor, params, { budget: 1 });
  */
-export function simulate(
+export function simulationSetup(
   curve: Curve,
   eta: StepLr,
-  lrInfo: { from: "log" | "spec"; spec?: string; lr0: number },
-  fitted: { model: LossModel; params: ParamValues; inSample: Metrics; from: string },
-  opts: SimulateOptions,
-  warnings: Warnings,
-): SimulateResult {
+  model: LossModel,
+  params: ParamValues,
+  opts: { budget: number; judge?: Partial<JudgeParams> },
+): SimulationSetup {
   const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
   const n = points.step.length;
   const lastStep = Math.round(points.step[n - 1] ?? 0);
   const firstStep = Math.round(points.step[0] ?? 0);
   const stride =
     curve.meta.stride > 0 ? curve.meta.stride : Math.max(1, Math.round((lastStep - firstStep) / Math.max(1, n - 1)));
-  const { model, params } = fitted;
   const minGap = Math.max(1, Math.floor(lastStep / 2000));
   // Model under the logged LR at every logged point: residuals and baseline.
   const baseline = predictAt(makeStepper(model, params, { minGap }), eta, points.step);
@@ -162,6 +184,46 @@ export function simulate(
       }
     }
   }
+  return {
+    points,
+    firstStep,
+    lastStep,
+    stride,
+    minGap,
+    baseline,
+    noise,
+    target,
+    tailN,
+    budgetSteps,
+    judge,
+    loggedSpans,
+    baseReach,
+  };
+}
+
+/**
+ * Run the whole simulation.
+ *
+ * @example
+ * const result = simulate(curve, eta, { model, params, inSample, from: "fit" }, { schedulers: ["fastface"],
+ *   budget: 0.25, seeds: 20, seed0: 1 }, warnings);
+ */
+export function simulate(
+  curve: Curve,
+  eta: StepLr,
+  lrInfo: { from: "log" | "spec"; spec?: string; lr0: number },
+  fitted: { model: LossModel; params: ParamValues; inSample: Metrics; from: string },
+  opts: SimulateOptions,
+  warnings: Warnings,
+): SimulateResult {
+  const { model, params } = fitted;
+  const setup = simulationSetup(curve, eta, model, params, {
+    budget: opts.budget,
+    ...(opts.judge ? { judge: opts.judge } : {}),
+  });
+  const { points, lastStep, firstStep, stride, minGap, baseline, noise, target, tailN, budgetSteps, judge } = setup;
+  const { loggedSpans, baseReach } = setup;
+  const n = points.step.length;
   const sampleN = opts.samplePoints ?? 400;
   const chartIdx = evenGrid(n, sampleN).map((i) => i - 1);
   const grid = evenGrid(budgetSteps, sampleN);

@@ -71,6 +71,11 @@ export function toShared(c: PreparedCurve): SharedCurve {
   return { ...c, losses, stepAt };
 }
 
+/** Relative work of one (curve, config) in replayed-step units: a closed-loop step costs about 40 replay steps. */
+function workOfPair(c: PreparedCurve): number {
+  return c.losses.length + (c.sim ? c.sim.seeds * c.sim.budgetSteps * 40 : 0);
+}
+
 /** Group missing pairs into tasks of similar work (about 2M steps), with enough tasks to balance workers. */
 export function makeTasks(
   missing: ReadonlyArray<{ curveId: number; configIndex: number }>,
@@ -124,11 +129,17 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
     const workers = Math.max(1, Math.min(pool?.size ?? opts.workers, missing.length));
     opts.onStart?.({ total, alreadyDone, todo: missing.length, workers });
     if (missing.length > 0 && !opts.signal?.aborted) {
-      const setup = { scheduler: opts.def.scheduler, lr0: opts.def.lr0, configs: opts.configs.map((c) => c.params) };
+      const setup = {
+        scheduler: opts.def.scheduler,
+        lr0: opts.def.lr0,
+        configs: opts.configs.map((c) => c.params),
+        ...(opts.def.simulate ? { simulate: true } : {}),
+      };
       if (pool) await pool.setup(setup);
       else pool = await SweepPool.start(workers, setup);
       used = Math.min(pool.size, missing.length);
-      const tasks = makeTasks(missing, stepsOf, used);
+      const workOf = (id: number) => workOfPair(opts.curves[id]!.prepared);
+      const tasks = makeTasks(missing, workOf, used);
       const needed = new Set(missing.map((m) => m.curveId));
       for (const c of opts.curves) if (needed.has(c.info.id)) pool.addCurve(toShared(c.prepared));
       const batchSize = opts.batchSize ?? 256;

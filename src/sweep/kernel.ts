@@ -9,7 +9,7 @@ import { runScheduler } from "../replay/run.ts";
 import { createScheduler } from "../schedulers/registry.ts";
 import type { Params, SchedulerContext } from "../schedulers/types.ts";
 import { effectiveParams } from "./grid.ts";
-import type { ResultRow } from "./types.ts";
+import type { ResultRow, SimCurve } from "./types.ts";
 
 /** A curve as a worker sees it: the per-step losses (shared memory) and the judge's spans (indices). */
 export interface PreparedCurve {
@@ -27,6 +27,8 @@ export interface PreparedCurve {
   lossScale: number;
   /** Training steps before index 0 for fixed schedules (replay's `stepOffsetOf`); 0 when none. */
   stepOffset: number;
+  /** Closed-loop setup (`--simulate` only). */
+  sim?: SimCurve;
 }
 
 /**

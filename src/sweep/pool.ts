@@ -33,6 +33,8 @@ export interface PoolSetup {
   scheduler: string;
   lr0: number;
   configs: Params[];
+  /** Load the closed loop in the workers (`--simulate`). */
+  simulate?: boolean;
 }
 
 /**

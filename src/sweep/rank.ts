@@ -7,7 +7,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ConfigError } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
-import { queryRows } from "./store.ts";
+import { queryRows, SIM_COLUMNS } from "./store.ts";
+import type { SimMetrics } from "./types.ts";
 
 /** Objectives `--by` accepts, with their direction (best first). */
 export const OBJECTIVES = {
@@ -16,7 +17,17 @@ export const OBJECTIVES = {
   premature: "ASC",
   decays: "ASC",
   nsPerStep: "ASC",
+  // closed-loop metrics (sweeps run with --simulate)
+  timeToTarget: "ASC",
+  simReached: "DESC",
+  simFinalLoss: "ASC",
+  simDecays: "ASC",
+  simPlateaus: "ASC",
+  simPlateausRemoved: "DESC",
 } as const;
+
+/** Objectives that are closed-loop metrics (NULL unless the sweep ran with --simulate). */
+export const SIM_OBJECTIVES: ReadonlySet<string> = new Set(SIM_COLUMNS.map(([name]) => name));
 export type Objective = keyof typeof OBJECTIVES;
 
 export interface RankedRow {
@@ -32,6 +43,8 @@ export interface RankedRow {
   premature: number;
   nsPerStep: number;
   lambdaEff: number | null;
+  /** Closed-loop metrics; absent when the sweep ran without --simulate. */
+  sim?: SimMetrics;
   /** 1-based rank within its curve (top-k); absent on Pareto rows. */
   rank?: number;
 }
@@ -49,6 +62,39 @@ export interface RobustRow {
 const ROW_COLUMNS =
   "curve, curve_id, config_id, params, decays, decaySteps, removed, stepsSaved, plateaus, premature, nsPerStep, lambdaEff";
 
+/** True when `results` has the closed-loop columns (databases written before them do not). */
+export async function hasSimColumns(conn: DuckDBConnection): Promise<boolean> {
+  const rows = await queryRows(
+    conn,
+    "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'results' AND column_name = 'simDecays'",
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+/** ROW_COLUMNS plus the closed-loop columns when the table has them. */
+async function rowColumns(conn: DuckDBConnection): Promise<string[]> {
+  const cols = ROW_COLUMNS.split(", ");
+  if (await hasSimColumns(conn)) cols.push(...SIM_COLUMNS.map(([name]) => name));
+  return cols;
+}
+
+function simOf(r: Record<string, unknown>): SimMetrics | undefined {
+  if (r.simDecays === null || r.simDecays === undefined) return undefined;
+  const num = (v: unknown) => (v === null || v === undefined ? Number.NaN : Number(v));
+  return {
+    simDecays: num(r.simDecays),
+    simFinalLoss: num(r.simFinalLoss),
+    simFinalLossLo: num(r.simFinalLossLo),
+    simFinalLossHi: num(r.simFinalLossHi),
+    timeToTarget: r.timeToTarget === null || r.timeToTarget === undefined ? null : Number(r.timeToTarget),
+    simReached: num(r.simReached),
+    simPlateaus: num(r.simPlateaus),
+    simLoggedPlateaus: num(r.simLoggedPlateaus),
+    simPlateausRemoved: num(r.simPlateausRemoved),
+    simNsPerStep: num(r.simNsPerStep),
+  };
+}
+
 function toRanked(r: Record<string, unknown>): RankedRow {
   const row: RankedRow = {
     curve: String(r.curve),
@@ -64,6 +110,8 @@ function toRanked(r: Record<string, unknown>): RankedRow {
     nsPerStep: Number(r.nsPerStep),
     lambdaEff: r.lambdaEff === null || r.lambdaEff === undefined ? null : Number(r.lambdaEff),
   };
+  const sim = simOf(r);
+  if (sim) row.sim = sim;
   if (r.rank !== undefined) row.rank = Number(r.rank);
   return row;
 }
@@ -77,7 +125,8 @@ export function checkObjective(by: string): Objective {
 
 /** ORDER BY terms: the objective, then fixed tie-breakers so the order is deterministic. */
 function orderTerms(by: Objective): string {
-  const terms = [`${by} ${OBJECTIVES[by]}`];
+  const terms = [`${by} ${OBJECTIVES[by]} NULLS LAST`];
+  if (by === "timeToTarget") terms.push("simReached DESC NULLS LAST");
   if (by !== "premature") terms.push("premature ASC");
   if (by !== "stepsSaved") terms.push("stepsSaved DESC");
   terms.push("config_id ASC");
@@ -91,11 +140,17 @@ function orderTerms(by: Objective): string {
  */
 export async function topK(conn: DuckDBConnection, opts: { by: string; k: number | null }): Promise<RankedRow[]> {
   const by = checkObjective(opts.by);
+  const cols = await rowColumns(conn);
+  if (SIM_OBJECTIVES.has(by)) {
+    // simDecays is set on every closed-loop row (timeToTarget is NULL when no seed reached the target)
+    const n = cols.includes(by) ? (await queryRows(conn, "SELECT count(simDecays) AS n FROM results"))[0]?.n : 0;
+    if (Number(n ?? 0) === 0) throw new ConfigError(M.simulateObjectiveWithout(by), M.E_SWEEP_OPTION);
+  }
   const order = orderTerms(by);
   const limit = opts.k === null ? "" : `QUALIFY rank <= ${Math.max(0, Math.floor(opts.k))}`;
   const rows = await queryRows(
     conn,
-    `SELECT ${ROW_COLUMNS}, row_number() OVER (PARTITION BY curve_id ORDER BY ${order}) AS rank
+    `SELECT ${cols.join(", ")}, row_number() OVER (PARTITION BY curve_id ORDER BY ${order}) AS rank
      FROM results ${limit} ORDER BY curve_id, rank`,
   );
   return rows.map(toRanked);
@@ -109,15 +164,14 @@ export async function topK(conn: DuckDBConnection, opts: { by: string; k: number
  * const front = await paretoFront(conn); // sorted by curve, then premature ascending
  */
 export async function paretoFront(conn: DuckDBConnection): Promise<RankedRow[]> {
+  const cols = await rowColumns(conn);
   const rows = await queryRows(
     conn,
     `WITH g AS (SELECT curve_id, premature, max(stepsSaved) AS best FROM results GROUP BY curve_id, premature),
      f AS (SELECT curve_id, premature, best,
              max(best) OVER (PARTITION BY curve_id ORDER BY premature ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
            FROM g)
-     SELECT ${ROW_COLUMNS.split(", ")
-       .map((c) => `r.${c}`)
-       .join(", ")}
+     SELECT ${cols.map((c) => `r.${c}`).join(", ")}
      FROM results r JOIN f ON f.curve_id = r.curve_id AND f.premature = r.premature
      WHERE r.stepsSaved = f.best AND (f.prev IS NULL OR f.best > f.prev)
      ORDER BY r.curve_id, r.premature, r.config_id`,

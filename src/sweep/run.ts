@@ -3,7 +3,7 @@
  * (curve, config) results. Validates everything before the first write (unknown parameters, empty ranges,
  * invalid configs, a database from another sweep), then hands the work to `executeSweep`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Curve } from "../curve/curve.ts";
 import type { ExpandMode } from "../curve/expand.ts";
 import { ConfigError, InputError, type Warnings } from "../errors.ts";
@@ -15,7 +15,8 @@ import { effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfi
 import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
-import { exportParquet, openDb } from "./store.ts";
+import type { SweepSimulateOptions } from "./simulate.ts";
+import { exportParquet, openDb, readDefinition } from "./store.ts";
 import type { CurveInfo, SweepDefinition } from "./types.ts";
 
 export interface SweepOptions {
@@ -34,6 +35,8 @@ export interface SweepOptions {
   resume?: boolean;
   /** Export the results table to this Parquet file when the sweep is complete. */
   parquet?: string;
+  /** Closed-loop metrics per (curve, config) against a loss-response model of each curve (`--simulate`). */
+  simulate?: SweepSimulateOptions;
   batchSize?: number;
   commitMs?: number;
   onStart?: (info: { total: number; alreadyDone: number; todo: number; workers: number }) => void;
@@ -121,6 +124,41 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
   return { def, configs, curves: prepared, hasLambda: "lambda" in factory.paramSpecs };
 }
 
+/**
+ * Resolve the closed loop of every curve and attach it to the plan (definition and prepared curves). On
+ * `--resume` the database's stored per-curve models are reused when the simulate settings are unchanged.
+ */
+async function addSimulation(
+  plan: SweepPlan,
+  curves: readonly Curve[],
+  opts: SweepOptions,
+  sim: SweepSimulateOptions,
+): Promise<void> {
+  let stored: SweepDefinition | null = null;
+  if (opts.resume && existsSync(opts.out) && statSync(opts.out).size > 0) {
+    const ro = await openDb(opts.out, true);
+    try {
+      stored = await readDefinition(ro.conn, opts.out);
+    } finally {
+      ro.conn.closeSync();
+      ro.instance.closeSync();
+    }
+  }
+  const { planSimulation } = await import("./simulate.ts");
+  const { def, sims } = await planSimulation(
+    curves,
+    plan.def.curves,
+    plan.def.judge,
+    sim,
+    opts.warnings,
+    stored?.simulate ?? null,
+  );
+  plan.def.simulate = def;
+  plan.curves.forEach((c, i) => {
+    c.prepared.sim = sims[i]!;
+  });
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -141,6 +179,7 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
   let plan: SweepPlan;
   try {
     plan = planSweep(curves, opts);
+    if (opts.simulate) await addSimulation(plan, curves, opts, opts.simulate);
   } catch (err) {
     await pool.close();
     throw err;

@@ -3,8 +3,9 @@
  *   sweep    one row: the definition (scheduler, grid or random search, judge, expand, curves + hashes)
  *   curves   one row per curve: name, content hash, lengths, loss scale, stationary subsequences
  *   configs  one row per configuration: id, generation index, params JSON, one p_<name> column per parameter
- *   results  one row per (curve, config): metrics, params JSON and the p_<name> columns again; primary key
- *            (curve_id, config_id), so a pair can never be stored twice
+ *   results  one row per (curve, config): metrics, params JSON and the p_<name> columns again, then the
+ *            closed-loop metrics (SIM_COLUMNS, NULL without --simulate); primary key (curve_id, config_id), so a
+ *            pair can never be stored twice
  * The definition, curves and configs are written in one transaction when the file is created; results are
  * committed in batches, each in its own transaction, so `kill -9` loses at most the batch in flight and
  * `--resume` recomputes exactly the missing pairs. Extension auto-install/auto-load are off.
@@ -24,7 +25,7 @@ import { ConfigError, InputError } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import type { ParamSpec, ParamValue } from "../schedulers/types.ts";
 import { canonicalJson, type SweepConfig } from "./grid.ts";
-import type { CurveInfo, ResultRow, SweepDefinition } from "./types.ts";
+import type { CurveInfo, ResultRow, SimMetrics, SweepDefinition } from "./types.ts";
 
 export const DUCKDB_OPTIONS: Record<string, string> = {
   autoinstall_known_extensions: "false",
@@ -49,6 +50,20 @@ export const METRIC_COLUMNS = [
   "nsPerStep",
   "lambdaEff",
 ] as const;
+
+/** Closed-loop metric columns of `results` (after METRIC_COLUMNS; NULL when the sweep has no --simulate). */
+export const SIM_COLUMNS = [
+  ["simDecays", "DOUBLE"],
+  ["simFinalLoss", "DOUBLE"],
+  ["simFinalLossLo", "DOUBLE"],
+  ["simFinalLossHi", "DOUBLE"],
+  ["timeToTarget", "DOUBLE"],
+  ["simReached", "DOUBLE"],
+  ["simPlateaus", "DOUBLE"],
+  ["simLoggedPlateaus", "INTEGER"],
+  ["simPlateausRemoved", "DOUBLE"],
+  ["simNsPerStep", "DOUBLE"],
+] as const satisfies ReadonlyArray<readonly [keyof SimMetrics, string]>;
 
 /** `p_` + the parameter name with anything but letters, digits and '_' replaced by '_'. */
 export function paramColumnName(param: string): string {
@@ -249,6 +264,7 @@ export class SweepStore {
     const db = await openDb(path);
     const store = new SweepStore(path, db, def, curves, configs, hasLambda);
     if (!existing) await store.create(def);
+    else await store.addSimColumns();
     return store;
   }
 
@@ -318,11 +334,19 @@ export class SweepStore {
         ${pcols.map((p) => `, ${p}`).join("")},
         decays INTEGER, decaySteps BIGINT[], removed INTEGER, stepsSaved BIGINT, plateaus INTEGER,
         premature INTEGER, nsPerStep DOUBLE, lambdaEff DOUBLE,
+        ${SIM_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")},
         PRIMARY KEY (curve_id, config_id))`);
       await c.run("COMMIT");
     } catch (err) {
       await c.run("ROLLBACK").catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** A database written before the closed-loop columns existed gets them (NULL) on resume. */
+  async addSimColumns(): Promise<void> {
+    for (const [name, type] of SIM_COLUMNS) {
+      await this.conn.run(`ALTER TABLE results ADD COLUMN IF NOT EXISTS ${name} ${type}`);
     }
   }
 
@@ -348,7 +372,7 @@ export class SweepStore {
    */
   async commit(rows: readonly ResultRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const width = 5 + this.columns.length + METRIC_COLUMNS.length;
+    const width = 5 + this.columns.length + METRIC_COLUMNS.length + SIM_COLUMNS.length;
     const c = this.conn;
     await c.run("BEGIN TRANSACTION");
     try {
@@ -376,6 +400,12 @@ export class SweepStore {
             r.nsPerStep,
             this.hasLambda ? r.lambdaEff : null,
           );
+          const sim = r.sim;
+          for (const [name] of SIM_COLUMNS) {
+            const v = sim ? sim[name] : null;
+            values.push(v === null || !Number.isFinite(v) ? null : v);
+            types.push(undefined);
+          }
         }
         await c.run(`INSERT INTO results VALUES ${placeholders(chunk.length, width)}`, values, types as DuckDBType[]);
       }

@@ -2,6 +2,7 @@
  * Plain-data types of a sweep: its definition (what makes two sweeps the same), the prepared curves and the
  * per-(curve, config) result rows that go into the DuckDB `results` table.
  */
+import type { JudgeParams } from "../judge/stationary.ts";
 import type { GridDefinition } from "./grid.ts";
 
 /** The curves of a sweep as its definition records them: name and content hash, sorted. */
@@ -28,6 +29,86 @@ export interface SweepDefinition {
   totalSteps: number | null;
   lr0: number;
   curves: CurveKey[];
+  /** `--simulate` settings and the per-curve loss-response models; absent when the sweep has no closed loop. */
+  simulate?: SimulateDefinition;
+}
+
+/** The closed-loop part of a sweep definition (`--simulate`). */
+export interface SimulateDefinition {
+  /** Simulated length as a fraction of each logged run. */
+  budget: number;
+  seeds: number;
+  /** First noise seed (seeds seed .. seed + seeds - 1); also the fit's seed. */
+  seed: number;
+  noise: boolean;
+  /** `--lr-schedule` (null: the logs' LR columns). */
+  lrSchedule: string | null;
+  /** How the models were obtained: a fitted model name (`auto`, `effective`, ...) or `file`. */
+  source: string;
+  /** Fit settings (null with a model file). */
+  fit: { starts: number; iterations: number; points: number } | null;
+  /** `--epoch-steps` (null: from each log). */
+  epochSteps: number | null;
+  /** One model per curve (same order as `curves`). */
+  models: SimulateCurveModel[];
+}
+
+/** The loss-response model of one curve and what the closed loop derives from the logged run. */
+export interface SimulateCurveModel {
+  name: string;
+  hash: string;
+  model: string;
+  params: Record<string, number>;
+  /** Initial LR of the logged run (absolute, the model's units). */
+  lr0: number;
+  /** The logged final loss the closed loop must reach (time to target). */
+  target: number;
+  budgetSteps: number;
+  lastStep: number;
+  /** Stationary subsequences of the logged curve under the resolved judge. */
+  loggedPlateaus: number;
+  /** relMAE of the model under the logged LR at the logged points. */
+  relMae: number;
+}
+
+/** What a worker needs to run the closed loop of one curve (plain data, posted once per curve). */
+export interface SimCurve {
+  model: string;
+  params: Record<string, number>;
+  lr0: number;
+  /** Resampled log residuals (null: --no-noise). */
+  noise: { values: Float64Array; blockLength: number } | null;
+  stride: number;
+  budgetSteps: number;
+  lastStep: number;
+  target: number;
+  minGap: number;
+  judge: JudgeParams;
+  loggedPlateaus: number;
+  seeds: number;
+  seed0: number;
+}
+
+/** Closed-loop metrics of one (curve, config), over the seeds (`results` columns; NULL without --simulate). */
+export interface SimMetrics {
+  /** Mean number of decays. */
+  simDecays: number;
+  /** Noise-free model loss at the budget: mean, 10% and 90% quantiles over seeds. */
+  simFinalLoss: number;
+  simFinalLossLo: number;
+  simFinalLossHi: number;
+  /** Fraction of the logged run's steps needed to reach the logged final loss, mean over the seeds that reached it. */
+  timeToTarget: number | null;
+  /** Fraction of seeds that reached the target within the budget. */
+  simReached: number;
+  /** Mean count of stationary subsequences in the simulated (noisy) curves. */
+  simPlateaus: number;
+  /** Stationary subsequences in the logged curve (same judge). */
+  simLoggedPlateaus: number;
+  /** simLoggedPlateaus - simPlateaus. */
+  simPlateausRemoved: number;
+  /** Closed-loop cost per simulated step (ns, mean over seeds). */
+  simNsPerStep: number;
 }
 
 /** What the store records about one curve. */
@@ -61,4 +142,6 @@ export interface ResultRow {
   nsPerStep: number;
   /** The lambda the scheduler used (after lambdaMode scaling), or null when the scheduler has none. */
   lambdaEff: number | null;
+  /** Closed-loop metrics (`--simulate` only). */
+  sim?: SimMetrics;
 }

@@ -1,6 +1,6 @@
 /**
  * A sweep worker (worker_threads). Protocol (all messages plain objects):
- *   main -> worker  {type: "setup", scheduler, lr0, configs: Params[]}             once
+ *   main -> worker  {type: "setup", scheduler, lr0, configs: Params[], simulate?}  once
  *                   {type: "curve", curve: SharedCurve}                              once per curve
  *                   {type: "task", taskId, curveId, configIndices: number[]}         many
  *   worker -> main  {type: "ready"} after setup, {type: "done", taskId, rows: ResultRow[]},
@@ -9,6 +9,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { Params } from "../schedulers/types.ts";
+import { effectiveParams } from "./grid.ts";
 import { evaluateConfig, type PreparedCurve } from "./kernel.ts";
 import type { ResultRow } from "./types.ts";
 
@@ -19,7 +20,7 @@ export interface SharedCurve extends Omit<PreparedCurve, "losses" | "stepAt"> {
 }
 
 export type ToWorker =
-  | { type: "setup"; scheduler: string; lr0: number; configs: Params[] }
+  | { type: "setup"; scheduler: string; lr0: number; configs: Params[]; simulate?: boolean }
   | { type: "curve"; curve: SharedCurve }
   | { type: "task"; taskId: number; curveId: number; configIndices: number[] };
 
@@ -34,6 +35,8 @@ if (port) {
   let lr0 = 1;
   let configs: Params[] = [];
   const curves = new Map<number, PreparedCurve>();
+  // the closed loop (--simulate) is loaded only when a sweep asks for it
+  let closedLoop: typeof import("./sim-kernel.ts") | null = null;
   port.on("message", (msg: ToWorker) => {
     let taskId: number | null = null;
     try {
@@ -41,7 +44,21 @@ if (port) {
         scheduler = msg.scheduler;
         lr0 = msg.lr0;
         configs = msg.configs;
-        port.postMessage({ type: "ready" } satisfies FromWorker);
+        if (msg.simulate) {
+          import("./sim-kernel.ts").then(
+            (m) => {
+              closedLoop = m;
+              port.postMessage({ type: "ready" } satisfies FromWorker);
+            },
+            (err: Error) =>
+              port.postMessage({
+                type: "error",
+                taskId: null,
+                message: err.message,
+                stack: err.stack,
+              } satisfies FromWorker),
+          );
+        } else port.postMessage({ type: "ready" } satisfies FromWorker);
       } else if (msg.type === "curve") {
         const c = msg.curve;
         curves.set(c.curveId, {
@@ -55,6 +72,13 @@ if (port) {
         if (!curve) throw new Error(`curve ${msg.curveId} was never sent to this worker`);
         const rows: ResultRow[] = [];
         for (const i of msg.configIndices) rows.push(evaluateConfig(curve, scheduler, configs[i]!, lr0, i));
+        if (curve.sim) {
+          if (!closedLoop) throw new Error("a --simulate curve arrived but the closed loop was not set up");
+          for (const row of rows) {
+            const eff = effectiveParams(configs[row.configIndex]!, curve.lossScale);
+            row.sim = closedLoop.evaluateClosedLoop(curve.sim, scheduler, eff);
+          }
+        }
         port.postMessage({ type: "done", taskId: msg.taskId, rows } satisfies FromWorker);
       }
     } catch (err) {

@@ -13,9 +13,9 @@ import * as tf from "@tensorflow/tfjs";
 import { BackendError, ConfigError, type Warning } from "../errors.ts";
 import { E, msg, W } from "../messages/train.ts";
 
-export const BACKENDS = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
-export type BackendRequest = (typeof BACKENDS)[number];
-export type BackendName = Exclude<BackendRequest, "auto">;
+import type { BackendName, BackendRequest } from "./defaults.ts";
+
+export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./defaults.ts";
 
 export interface BackendChoice {
   /** The backend in use. */
@@ -79,17 +79,6 @@ function why(err: unknown): string {
   if (e?.code === "ERR_MODULE_NOT_FOUND" || e?.code === "MODULE_NOT_FOUND") return "package not installed";
   const text = String(e?.message ?? err).split("\n")[0] ?? "";
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-
-/**
- * Parse and check a `--backend` value.
- *
- * @example
- * parseBackend("wasm"); // "wasm"
- */
-export function parseBackend(value: string): BackendRequest {
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new ConfigError(msg.unknownBackend(value, BACKENDS));
 }
 
 /**

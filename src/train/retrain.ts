@@ -51,24 +51,7 @@ export interface RetrainOptions {
   log?: (line: string) => void;
 }
 
-export const RETRAIN_DEFAULTS = {
-  candidate: "fastface:lambda=2e-5,tau=0.03",
-  baseline: "multistep:milestones=0.5,0.75",
-  budget: 0.25,
-  epochs: 20,
-  model: "mlp" as ModelKind,
-  backend: "auto" as BackendRequest,
-  seed: 1,
-  tolerance: 1,
-  batchSize: 128,
-  lr: 0.02,
-  embeddingSize: 128,
-  width: 256,
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  clipNorm: 5,
-  frequent: 10,
-};
+export { RETRAIN_DEFAULTS } from "./defaults.ts";
 
 /** Downsampled loss/LR traces of one run for charts (bin means of the per-step loss, LR at the bin's end). */
 export interface RunTraces {

@@ -102,13 +102,13 @@ describe("committed notebooks", () => {
 });
 
 describe("notebook helpers", () => {
-  test("notebooks/lib/display.ts type-checks under Deno, offline", { timeout: 120_000 }, () => {
+  test("notebooks/lib/*.ts type-check under Deno, offline", { timeout: 120_000 }, () => {
     const deno = spawnSync("bash", [join(root, "notebooks/kernel.sh"), "--print-deno"], { encoding: "utf8" });
     assert.equal(deno.status, 0, deno.stderr);
     const denoDir = mkdtempSync(join(tmpdir(), "fastface-deno-check-"));
     try {
       const dead = "http://127.0.0.1:9";
-      const check = spawnSync(deno.stdout.trim(), ["check", "lib/display.ts"], {
+      const check = spawnSync(deno.stdout.trim(), ["check", "lib/display.ts", "lib/cli.ts"], {
         cwd: join(root, "notebooks"),
         encoding: "utf8",
         env: { ...process.env, DENO_DIR: denoDir, NO_COLOR: "1", HTTP_PROXY: dead, HTTPS_PROXY: dead },

@@ -5,7 +5,6 @@
 import { access, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { curveFileKind, writeCurveFile } from "../../curve/arrow.ts";
 import { pickLossTag } from "../../curve/columns.ts";
 import type { Curve, FormatName } from "../../curve/curve.ts";
 import { ConfigError, InputError } from "../../errors.ts";
@@ -83,6 +82,7 @@ async function exists(p: string): Promise<boolean> {
 
 /** Where each curve goes: `--out x.arrow|x.parquet` takes one curve, any other `--out` is a folder. */
 async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Promise<Array<[Curve, string]>> {
+  const { curveFileKind } = await import("../../curve/arrow.ts");
   if (curveFileKind(out) !== undefined) {
     await mkdir(dirname(out), { recursive: true });
     if (curves.length === 1) return [[curves[0] as Curve, out]];
@@ -141,7 +141,11 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
         if (await exists(path)) throw new InputError(path, "exists; pass --force to overwrite", "E_EXISTS");
       }
     }
-    for (const [c, path] of targets) await writeCurveFile(path, c);
+    if (targets.length > 0) {
+      // apache-arrow (~0.5 s to load) only when something is written
+      const { writeCurveFile } = await import("../../curve/arrow.ts");
+      for (const [c, path] of targets) await writeCurveFile(path, c);
+    }
     const written = new Map(targets.map(([c, p]) => [c, p]));
     for (const c of curves) logWarnings(c.meta.warnings);
     const summaries = curves.map((c) => ({ ...summarizeCurve(c), written: written.get(c) ?? null }));

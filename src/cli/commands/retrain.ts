@@ -4,10 +4,9 @@
  */
 import type { CommandModule } from "yargs";
 import { VerdictError, type Warning } from "../../errors.ts";
-import { BACKENDS, parseBackend } from "../../train/backend.ts";
+import { BACKENDS, parseBackend, RETRAIN_DEFAULTS } from "../../train/defaults.ts";
 import type { DatasetSpec } from "../../train/load-dataset.ts";
-import { parseMargin } from "../../train/margin-loss.ts";
-import { RETRAIN_DEFAULTS, type RetrainResult, retrain } from "../../train/retrain.ts";
+import type { RetrainResult } from "../../train/retrain.ts";
 import { SYNTHETIC_DEFAULTS } from "../../train/synthetic-faces.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 
@@ -178,6 +177,9 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         describe: "run both in this thread instead of two workers",
       }),
   handler: async (args) => {
+    // tfjs (~1-2 s to load) only when the command runs, not for --help or other commands
+    const { parseMargin } = await import("../../train/margin-loss.ts");
+    const { retrain } = await import("../../train/retrain.ts");
     const warnings: Warning[] = [];
     const margin = parseMargin(
       args.margin,

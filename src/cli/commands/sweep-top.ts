@@ -6,8 +6,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
 import * as M from "../../messages/sweep.ts";
-import { paretoFront, type RankedRow, robustConfigs, topK } from "../../sweep/rank.ts";
-import { openSweepReadOnly } from "../../sweep/store.ts";
+import type { RankedRow } from "../../sweep/rank.ts";
 import { printJson, printText, table } from "../output.ts";
 
 interface SweepTopArgs {
@@ -58,7 +57,22 @@ function rowJson(r: RankedRow): Record<string, unknown> {
     premature: r.premature,
     nsPerStep: r.nsPerStep,
     ...(r.lambdaEff !== null ? { lambdaEff: r.lambdaEff } : {}),
+    ...(r.sim ? r.sim : {}),
   };
+}
+
+const fix = (v: number | null, digits: number) => (v === null || !Number.isFinite(v) ? "-" : v.toFixed(digits));
+
+/** Text columns of the closed-loop metrics (sweeps run with --simulate). */
+function simCells(r: RankedRow): Array<string | number> {
+  const s = r.sim;
+  if (!s) return ["-", "-", "-", "-"];
+  return [
+    fix(s.simDecays, 1),
+    `${fix(s.simFinalLoss, 3)} [${fix(s.simFinalLossLo, 3)}-${fix(s.simFinalLossHi, 3)}]`,
+    s.timeToTarget === null ? "not reached" : `${(s.timeToTarget * 100).toFixed(1)}% (${fix(s.simReached * 100, 0)}%)`,
+    `${fix(s.simPlateaus, 1)}/${s.simLoggedPlateaus}`,
+  ];
 }
 
 export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
@@ -70,7 +84,8 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
       .option("by", {
         type: "string",
         default: "stepsSaved",
-        describe: "objective: stepsSaved, removed, premature, decays, nsPerStep",
+        describe:
+          "objective: stepsSaved, removed, premature, decays, nsPerStep; with --simulate also timeToTarget, simReached, simFinalLoss, simDecays, simPlateaus, simPlateausRemoved",
       })
       .option("k", { type: "string", default: "10", describe: "rows per curve (a number or 'all')" })
       .option("pareto", {
@@ -92,6 +107,9 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
   handler: async (a) => {
     if (a.pareto && a.robust) throw new ConfigError(M.paretoAndRobust(), M.E_SWEEP_OPTION);
     const k = parseK(String(a.k));
+    // DuckDB loads only when the command runs (not for --help or other commands)
+    const { openSweepReadOnly } = await import("../../sweep/store.ts");
+    const { paretoFront, robustConfigs, topK } = await import("../../sweep/rank.ts");
     const db = await openSweepReadOnly(a.db);
     try {
       if (a.robust) {
@@ -123,9 +141,13 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
         printJson(rows.map(rowJson));
         return;
       }
+      const sim = rows.some((r) => r.sim !== undefined);
+      const head = ["curve", a.pareto ? "front" : "rank", "params", "decays", "removed", "stepsSaved", "premature"];
+      head.push("plateaus");
+      if (sim) head.push("sim decays", "sim loss [10-90%]", "time to target (reached)", "sim/logged plateaus");
       printText(
         table(
-          ["curve", a.pareto ? "front" : "rank", "params", "decays", "removed", "stepsSaved", "premature", "plateaus"],
+          head,
           rows.map((r, i) => [
             r.curve,
             r.rank ?? frontIndex(rows, i),
@@ -135,6 +157,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
             r.stepsSaved,
             r.premature,
             r.plateaus,
+            ...(sim ? simCells(r) : []),
           ]),
         ),
       );

@@ -13,8 +13,9 @@ import { sweepProgress } from "../../sweep/progress.ts";
 import { runSweep } from "../../sweep/run.ts";
 import { log, logWarnings, printJson, printText, stderrIsTTY, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
+import { type SweepSimulateArgs, sweepSimulateOptionsFrom, withSweepSimulateOptions } from "./sweep-simulate.ts";
 
-interface SweepArgs extends LoadArgs {
+interface SweepArgs extends LoadArgs, SweepSimulateArgs {
   curves: string[];
   scheduler: string;
   grid: string[];
@@ -37,7 +38,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   command: "sweep <curves..>",
   describe: "replay a grid / random search of scheduler parameters on many curves (parallel, resumable, DuckDB)",
   builder: (y) =>
-    withLoadOptions(y)
+    withSweepSimulateOptions(withLoadOptions(y))
       .positional("curves", {
         type: "string",
         array: true,
@@ -57,7 +58,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
           "an axis: NAME=LO..HI:log:N, NAME=LO..HI:lin:N or NAME=V1,V2 (repeat per parameter); lambdaMode=absolute,relative",
       })
       .option("random", { type: "number", describe: "random search: N configurations drawn from the --grid ranges" })
-      .option("seed", { type: "number", default: 1, describe: "seed of --random" })
+      .option("seed", { type: "number", default: 1, describe: "seed of --random and of --simulate (fit, noise)" })
       .option("out", { type: "string", demandOption: true, describe: "DuckDB database file for the results" })
       .option("workers", { type: "number", default: availableParallelism(), describe: "worker threads" })
       .option("resume", {
@@ -92,6 +93,10 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         "$0 sweep run.log --scheduler hck --grid m=1000..8000:lin:8 --random 200 --seed 1 --out s.duckdb",
         "random search",
       )
+      .example(
+        "$0 sweep run.log --scheduler fastface --grid tau=0.01,0.02,0.05 --simulate --model-from model.json --seeds 5 --out s.duckdb",
+        "closed-loop metrics too",
+      )
       .example("$0 sweep ... --resume", "finish an interrupted sweep") as unknown as Argv<SweepArgs>,
   handler: async (a) => {
     if (a.random !== undefined && (!Number.isInteger(a.random) || a.random < 1)) {
@@ -100,6 +105,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     if (!Number.isInteger(a["batch-size"]) || a["batch-size"] < 1) {
       throw new ConfigError(`--batch-size ${a["batch-size"]}: expected an integer >= 1`, M.E_SWEEP_OPTION);
     }
+    const simulate = await sweepSimulateOptionsFrom(a);
     const loadOpts = loadOptionsFrom(a);
     const curves: Curve[] = [];
     for (const path of a.curves) curves.push(await loadCurve(path, loadOpts));
@@ -124,6 +130,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         resume: a.resume,
         ...(a.parquet !== undefined ? { parquet: a.parquet } : {}),
         batchSize: a["batch-size"],
+        ...(simulate ? { simulate } : {}),
         warnings,
         signal: controller.signal,
         onStart: (s) => {
