@@ -28,8 +28,8 @@ import {
 } from "../messages/replay.ts";
 import { createScheduler, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
-import { runScheduler } from "./run.ts";
-import { buildTraces } from "./traces.ts";
+import { runScheduler, sampleScheduler } from "./run.ts";
+import { buildTraces, sampleIndices, type TracedScheduler } from "./traces.ts";
 import type { ReplayResult, SchedulerReplay } from "./types.ts";
 
 export interface ReplayOptions {
@@ -110,9 +110,15 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   const spans = findStationary(ex.loss, jp);
   if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
 
+  // with traces, the untimed warm-up pass is also the pass that records the sampled diagnostics
+  const idx =
+    opts.traces !== undefined && opts.traces > 0 ? sampleIndices(ex.loss, Math.floor(opts.traces)) : undefined;
+  const traced: TracedScheduler[] = [];
   const schedulers: SchedulerReplay[] = specs.map((spec) => {
     // one untimed warm-up pass on a throwaway instance, so nsPerStep measures JIT-compiled code
-    runScheduler(createScheduler(spec, ctx), ex.loss);
+    const warm = createScheduler(spec, ctx);
+    if (idx) traced.push({ scheduler: warm, samples: sampleScheduler(warm, ex.loss, idx) });
+    else runScheduler(warm, ex.loss);
     const s = createScheduler(spec, ctx);
     const run = runScheduler(s, ex.loss);
     const score = scoreDecays(spans, run.decayIndices, ex.stepOf);
@@ -149,9 +155,9 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     stationary: spans.map((sp) => ({ start: ex.stepOf(sp.start), end: ex.stepOf(sp.end) })),
     schedulers,
   };
-  if (opts.traces !== undefined && opts.traces > 0) {
+  if (idx) {
     const firstAlpha = specs.map((sp) => resolvedParams(sp).alpha).find((a): a is number => typeof a === "number");
-    result.traces = buildTraces(curve, ex, specs, ctx, Math.floor(opts.traces), firstAlpha ?? 0.001);
+    result.traces = buildTraces(curve, ex, idx, traced, ctx, firstAlpha ?? 0.001);
   }
   if (warnings.length > 0) result.warnings = warnings;
   return result;

@@ -4,6 +4,16 @@
  */
 import type { DecaySink, Scheduler } from "../schedulers/types.ts";
 
+/**
+ * A fresh decay sink whose `lr` array holds doubles from the start: pushing the first fractional LR into an
+ * empty (small-integer) array changes its elements kind, which deoptimises the hot loop that pushes it.
+ */
+export function newDecaySink(): DecaySink {
+  const lr = [0.5];
+  lr.pop();
+  return { index: [], lr };
+}
+
 export interface RunResult {
   /** Per-step indices at which a decay fires (the new LR applies from index + 1). */
   decayIndices: number[];
@@ -18,7 +28,7 @@ export interface RunResult {
  * @example const { decayIndices } = runScheduler(createScheduler("fastface", ctx), loss);
  */
 export function runScheduler(s: Scheduler, losses: Float64Array, from = 0, to = losses.length): RunResult {
-  const sink: DecaySink = { index: [], lr: [] };
+  const sink = newDecaySink();
   const t0 = process.hrtime.bigint();
   if (s.stepRange) s.stepRange(losses, from, to, sink);
   else {
@@ -57,4 +67,52 @@ export function traceScheduler(s: Scheduler, losses: Float64Array): SchedulerTra
     counter[i] = s.counter ?? Number.NaN;
   }
   return { lr, statistic, counter };
+}
+
+/** Decays and diagnostics sampled at chosen indices, captured by `sampleScheduler`. */
+export interface SchedulerSamples {
+  /** Per-step indices at which a decay fires, and the LR after each (as `runScheduler`). */
+  decayIndices: number[];
+  lrAfter: number[];
+  /** At each sampled index i: the LR in force after step i, the statistic and the counter (NaN when none). */
+  lr: number[];
+  statistic: number[];
+  counter: number[];
+}
+
+/**
+ * Run `s` over all of `losses` (through its `stepRange` fast path, in segments ending at the sampled indices)
+ * and read the LR, statistic and counter after each index of `idx` (ascending): the same values
+ * `traceScheduler` records at those indices, without a per-step record or a second pass.
+ * @example const sm = sampleScheduler(createScheduler("hck", ctx), loss, [0, 5000, 9999]); sm.statistic[1]
+ */
+export function sampleScheduler(s: Scheduler, losses: Float64Array, idx: readonly number[]): SchedulerSamples {
+  const sink = newDecaySink();
+  const k = idx.length;
+  const lr: number[] = new Array(k);
+  const statistic: number[] = new Array(k);
+  const counter: number[] = new Array(k);
+  const feed = (from: number, to: number) => {
+    if (to <= from) return;
+    if (s.stepRange) s.stepRange(losses, from, to, sink);
+    else {
+      for (let i = from; i < to; i++) {
+        if (s.step(losses[i]!)) {
+          sink.index.push(i);
+          sink.lr.push(s.lr);
+        }
+      }
+    }
+  };
+  let done = 0;
+  for (let j = 0; j < k; j++) {
+    const to = Math.min(idx[j]! + 1, losses.length);
+    feed(done, to);
+    if (to > done) done = to;
+    lr[j] = s.lr;
+    statistic[j] = s.statistic ?? Number.NaN;
+    counter[j] = s.counter ?? Number.NaN;
+  }
+  feed(done, losses.length);
+  return { decayIndices: sink.index, lrAfter: sink.lr, lr, statistic, counter };
 }

@@ -1,43 +1,42 @@
 /**
- * Downsampled traces of a replay for charts: LTTB (the `downsample` package) picks the sample indices on the
- * loss; every other series (EMA, logged LR, each scheduler's LR / statistic / counter) is read at the same
- * indices so all series share one step axis.
+ * Downsampled traces of a replay for charts. The sample indices are picked on the loss by the report's
+ * MinMax-LTTB (`lttbIndices` in src/report/downsample.ts: min/max pre-selection, then LTTB from `downsample`),
+ * the one downsampler of the project; every other series (EMA, logged LR, each scheduler's LR / statistic /
+ * counter) is read at the same indices so all series share one step axis. The schedulers' values are recorded
+ * during replay's own pass (`sampleScheduler`), not by running them again.
  */
-import { createLTTB } from "downsample";
 import type { Curve } from "../curve/curve.ts";
 import type { Expanded } from "../curve/expand.ts";
-import type { SchedulerSpec } from "../schedulers/registry.ts";
-import { createScheduler } from "../schedulers/registry.ts";
-import type { SchedulerContext } from "../schedulers/types.ts";
-import { traceScheduler } from "./run.ts";
+import { lttbIndices } from "../report/downsample.ts";
+import type { Scheduler, SchedulerContext } from "../schedulers/types.ts";
+import type { SchedulerSamples } from "./run.ts";
 import type { ReplayTraces } from "./types.ts";
 
-interface P {
-  x: number;
-  y: number;
-  i: number;
-}
-
 /**
- * Indices of `points` samples of `loss` chosen by LTTB (all indices when the sequence is shorter).
+ * Indices of `points` samples of `loss` chosen by MinMax-LTTB (all indices when the sequence is shorter).
+ * Non-finite losses take the last finite value (0 before the first) for the choice.
  * @example sampleIndices(loss, 1000).length // -> 1000 (when loss.length >= 1000)
  */
 export function sampleIndices(loss: Float64Array, points: number): number[] {
   const n = loss.length;
   if (n <= points || points < 3) return Array.from({ length: Math.min(n, Math.max(points, 0)) }, (_, i) => i);
-  // LTTB needs finite y: hold the last finite value
-  const data: P[] = new Array(n);
-  let last = 0;
+  let y = loss;
   for (let i = 0; i < n; i++) {
-    const v = loss[i]!;
-    if (Number.isFinite(v)) last = v;
-    data[i] = { x: i, y: last, i };
+    if (!Number.isFinite(loss[i]!)) {
+      // hold the last finite value, so every index stays a candidate
+      y = new Float64Array(n);
+      let last = 0;
+      for (let q = 0; q < n; q++) {
+        const v = loss[q]!;
+        if (Number.isFinite(v)) last = v;
+        y[q] = last;
+      }
+      break;
+    }
   }
-  const lttb = createLTTB<P>({ x: "x", y: "y" });
-  const picked = lttb(data, points) as ArrayLike<P>;
-  const out: number[] = [];
-  for (let k = 0; k < picked.length; k++) out.push(picked[k]!.i);
-  return out;
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = i;
+  return lttbIndices(x, y, points);
 }
 
 function at(series: Float64Array, idx: readonly number[], scale = 1): number[] {
@@ -56,23 +55,44 @@ export function emaSeries(loss: Float64Array, alpha: number): Float64Array {
   return out;
 }
 
+/** `emaSeries(loss, alpha)` read at the ascending indices `idx`, in one pass without the full series. */
+export function emaAt(loss: Float64Array, alpha: number, idx: readonly number[]): number[] {
+  const out: number[] = new Array(idx.length);
+  let le = Number.NaN;
+  let i = 0;
+  for (let j = 0; j < idx.length; j++) {
+    const end = idx[j]!;
+    for (; i <= end; i++) {
+      const v = loss[i]!;
+      if (Number.isFinite(v)) le = Number.isNaN(le) ? v : alpha * v + (1 - alpha) * le;
+    }
+    out[j] = le;
+  }
+  return out;
+}
+
+/** One scheduler of the traces: its instance (after the pass, for name / params / toler) and its samples. */
+export interface TracedScheduler {
+  scheduler: Scheduler;
+  samples: SchedulerSamples;
+}
+
 /**
- * Build the traces of a replay.
- * @example buildTraces(curve, expanded, specs, ctx, 2000)
+ * Build the traces of a replay from the sample indices and the schedulers' samples at them.
+ * @example const idx = sampleIndices(ex.loss, 2000); buildTraces(curve, ex, idx, [{ scheduler, samples }], ctx, 0.001)
  */
 export function buildTraces(
   curve: Curve,
   ex: Expanded,
-  specs: readonly SchedulerSpec[],
+  idx: readonly number[],
+  traced: readonly TracedScheduler[],
   ctx: SchedulerContext,
-  points: number,
   emaAlpha: number,
 ): ReplayTraces {
-  const idx = sampleIndices(ex.loss, points);
   const traces: ReplayTraces = {
     step: idx.map((i) => ex.stepOf(i)),
     loss: at(ex.loss, idx),
-    ema: at(emaSeries(ex.loss, emaAlpha), idx),
+    ema: emaAt(ex.loss, emaAlpha, idx),
     schedulers: [],
   };
   const lrCol = curve.columns.lr;
@@ -93,12 +113,10 @@ export function buildTraces(
       return ctx.lr0 === 1 && first > 0 ? v / first : v;
     });
   }
-  for (const spec of specs) {
-    const s = createScheduler(spec, ctx);
-    const tr = traceScheduler(s, ex.loss);
-    const entry: ReplayTraces["schedulers"][number] = { name: s.name, lr: at(tr.lr, idx) };
-    if (s.statistic !== undefined) entry.statistic = at(tr.statistic, idx);
-    if (s.counter !== undefined) entry.counter = at(tr.counter, idx);
+  for (const { scheduler: s, samples } of traced) {
+    const entry: ReplayTraces["schedulers"][number] = { name: s.name, lr: samples.lr };
+    if (s.statistic !== undefined) entry.statistic = samples.statistic;
+    if (s.counter !== undefined) entry.counter = samples.counter;
     if (typeof s.params.lambda === "number") entry.threshold = s.params.lambda;
     const toler = (s as { toler?: number }).toler;
     if (typeof toler === "number") entry.toler = toler;

@@ -9,8 +9,8 @@ import type { Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
 import type * as RankModule from "../sweep/rank.ts";
-import type { ParamColumn } from "../sweep/store.ts";
 import type * as StoreModule from "../sweep/store.ts";
+import type { ParamColumn } from "../sweep/store.ts";
 import type { SweepDefinition } from "../sweep/types.ts";
 import type { ReportKind } from "./kinds.ts";
 import type { ChartSpec, ReportSection, VegaLiteSpec } from "./types.ts";
@@ -77,11 +77,7 @@ interface Cell {
   configs: number;
 }
 
-async function heatmapSection(
-  conn: Conn,
-  def: SweepDefinition,
-  columns: ParamColumn[],
-): Promise<ReportSection> {
+async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamColumn[]): Promise<ReportSection> {
   const axes = heatmapAxes(def);
   if (axes.length < 2) return { id: "sweep-heatmaps", title: "Heatmaps", paragraphs: [M.noHeatmapAxes()] };
   const [ax, ay] = axes as [GridAxis, GridAxis];
@@ -333,7 +329,10 @@ export async function sweepSections(dbPath: string): Promise<ReportSection[]> {
     const done = Number(counts[0]?.done ?? 0);
     const configs = Number(counts[0]?.configs ?? 0);
     const total = configs * def.curves.length;
-    const curves = await store.queryRows(conn, "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY curve_id");
+    const curves = await store.queryRows(
+      conn,
+      "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY curve_id",
+    );
     const overview: ReportSection = {
       id: "sweep-overview",
       title: `Sweep of ${def.scheduler}`,

@@ -35,7 +35,7 @@ import type {
 } from "./types.ts";
 
 /** Steps per chunk of the stepRange fast path (the unit of a rollback). */
-const CHUNK = 4096;
+const CHUNK = 2048;
 
 export const FASTFACE_PARAMS = {
   alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss decrease D_t" },
@@ -185,7 +185,9 @@ class FastFaceScheduler implements Scheduler {
   }
 
   /**
-   * The hot loop of `step` with the state in locals (same arithmetic, same order), in chunks of CHUNK steps.
+   * The hot loop of `step` with the state in locals (same arithmetic, same order), one call per chunk of CHUNK
+   * steps: a short, often-called function gets optimised after a few chunks, where one long loop waits for
+   * on-stack replacement and falls back to the interpreter on every deoptimisation (slow on a cold start).
    * The inner loop has no non-finite check and no call: a decay leaves it, is recorded, and re-enters (a call
    * or a store per step inside the loop makes V8 spill the recurrence's registers, which doubles its cost).
    * A non-finite loss poisons x for good (NaN/Inf times a weight stays non-finite), so a chunk that ends with a
@@ -193,7 +195,7 @@ class FastFaceScheduler implements Scheduler {
    */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     let i = from;
-    // the cold start (first two finite losses) goes through step(); the loops below are the steady state
+    // the cold start (first two finite losses) goes through step(); the chunks below are the steady state
     while (i < to && this.k < 2) {
       if (this.step(losses[i]!)) {
         sink.index.push(i);
@@ -201,22 +203,28 @@ class FastFaceScheduler implements Scheduler {
       }
       i++;
     }
-    if (i >= to) return;
-    if (this.debias) this.rangeDebias(losses, i, to, sink);
-    else this.rangeOfficial(losses, i, to, sink);
-  }
-
-  /** Replay losses[from..to) through step() (the exact path for chunks with a non-finite value). */
-  private stepSlow(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
-      if (this.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(this.lr);
+    while (i < to) {
+      const end = to - i > CHUNK ? i + CHUNK : to;
+      const decays0 = sink.index.length;
+      const done = this.debias ? this.chunkDebias(losses, i, end, sink) : this.chunkOfficial(losses, i, end, sink);
+      if (!done) {
+        // a non-finite loss (or an overflowing x) in this chunk: drop its decays and take the exact path from
+        // the chunk's start state, still in the fields
+        sink.index.length = decays0;
+        sink.lr.length = decays0;
+        for (let q = i; q < end; q++) {
+          if (this.step(losses[q]!)) {
+            sink.index.push(q);
+            sink.lr.push(this.lr);
+          }
+        }
       }
+      i = end;
     }
   }
 
-  private rangeOfficial(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+  /** One chunk of the official recurrence; false (fields untouched) when x ends non-finite. */
+  private chunkOfficial(losses: Float64Array, from: number, to: number, sink: DecaySink): boolean {
     const { w1, w2, w3, delta, rule } = this;
     const { lambda, toler, maxDecays } = rule;
     let prevL = this.prevL;
@@ -227,61 +235,43 @@ class FastFaceScheduler implements Scheduler {
     let events = rule.events;
     let i = from;
     while (i < to) {
-      const begin = i;
-      const end = to - i > CHUNK ? i + CHUNK : to;
-      const decays0 = sink.index.length;
-      while (i < end) {
-        for (; i < end; i++) {
-          const loss = losses[i]!;
-          const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
-          prevL = loss;
-          x2 = x1;
-          x1 = x;
-          // the rule of decide.ts (DecayRule.decide) written out; an overflow leaves the loop
-          if (x < lambda) {
-            if (count < toler) count += 1;
-            else break;
-          } else count = 0;
-        }
-        if (i === end) break;
-        count = 0;
-        events += 1;
-        if (events <= maxDecays) {
-          lr /= delta;
-          sink.index.push(i);
-          sink.lr.push(lr);
-        }
-        i++;
+      for (; i < to; i++) {
+        const loss = losses[i]!;
+        const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
+        prevL = loss;
+        x2 = x1;
+        x1 = x;
+        // the rule of decide.ts (DecayRule.decide) written out; an overflow leaves the loop
+        if (x < lambda) {
+          if (count < toler) count += 1;
+          else break;
+        } else count = 0;
       }
-      if (x1 - x1 === 0) {
-        // commit the chunk (the fields hold the state at a chunk's start, for a rollback)
-        this.t += end - begin;
-        this.k += end - begin;
-        this.statistic = x1;
-        this.prevL = prevL;
-        this.x1 = x1;
-        this.x2 = x2;
-        this.lr = lr;
-        rule.count = count;
-        rule.events = events;
-        continue;
+      if (i === to) break;
+      count = 0;
+      events += 1;
+      if (events <= maxDecays) {
+        lr /= delta;
+        sink.index.push(i);
+        sink.lr.push(lr);
       }
-      // a non-finite loss (or an overflowing x) in this chunk: drop its decays and take the exact path from the
-      // chunk's start state, still in the fields
-      sink.index.length = decays0;
-      sink.lr.length = decays0;
-      this.stepSlow(losses, begin, end, sink);
-      prevL = this.prevL;
-      x1 = this.x1;
-      x2 = this.x2;
-      lr = this.lr;
-      count = rule.count;
-      events = rule.events;
+      i++;
     }
+    if (x1 - x1 !== 0) return false;
+    this.t += to - from;
+    this.k += to - from;
+    this.statistic = x1;
+    this.prevL = prevL;
+    this.x1 = x1;
+    this.x2 = x2;
+    this.lr = lr;
+    rule.count = count;
+    rule.events = events;
+    return true;
   }
 
-  /** As rangeOfficial, for debias=true (statistic x_t / c_t). */
-  private rangeDebias(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+  /** As chunkOfficial, for debias=true (statistic x_t / c_t). */
+  private chunkDebias(losses: Float64Array, from: number, to: number, sink: DecaySink): boolean {
     const { w1, w2, w3, delta, rule } = this;
     const { lambda, toler, maxDecays } = rule;
     let prevL = this.prevL;
@@ -295,61 +285,44 @@ class FastFaceScheduler implements Scheduler {
     let s = 0;
     let i = from;
     while (i < to) {
-      const begin = i;
-      const end = to - i > CHUNK ? i + CHUNK : to;
-      const decays0 = sink.index.length;
-      while (i < end) {
-        for (; i < end; i++) {
-          const loss = losses[i]!;
-          const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
-          const c = w1 * c1 - w2 * c2 + w3;
-          prevL = loss;
-          x2 = x1;
-          x1 = x;
-          c2 = c1;
-          c1 = c;
-          s = x / c;
-          if (s < lambda) {
-            if (count < toler) count += 1;
-            else break;
-          } else count = 0;
-        }
-        if (i === end) break;
-        count = 0;
-        events += 1;
-        if (events <= maxDecays) {
-          lr /= delta;
-          sink.index.push(i);
-          sink.lr.push(lr);
-        }
-        i++;
+      for (; i < to; i++) {
+        const loss = losses[i]!;
+        const x = w1 * x1 - w2 * x2 + w3 * (prevL - loss);
+        const c = w1 * c1 - w2 * c2 + w3;
+        prevL = loss;
+        x2 = x1;
+        x1 = x;
+        c2 = c1;
+        c1 = c;
+        s = x / c;
+        if (s < lambda) {
+          if (count < toler) count += 1;
+          else break;
+        } else count = 0;
       }
-      if (x1 - x1 === 0) {
-        this.t += end - begin;
-        this.k += end - begin;
-        this.statistic = s;
-        this.prevL = prevL;
-        this.x1 = x1;
-        this.x2 = x2;
-        this.c1 = c1;
-        this.c2 = c2;
-        this.lr = lr;
-        rule.count = count;
-        rule.events = events;
-        continue;
+      if (i === to) break;
+      count = 0;
+      events += 1;
+      if (events <= maxDecays) {
+        lr /= delta;
+        sink.index.push(i);
+        sink.lr.push(lr);
       }
-      sink.index.length = decays0;
-      sink.lr.length = decays0;
-      this.stepSlow(losses, begin, end, sink);
-      prevL = this.prevL;
-      x1 = this.x1;
-      x2 = this.x2;
-      c1 = this.c1;
-      c2 = this.c2;
-      lr = this.lr;
-      count = rule.count;
-      events = rule.events;
+      i++;
     }
+    if (x1 - x1 !== 0) return false;
+    this.t += to - from;
+    this.k += to - from;
+    this.statistic = s;
+    this.prevL = prevL;
+    this.x1 = x1;
+    this.x2 = x2;
+    this.c1 = c1;
+    this.c2 = c2;
+    this.lr = lr;
+    rule.count = count;
+    rule.events = events;
+    return true;
   }
 
   getState(): SchedulerState {

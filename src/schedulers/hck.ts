@@ -39,6 +39,9 @@ export const HCK_PARAMS = {
   impl: { type: "string", default: "running", choices: ["running", "naive"], doc: "running O(1) or naive O(m)" },
 } as const satisfies Record<string, ParamSpec>;
 
+/** Steps per call of the running fast path. */
+const CHUNK = 2048;
+
 /** Sum ring[(from) .. (to)] (inclusive, chronological indices j, stored at j % m), in chronological order. */
 function sumRange(ring: Float64Array, m: number, from: number, to: number): number {
   let s = 0;
@@ -221,13 +224,131 @@ class HckScheduler implements Scheduler {
     return false;
   }
 
+  /**
+   * `step` over losses[from..to) with the state in locals (same arithmetic, same order). The warm-up (window
+   * not yet full) and `impl=naive` go through step(); the running steady state (j >= m) goes through
+   * `chunkRunning`, one call per CHUNK steps (a short, often-called function is optimised after a few calls;
+   * one long loop waits for on-stack replacement and drops to the interpreter on every deoptimisation).
+   */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
+    let i = from;
+    while (i < to && (this.naive || this.k < this.m)) {
       if (this.step(losses[i]!)) {
         sink.index.push(i);
         sink.lr.push(this.lr);
       }
+      i++;
     }
+    while (i < to) {
+      const end = to - i > CHUNK ? i + CHUNK : to;
+      this.chunkRunning(losses, i, end, sink);
+      i = end;
+    }
+  }
+
+  private chunkRunning(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+    let i = from;
+    const { alpha, m, h, inv, delta, rule, ring } = this;
+    const { lambda, toler, maxDecays } = rule;
+    let le = this.le;
+    let sOld = this.sOld;
+    let cOld = this.cOld;
+    let sNew = this.sNew;
+    let cNew = this.cNew;
+    let lr = this.lr;
+    let statistic = this.statistic;
+    let count = rule.count;
+    let events = rule.events;
+    let k = this.k;
+    let slot = this.slot;
+    const start = i;
+    // The inner loop leaves on a counter overflow and before a step that re-sums the window; both are finished
+    // outside it (a call or a store in the hot loop makes V8 spill its registers, and code never run before
+    // optimisation deoptimises it).
+    let resum = false;
+    while (i < to) {
+      for (; i < to; i++) {
+        const loss = losses[i]!;
+        if (loss - loss !== 0) {
+          statistic = Number.NaN;
+          continue;
+        }
+        k += 1;
+        le = alpha * loss + (1 - alpha) * le;
+        const sl = slot;
+        slot = sl + 1 === m ? 0 : sl + 1;
+        const leOut = ring[sl]!; // LE_{j-m}
+        ring[sl] = le;
+        // addNew(le), addNew(-mid), addOld(mid), addOld(-leOut): Neumaier steps written out
+        let t = sNew + le;
+        cNew += Math.abs(sNew) >= Math.abs(le) ? sNew - t + le : le - t + sNew;
+        sNew = t;
+        const mid = ring[sl >= h ? sl - h : sl + h]!; // LE_{j-h} leaves the new half, enters the old half
+        t = sNew - mid;
+        cNew += Math.abs(sNew) >= Math.abs(mid) ? sNew - t - mid : -mid - t + sNew;
+        sNew = t;
+        t = sOld + mid;
+        cOld += Math.abs(sOld) >= Math.abs(mid) ? sOld - t + mid : mid - t + sOld;
+        sOld = t;
+        t = sOld - leOut;
+        cOld += Math.abs(sOld) >= Math.abs(leOut) ? sOld - t - leOut : -leOut - t + sOld;
+        sOld = t;
+        if (sl === m - 1) {
+          resum = true;
+          break;
+        }
+        const x = (sOld + cOld - (sNew + cNew)) * inv;
+        statistic = x;
+        // the rule of decide.ts (DecayRule.decide) written out; an overflow leaves the loop
+        if (x < lambda) {
+          if (count < toler) count += 1;
+          else break;
+        } else count = 0;
+      }
+      if (i >= to) break;
+      if (resum) {
+        // once per m steps: exact re-sum, so compensated drift never accumulates
+        resum = false;
+        const j = k - 1;
+        sOld = sumRange(ring, m, j - m + 1, j - h);
+        cOld = 0;
+        sNew = sumRange(ring, m, j - h + 1, j);
+        cNew = 0;
+        const x = (sOld + cOld - (sNew + cNew)) * inv;
+        statistic = x;
+        if (x < lambda) {
+          if (count < toler) {
+            count += 1;
+            i++;
+            continue;
+          }
+        } else {
+          count = 0;
+          i++;
+          continue;
+        }
+      }
+      count = 0;
+      events += 1;
+      if (events <= maxDecays) {
+        lr /= delta;
+        sink.index.push(i);
+        sink.lr.push(lr);
+      }
+      i++;
+    }
+    this.t += to - start;
+    this.k = k;
+    this.slot = slot;
+    this.le = le;
+    this.sOld = sOld;
+    this.cOld = cOld;
+    this.sNew = sNew;
+    this.cNew = cNew;
+    this.lr = lr;
+    this.statistic = statistic;
+    rule.count = count;
+    rule.events = events;
   }
 
   getState(): SchedulerState {

@@ -11,7 +11,7 @@ import * as M from "../messages/sweep.ts";
 import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { Params } from "../schedulers/types.ts";
 import { type ExecuteSummary, executeSweep } from "./execute.ts";
-import { effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
+import { canonicalJson, effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
 import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
@@ -135,7 +135,7 @@ async function addSimulation(
   sim: SweepSimulateOptions,
 ): Promise<void> {
   let stored: SweepDefinition | null = null;
-  if (opts.resume && existsSync(opts.out) && statSync(opts.out).size > 0) {
+  if (existsSync(opts.out) && statSync(opts.out).size > 0) {
     const ro = await openDb(opts.out, true);
     try {
       stored = await readDefinition(ro.conn, opts.out);
@@ -144,7 +144,15 @@ async function addSimulation(
       ro.instance.closeSync();
     }
   }
-  const { planSimulation } = await import("./simulate.ts");
+  const { planSimulation, simulateSettings } = await import("./simulate.ts");
+  if (stored) {
+    // the store will refuse this file (another sweep, or this one without --resume): fail there, before any fit
+    const settings = { ...simulateSettings(sim), models: [] };
+    if (!opts.resume || canonicalJson({ ...stored.simulate, models: [] }) !== canonicalJson(settings)) {
+      plan.def.simulate = settings;
+      return;
+    }
+  }
   const { def, sims } = await planSimulation(
     curves,
     plan.def.curves,

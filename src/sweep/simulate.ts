@@ -69,8 +69,12 @@ function checkOptions(o: SweepSimulateOptions): void {
   if (o.modelFrom === undefined && o.model !== undefined && o.model !== "auto") getModel(o.model);
 }
 
-/** The settings part of the definition (everything but the per-curve models). */
-function settingsOf(o: SweepSimulateOptions): Omit<SimulateDefinition, "models"> {
+/**
+ * The settings part of the closed-loop definition (everything but the per-curve models); checks the options.
+ * @example simulateSettings({ seeds: 5 }).source // "auto"
+ */
+export function simulateSettings(o: SweepSimulateOptions): Omit<SimulateDefinition, "models"> {
+  checkOptions(o);
   const fitted = o.modelFrom === undefined;
   return {
     budget: o.budget ?? 1,
@@ -105,8 +109,7 @@ export async function planSimulation(
   warnings?: Warnings,
   stored?: SimulateDefinition | null,
 ): Promise<{ def: SimulateDefinition; sims: SimCurve[] }> {
-  checkOptions(opts);
-  const settings = settingsOf(opts);
+  const settings = simulateSettings(opts);
   // a fit is reused from the database (no refit on --resume); a model file is the input itself, never replaced
   const reuse =
     stored &&

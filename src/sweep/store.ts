@@ -372,7 +372,13 @@ export class SweepStore {
    */
   async commit(rows: readonly ResultRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const width = 5 + this.columns.length + METRIC_COLUMNS.length + SIM_COLUMNS.length;
+    // rows without closed-loop metrics leave those columns out of the INSERT (NULL by default): the same
+    // statement as before the columns existed
+    const withSim = rows.some((r) => r.sim !== undefined);
+    const width = 5 + this.columns.length + METRIC_COLUMNS.length + (withSim ? SIM_COLUMNS.length : 0);
+    const target = withSim
+      ? "results"
+      : `results (curve_id, curve, content_hash, config_id, params${this.columns.map((col) => `, ${ident(col.column)}`).join("")}, ${METRIC_COLUMNS.join(", ")})`;
     const c = this.conn;
     await c.run("BEGIN TRANSACTION");
     try {
@@ -400,14 +406,15 @@ export class SweepStore {
             r.nsPerStep,
             this.hasLambda ? r.lambdaEff : null,
           );
-          const sim = r.sim;
-          for (const [name] of SIM_COLUMNS) {
-            const v = sim ? sim[name] : null;
-            values.push(v === null || !Number.isFinite(v) ? null : v);
-            types.push(undefined);
+          if (withSim) {
+            for (const [name] of SIM_COLUMNS) {
+              const v = r.sim ? r.sim[name] : null;
+              values.push(v === null || !Number.isFinite(v) ? null : v);
+              types.push(undefined);
+            }
           }
         }
-        await c.run(`INSERT INTO results VALUES ${placeholders(chunk.length, width)}`, values, types as DuckDBType[]);
+        await c.run(`INSERT INTO ${target} VALUES ${placeholders(chunk.length, width)}`, values, types as DuckDBType[]);
       }
       await c.run("COMMIT");
     } catch (err) {

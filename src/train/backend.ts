@@ -10,9 +10,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BackendError, ConfigError, type Warning } from "../errors.ts";
+import { BackendError, type Warning } from "../errors.ts";
 import { E, msg, W } from "../messages/train.ts";
-
 import type { BackendName, BackendRequest } from "./defaults.ts";
 
 export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./defaults.ts";

@@ -9,8 +9,6 @@ import type { ExpandMode } from "../../curve/expand.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import * as M from "../../messages/sweep.ts";
-import { sweepProgress } from "../../sweep/progress.ts";
-import { runSweep } from "../../sweep/run.ts";
 import { log, logWarnings, printJson, printText, stderrIsTTY, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 import { type SweepSimulateArgs, sweepSimulateOptionsFrom, withSweepSimulateOptions } from "./sweep-simulate.ts";
@@ -115,6 +113,9 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const onSignal = () => controller.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    // the sweep engine (DuckDB, cli-progress) loads only when the command runs, not for --help
+    const { sweepProgress } = await import("../../sweep/progress.ts");
+    const { runSweep } = await import("../../sweep/run.ts");
     const bar = sweepProgress(stderrIsTTY() && !a.verbose);
     try {
       const summary = await runSweep(curves, {
