@@ -1,9 +1,12 @@
 /**
  * The epoch sawtooth: in face-recognition logs the loss falls abruptly at every epoch start (by ~8% mid-run in
  * the poly fixture) and creeps back within a fraction of the epoch. Any model can carry it as a factor
- *   L_obs(s) = L(s) * (1 - epA * exp(-phase(s) / epTau)),   phase(s) = ((s - 1) mod E) / E
- * with E = steps per epoch (`epochSteps`, detected from the log and stored with the parameters). Without
- * `epochSteps` (or with epA = 0) models are unchanged.
+ *   L_obs(s) = L(s) * (1 - epA * exp(-phase(s) / epTau) - epA2 * exp(-phase(s) / epTau2)),
+ *   phase(s) = ((s - 1) mod E) / E
+ * with E = steps per epoch (`epochSteps`, detected from the log and stored with the parameters). The first term
+ * is the slow creep back over the epoch, the second (epTau2 <= 0.1 epoch) the sharp dip of the first few hundred
+ * steps of an epoch. Without `epochSteps` (or with epA = 0, which switches the whole sawtooth off) models are
+ * unchanged; model files without epA2 have only the first term.
  */
 import type { Curve } from "../curve/curve.ts";
 import type { LossModel, ModelParamDef, ParamValues, Stepper, StepperOptions } from "./model.ts";
@@ -44,6 +47,8 @@ export function epochLengthOf(curve: Curve): number | undefined {
 export const EPOCH_DEFS: ModelParamDef[] = [
   { name: "epA", lo: 1e-4, hi: 0.3, log: true, init: 0.03, doc: "relative drop of the loss at an epoch start" },
   { name: "epTau", lo: 0.005, hi: 1, log: true, init: 0.15, doc: "recovery time of the drop, in epochs" },
+  { name: "epA2", lo: 1e-4, hi: 0.3, log: true, init: 0.02, doc: "relative depth of the sharp dip at an epoch start" },
+  { name: "epTau2", lo: 0.001, hi: 0.1, log: true, init: 0.02, doc: "recovery time of the sharp dip, in epochs" },
 ];
 
 /**
@@ -62,6 +67,8 @@ export class EpochStepper implements Stepper {
   private readonly e: number;
   private readonly a: number;
   private readonly tau: number;
+  private readonly a2: number;
+  private readonly tau2: number;
   private t = 0;
   private factor = 1;
   loss: number;
@@ -70,6 +77,8 @@ export class EpochStepper implements Stepper {
     this.e = p.epochSteps ?? 0;
     this.a = p.epA ?? 0;
     this.tau = p.epTau ?? 1;
+    this.a2 = p.epA2 ?? 0;
+    this.tau2 = p.epTau2 ?? 1;
     this.loss = inner.loss;
   }
   seed(loss: number): void {
@@ -79,7 +88,7 @@ export class EpochStepper implements Stepper {
   next(lr: number): number {
     this.t++;
     const phase = ((this.t - 1) % this.e) / this.e;
-    this.factor = 1 - this.a * Math.exp(-phase / this.tau);
+    this.factor = 1 - this.a * Math.exp(-phase / this.tau) - this.a2 * Math.exp(-phase / this.tau2);
     this.loss = this.inner.next(lr) * this.factor;
     return this.loss;
   }

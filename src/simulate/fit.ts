@@ -10,7 +10,7 @@ import { EPOCH_DEFS, epochPhase, makeStepper } from "./epoch.ts";
 import type { FitScale, LossModel, ModelParamDef, ParamValues, Tf, TfBlocks } from "./model.ts";
 import { ETA_MIN, predictAt } from "./model.ts";
 import { Prng } from "./prng.ts";
-import { type Blocks, bucketPoints, makeBlocks, type Points, type StepLr } from "./schedule.ts";
+import { type Blocks, bucketPoints, bucketPointsAdaptive, makeBlocks, type Points, type StepLr } from "./schedule.ts";
 
 export interface FitOptions {
   /** Evaluation points after bucket averaging (default 300). */
@@ -32,8 +32,19 @@ export interface FitOptions {
   seed?: number;
   /** LR normalisation; default max LR of the schedule. */
   lrRef?: number;
-  /** Steps per epoch: adds the epoch sawtooth (epA, epTau) to the model (see epoch.ts). */
+  /** Steps per epoch: adds the epoch sawtooth (epA, epTau, epA2, epTau2) to the model (see epoch.ts). */
   epochSteps?: number;
+  /**
+   * Place buckets where the loss changes and weight them by points x mean loss (default true; see
+   * `bucketPointsAdaptive`); false: equal buckets in index, equal weights.
+   */
+  adaptive?: boolean;
+  /**
+   * Candidate starts screened by the objective alone (one forward pass each) before the best `starts - 1` of them
+   * (plus the model's typical start) run Adam; drawn from a seeded Latin hypercube in the unconstrained space
+   * (default 48; 0: random jitter starts as before).
+   */
+  screen?: number;
 }
 
 export interface FittedModel {
@@ -51,6 +62,8 @@ export interface FittedModel {
 interface Prepared {
   blocks: TfBlocks;
   logY: tfType.Tensor1D;
+  /** Per-point weight of the objective (mean 1). */
+  weight: tfType.Tensor1D;
   scale: FitScale;
   lrRef: number;
   points: Points;
@@ -143,7 +156,9 @@ export function blocksToTf(tf: Tf, b: Blocks, lrRef: number, evalSteps: ArrayLik
 }
 
 function prepare(tf: Tf, points: Points, eta: StepLr, opts: FitOptions): Prepared {
-  const down = bucketPoints(points, opts.maxPoints ?? 300);
+  const maxPoints = opts.maxPoints ?? 300;
+  const down: Points & { weight?: Float64Array } =
+    opts.adaptive === false ? bucketPoints(points, maxPoints) : bucketPointsAdaptive(points, maxPoints);
   let lrRef = opts.lrRef ?? 0;
   if (!(lrRef > 0)) for (let i = 0; i < eta.length; i++) lrRef = Math.max(lrRef, eta[i]!);
   if (!(lrRef > 0)) lrRef = 1;
@@ -169,6 +184,7 @@ function prepare(tf: Tf, points: Points, eta: StepLr, opts: FitOptions): Prepare
   return {
     blocks: blocksToTf(tf, blocks, lrRef, down.step),
     logY,
+    weight: tf.tensor1d(down.weight ? Float32Array.from(down.weight) : new Float32Array(down.step.length).fill(1)),
     scale,
     lrRef,
     points: down,
@@ -203,20 +219,27 @@ export async function fitModel(
   const delta = opts.delta ?? 0.1;
   let best: { u: number[]; objective: number } | undefined;
   const lr = opts.learningRate ?? 0.05;
+  const objectiveOf = (vars: tfType.Variable[]) =>
+    tf.tidy(() => {
+      const p: Record<string, tfType.Scalar> = {};
+      defs.forEach((d, i) => {
+        p[d.name] = toBoundedTf(tf, d, vars[i]!);
+      });
+      const base = model.predictTf(tf, p, prep.blocks);
+      const pred = phase
+        ? base.mul(
+            tf
+              .sub(1, tf.exp(phase.div(p.epTau!).neg()).mul(p.epA!))
+              .sub(tf.exp(phase.div(p.epTau2!).neg()).mul(p.epA2!)),
+          )
+        : base;
+      const r = prep.logY.sub(tf.log(tf.maximum(pred, 1e-4))).div(delta);
+      return tf.sqrt(r.square().add(1)).sub(1).mul(prep.weight).mean() as tfType.Scalar;
+    });
   const runAdam = async (u0: number[], iters: number, rate: number) => {
     const vars = u0.map((v) => tf.variable(tf.scalar(v)));
     const optimizer = tf.train.adam(rate);
-    const objectiveFn = () =>
-      tf.tidy(() => {
-        const p: Record<string, tfType.Scalar> = {};
-        defs.forEach((d, i) => {
-          p[d.name] = toBoundedTf(tf, d, vars[i]!);
-        });
-        const base = model.predictTf(tf, p, prep.blocks);
-        const pred = phase ? base.mul(tf.sub(1, tf.exp(phase.div(p.epTau!).neg()).mul(p.epA!))) : base;
-        const r = prep.logY.sub(tf.log(tf.maximum(pred, 1e-4))).div(delta);
-        return tf.sqrt(r.square().add(1)).sub(1).mean() as tfType.Scalar;
-      });
+    const objectiveFn = () => objectiveOf(vars);
     let last = Number.POSITIVE_INFINITY;
     for (let it = 0; it < iters; it++) {
       const cost = optimizer.minimize(objectiveFn, it === iters - 1 || it % 50 === 0, vars);
@@ -235,8 +258,41 @@ export async function fitModel(
   // Explore: every start for `explore` iterations at the full rate; polish: the best one for `iterations` more at
   // the full rate, then half as many at a fifth of it.
   const explore = Math.max(1, Math.round(opts.exploreIterations ?? iterations / 2));
-  for (let s = 0; s < starts; s++) {
-    const u0 = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))) + (s === 0 ? 0 : 1.5 * rng.normal()));
+  const typical = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))));
+  const startPoints: number[][] = [typical];
+  const screen = Math.max(0, Math.floor(opts.screen ?? 48));
+  if (screen > 0 && starts > 1) {
+    // Latin hypercube around the typical start (+-3 in the sigmoid's argument), ranked by the objective alone.
+    const perms = defs.map(() => {
+      const a = Array.from({ length: screen }, (_, i) => i);
+      for (let i = screen - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [a[i], a[j]] = [a[j]!, a[i]!];
+      }
+      return a;
+    });
+    const cands: Array<{ u: number[]; objective: number }> = [];
+    const vars = typical.map((v) => tf.variable(tf.scalar(v)));
+    for (let c = 0; c < screen; c++) {
+      const u = typical.map((t, i) => t + 6 * ((perms[i]![c]! + rng.next()) / screen) - 3);
+      u.forEach((v, i) => {
+        const t = tf.scalar(v);
+        vars[i]!.assign(t);
+        t.dispose();
+      });
+      const o = objectiveOf(vars);
+      const objective = (await o.data())[0] ?? Number.NaN;
+      o.dispose();
+      if (Number.isFinite(objective)) cands.push({ u, objective });
+    }
+    vars.forEach((v) => {
+      v.dispose();
+    });
+    cands.sort((a, b) => a.objective - b.objective);
+    for (const c of cands.slice(0, starts - 1)) startPoints.push(c.u);
+  }
+  while (startPoints.length < starts) startPoints.push(typical.map((t) => t + 1.5 * rng.normal()));
+  for (const u0 of startPoints) {
     const r = await runAdam(u0, explore, lr);
     if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = r;
   }
@@ -251,6 +307,7 @@ export async function fitModel(
   }
   disposeBlocks(prep.blocks);
   prep.logY.dispose();
+  prep.weight.dispose();
   prep.phase?.dispose();
   const params: ParamValues = {};
   defs.forEach((d, i) => {

@@ -131,3 +131,76 @@ export function makeBlocks(eta: StepLr, evalSteps: ArrayLike<number>, maxBlocks 
   for (let n = 0; n < evalSteps.length; n++) evalBlock[n] = index.get(Math.round(evalSteps[n]!)) ?? 0;
   return { bound, lr, len, s1End, evalBlock };
 }
+
+/** Bucket-averaged points with the weight of each bucket in the fit objective. */
+export interface WeightedPoints extends Points {
+  /** Per bucket: number of logged points times their mean loss, normalised to mean 1. */
+  weight: Float64Array;
+}
+
+/**
+ * Downsample logged points to at most `maxPoints` buckets placed where the loss changes: bucket edges are equally
+ * spaced in `(1 - share) * index / n + share * progress`, with `progress` the fraction of the total fall of the
+ * smoothed log loss (running minimum) reached so far, so a steep start or a fast anneal gets more buckets than a
+ * plateau. Each bucket is weighted by its number of points times its mean loss, so the weighted log-space
+ * objective approximates MAE / mean loss over every logged point (the reported relMAE). Loss = geometric mean,
+ * step = last step of each bucket; non-finite / non-positive losses are dropped first.
+ *
+ * @example
+ * const b = bucketPointsAdaptive(points, 200); // b.step, b.loss, b.weight (mean 1)
+ */
+export function bucketPointsAdaptive(points: Points, maxPoints: number, share = 0.5): WeightedPoints {
+  const keepIdx: number[] = [];
+  for (let i = 0; i < points.step.length; i++) {
+    const v = points.loss[i]!;
+    if (Number.isFinite(v) && v > 0 && points.step[i]! >= 1) keepIdx.push(i);
+  }
+  const n = keepIdx.length;
+  const m = Math.min(n, Math.max(1, Math.floor(maxPoints)));
+  const logs = Float64Array.from(keepIdx, (i) => Math.log(points.loss[i]!));
+  // centred moving average of the log loss (prefix sums), then its running minimum
+  const half = Math.max(1, Math.floor(n / (4 * m)));
+  const pre = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) pre[i + 1] = pre[i]! + logs[i]!;
+  const runMin = new Float64Array(n);
+  let cur = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(n, i + half + 1);
+    cur = Math.min(cur, (pre[hi]! - pre[lo]!) / (hi - lo));
+    runMin[i] = cur;
+  }
+  const fall = n > 0 ? runMin[0]! - runMin[n - 1]! : 0;
+  const s = fall > 1e-9 ? Math.min(1, Math.max(0, share)) : 0;
+  const step: number[] = [];
+  const loss: number[] = [];
+  const weight: number[] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const pos = (1 - s) * (n > 1 ? i / (n - 1) : 1) + (s > 0 ? (s * (runMin[0]! - runMin[i]!)) / fall : 0);
+    const bucket = Math.min(m - 1, Math.floor(pos * m));
+    const nextPos =
+      i + 1 < n
+        ? (1 - s) * ((i + 1) / (n - 1)) + (s > 0 ? (s * (runMin[0]! - runMin[i + 1]!)) / fall : 0)
+        : Number.POSITIVE_INFINITY;
+    if (i + 1 < n && Math.min(m - 1, Math.floor(nextPos * m)) === bucket) continue;
+    let acc = 0;
+    let lin = 0;
+    for (let k = start; k <= i; k++) {
+      acc += logs[k]!;
+      lin += Math.exp(logs[k]!);
+    }
+    step.push(points.step[keepIdx[i]!]!);
+    loss.push(Math.exp(acc / (i + 1 - start)));
+    weight.push(lin);
+    start = i + 1;
+  }
+  let wSum = 0;
+  for (const w of weight) wSum += w;
+  const norm = wSum > 0 ? weight.length / wSum : 1;
+  return {
+    step: Float64Array.from(step),
+    loss: Float64Array.from(loss),
+    weight: Float64Array.from(weight, (w) => w * norm),
+  };
+}

@@ -17,7 +17,7 @@ import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
 import type { SweepSimulateOptions } from "./simulate.ts";
 import { exportParquet, openDb, readDefinition } from "./store.ts";
-import type { CurveInfo, SweepDefinition } from "./types.ts";
+import type { CurveInfo, SimulateDefinition, SweepDefinition } from "./types.ts";
 
 export interface SweepOptions {
   /** Scheduler name, optionally with fixed parameters: `fastface` or `fastface:alpha=0.002`. */
@@ -51,6 +51,8 @@ export interface SweepSummary extends ExecuteSummary {
   configs: number;
   curves: Array<{ name: string; hash: string; steps: number; plateaus: number; lossScale: number }>;
   parquet: string | null;
+  /** The closed-loop settings and per-curve models (`--simulate` only). */
+  simulate?: SimulateDefinition;
 }
 
 /** A sweep fully resolved but not yet run (what `runSweep` executes; handy for tests and benches). */
@@ -231,5 +233,6 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
       lossScale: c.info.lossScale,
     })),
     parquet,
+    ...(plan.def.simulate ? { simulate: plan.def.simulate } : {}),
   };
 }

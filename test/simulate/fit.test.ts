@@ -57,3 +57,40 @@ test("tail protocol scores only the held-out points", async () => {
   assert.equal(validation.fitPoints, 300);
   assert.ok(validation.relMae < 0.1, `relMae ${validation.relMae}`);
 });
+
+test("the multi-start fit (screened Latin-hypercube starts + polish) is deterministic for a seed", async () => {
+  const tf = await loadTf();
+  const { loss } = noisyCurve(9, 0.02);
+  const opts = { seed: 5, starts: 3, iterations: 60, maxPoints: 60, screen: 16 };
+  const a = await fitModel(tf, floor, { step, loss }, eta, opts);
+  const b = await fitModel(tf, floor, { step, loss }, eta, opts);
+  assert.deepEqual(a.params, b.params);
+  assert.equal(a.objective, b.objective);
+  const c = await fitModel(tf, floor, { step, loss }, eta, { ...opts, seed: 6 });
+  assert.notDeepEqual(a.params, c.params);
+});
+
+test("adaptive buckets: more buckets where the loss falls, weights = points x mean loss (mean 1)", async () => {
+  const { bucketPoints, bucketPointsAdaptive } = await import("../../src/simulate/schedule.ts");
+  // flat loss: nothing falls, so the buckets are the equal-index ones
+  const n = 1000;
+  const s = Float64Array.from({ length: n }, (_, i) => i + 1);
+  const flat = { step: s, loss: new Float64Array(n).fill(3) };
+  const fa = bucketPointsAdaptive(flat, 50);
+  const fu = bucketPoints(flat, 50);
+  assert.deepEqual(Array.from(fa.step), Array.from(fu.step));
+  for (const w of fa.weight) assert.ok(Math.abs(w - 1) < 1e-12);
+  // a loss that falls 100x in the first 10% and is flat after: with share 0.5 about 55% of the buckets
+  // (0.5 * 0.1 + 0.5) cover the first 10% of the points
+  const fall = { step: s, loss: Float64Array.from(s, (t) => (t <= 100 ? 100 * 0.01 ** (t / 100) : 1)) };
+  const b = bucketPointsAdaptive(fall, 100);
+  const early = Array.from(b.step).filter((t) => t <= 100).length;
+  assert.ok(early >= 50 && early <= 58, `early buckets ${early} of ${b.step.length}`);
+  const mean = Array.from(b.weight).reduce((x, y) => x + y, 0) / b.weight.length;
+  assert.ok(Math.abs(mean - 1) < 1e-9);
+  // weight ratio of two buckets = ratio of their (count x mean loss); the last bucket is flat at loss 1
+  const last = b.step.length - 1;
+  const cnt = b.step[last]! - b.step[last - 1]!;
+  const w1 = b.weight[last]! / cnt; // weight per point at loss 1
+  assert.ok(b.weight[0]! / (b.step[0]! * w1) > 50, "early points weigh more (their loss is higher)");
+});

@@ -136,3 +136,16 @@ test("epoch sawtooth: phase, factor at an epoch start and its recovery", async (
   t.seed!(4.5);
   close(t.loss, 4.5);
 });
+
+test("epoch sawtooth with the sharp dip: both terms in closed form; epA = 0 switches it off", async () => {
+  const { makeStepper } = await import("../../src/simulate/epoch.ts");
+  const { floor } = await import("../../src/simulate/floor.ts");
+  const base = { Linit: 10, k: 0, p: 1, a: 1, b: 1, q: 1, lrRef: 1, epochSteps: 100 };
+  const p = { ...base, epA: 0.1, epTau: 0.5, epA2: 0.05, epTau2: 0.02 };
+  const out = predictAt(makeStepper(floor, p), new Float64Array(300).fill(1), [1, 3, 151]);
+  close(out[0]!, 10 * (1 - 0.1 - 0.05));
+  close(out[1]!, 10 * (1 - 0.1 * Math.exp(-0.02 / 0.5) - 0.05 * Math.exp(-0.02 / 0.02)));
+  close(out[2]!, 10 * (1 - 0.1 * Math.exp(-0.5 / 0.5) - 0.05 * Math.exp(-0.5 / 0.02)));
+  // a model file that turns the sawtooth off with epA = 0 also drops the dip
+  assert.equal(makeStepper(floor, { ...p, epA: 0 }).next(1), 10);
+});
