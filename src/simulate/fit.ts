@@ -45,6 +45,8 @@ export interface FitOptions {
    * (default 48; 0: random jitter starts as before).
    */
   screen?: number;
+  /** With `adaptive`: weight buckets by points x (mean loss)^lossPower (default 0.5; 1 weights like relMAE, 0 like a relative error per point). */
+  lossPower?: number;
 }
 
 export interface FittedModel {
@@ -158,7 +160,9 @@ export function blocksToTf(tf: Tf, b: Blocks, lrRef: number, evalSteps: ArrayLik
 function prepare(tf: Tf, points: Points, eta: StepLr, opts: FitOptions): Prepared {
   const maxPoints = opts.maxPoints ?? 300;
   const down: Points & { weight?: Float64Array } =
-    opts.adaptive === false ? bucketPoints(points, maxPoints) : bucketPointsAdaptive(points, maxPoints);
+    opts.adaptive === false
+      ? bucketPoints(points, maxPoints)
+      : bucketPointsAdaptive(points, maxPoints, 0.5, opts.lossPower ?? 0.5);
   let lrRef = opts.lrRef ?? 0;
   if (!(lrRef > 0)) for (let i = 0; i < eta.length; i++) lrRef = Math.max(lrRef, eta[i]!);
   if (!(lrRef > 0)) lrRef = 1;

@@ -134,7 +134,7 @@ export function makeBlocks(eta: StepLr, evalSteps: ArrayLike<number>, maxBlocks 
 
 /** Bucket-averaged points with the weight of each bucket in the fit objective. */
 export interface WeightedPoints extends Points {
-  /** Per bucket: number of logged points times their mean loss, normalised to mean 1. */
+  /** Per bucket: number of logged points times (their mean loss)^lossPower, normalised to mean 1. */
   weight: Float64Array;
 }
 
@@ -142,14 +142,15 @@ export interface WeightedPoints extends Points {
  * Downsample logged points to at most `maxPoints` buckets placed where the loss changes: bucket edges are equally
  * spaced in `(1 - share) * index / n + share * progress`, with `progress` the fraction of the total fall of the
  * smoothed log loss (running minimum) reached so far, so a steep start or a fast anneal gets more buckets than a
- * plateau. Each bucket is weighted by its number of points times its mean loss, so the weighted log-space
- * objective approximates MAE / mean loss over every logged point (the reported relMAE). Loss = geometric mean,
+ * plateau. Each bucket is weighted by its number of points times its mean loss to the power `lossPower`: with 1
+ * the weighted log-space objective approximates MAE / mean loss over every logged point (the reported relMAE),
+ * with 0 it is the relative error per point (the fit uses 0.5). Loss = geometric mean,
  * step = last step of each bucket; non-finite / non-positive losses are dropped first.
  *
  * @example
  * const b = bucketPointsAdaptive(points, 200); // b.step, b.loss, b.weight (mean 1)
  */
-export function bucketPointsAdaptive(points: Points, maxPoints: number, share = 0.5): WeightedPoints {
+export function bucketPointsAdaptive(points: Points, maxPoints: number, share = 0.5, lossPower = 1): WeightedPoints {
   const keepIdx: number[] = [];
   for (let i = 0; i < points.step.length; i++) {
     const v = points.loss[i]!;
@@ -192,7 +193,7 @@ export function bucketPointsAdaptive(points: Points, maxPoints: number, share = 
     }
     step.push(points.step[keepIdx[i]!]!);
     loss.push(Math.exp(acc / (i + 1 - start)));
-    weight.push(lin);
+    weight.push(lossPower === 1 ? lin : (i + 1 - start) * (lin / (i + 1 - start)) ** lossPower);
     start = i + 1;
   }
   let wSum = 0;
