@@ -2,6 +2,7 @@
  * The replay hot loop: feed a per-step loss sequence to a scheduler and record where it decays.
  * No allocation per step (only per decay); uses the scheduler's `stepRange` fast path when it has one.
  */
+import { stepEach } from "../schedulers/step-range.ts";
 import type { DecaySink, Scheduler } from "../schedulers/types.ts";
 
 /**
@@ -31,14 +32,7 @@ export function runScheduler(s: Scheduler, losses: Float64Array, from = 0, to = 
   const sink = newDecaySink();
   const t0 = process.hrtime.bigint();
   if (s.stepRange) s.stepRange(losses, from, to, sink);
-  else {
-    for (let i = from; i < to; i++) {
-      if (s.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(s.lr);
-      }
-    }
-  }
+  else stepEach(s, losses, from, to, sink);
   const elapsed = Number(process.hrtime.bigint() - t0);
   const n = to - from;
   return { decayIndices: sink.index, lrAfter: sink.lr, ns: n > 0 ? elapsed / n : 0 };
@@ -95,14 +89,7 @@ export function sampleScheduler(s: Scheduler, losses: Float64Array, idx: readonl
   const feed = (from: number, to: number) => {
     if (to <= from) return;
     if (s.stepRange) s.stepRange(losses, from, to, sink);
-    else {
-      for (let i = from; i < to; i++) {
-        if (s.step(losses[i]!)) {
-          sink.index.push(i);
-          sink.lr.push(s.lr);
-        }
-      }
-    }
+    else stepEach(s, losses, from, to, sink);
   };
   let done = 0;
   for (let j = 0; j < k; j++) {

@@ -1,9 +1,9 @@
 /**
  * constant: the LR never changes (the no-schedule baseline; never decays).
  */
+import { defineScheduler } from "./factory.ts";
 import { FixedSchedule } from "./fixed.ts";
-import { checkContext, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const CONSTANT_PARAMS = {} as const satisfies Record<string, ParamSpec>;
 
@@ -15,15 +15,10 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
 /**
  * @example const s = constant.create({}, { totalSteps: 10, lr0: 0.1 }); s.step(1); s.lr // -> 0.1
  */
-export const constant: SchedulerFactory = {
+export const constant: SchedulerFactory = defineScheduler({
   name: "constant",
   summary: "constant LR (baseline, never decays)",
   paramSpecs: CONSTANT_PARAMS,
   adaptive: false,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return build(resolveParams("constant", CONSTANT_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    return build(resolveParams("constant", CONSTANT_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: build,
+});

@@ -4,9 +4,9 @@
  * T_max defaults to T; eta_min is absolute (same unit as lr0). Like torch, past T_max the cosine rises again
  * (period 2 T_max). Decay events: each time the LR falls through lr0 / ratio^k (default halvings).
  */
+import { defineScheduler } from "./factory.ts";
 import { FixedSchedule } from "./fixed.ts";
-import { checkContext, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const COSINE_PARAMS = {
   T_max: { type: "integer", default: undefined, min: 1, doc: "half period in steps (default: T)" },
@@ -30,15 +30,10 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
 /**
  * @example const s = cosine.create({}, { totalSteps: 1000, lr0: 0.1 });
  */
-export const cosine: SchedulerFactory = {
+export const cosine: SchedulerFactory = defineScheduler({
   name: "cosine",
   summary: "torch CosineAnnealingLR (T_max default T, eta_min); events at each LR halving",
   paramSpecs: COSINE_PARAMS,
   adaptive: false,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return build(resolveParams("cosine", COSINE_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    return build(resolveParams("cosine", COSINE_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: build,
+});

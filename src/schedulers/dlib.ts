@@ -13,7 +13,9 @@
  * dlib stops training when the LR falls below min_learning_rate; here the LR just stops shrinking (min_lr,
  * absolute, default lr0 * 1e-3 = dlib's default ratio 1e-5 / 1e-2). Non-finite losses are skipped.
  */
-import { checkContext, checkState, num, numArray, resolveParams } from "./params.ts";
+import { defineScheduler } from "./factory.ts";
+import { num, numArray, stateHeader } from "./params.ts";
+import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -254,24 +256,14 @@ class DlibScheduler implements Scheduler {
   }
 
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
-      if (this.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(this.lr);
-      }
-    }
+    stepEach(this, losses, from, to, sink);
   }
 
   getState(): SchedulerState {
     const window: number[] = new Array(this.size);
     for (let j = 0; j < this.size; j++) window[j] = this.ring[(this.head + j) % this.thresh]!;
     return {
-      name: this.name,
-      params: structuredClone(this.params),
-      ctx: { ...this.ctx },
-      t: this.t,
-      lr: this.lr,
-      decays: this.decays,
+      ...stateHeader(this),
       budget: this.budget,
       counter: this.counter,
       window,
@@ -296,16 +288,10 @@ class DlibScheduler implements Scheduler {
 /**
  * @example const s = dlib.create({ thresh: 2000 }, { totalSteps: 100000, lr0: 0.1 });
  */
-export const dlib: SchedulerFactory = {
+export const dlib: SchedulerFactory = defineScheduler({
   name: "dlib",
   summary: "dlib dnn_trainer: shrink LR when count_steps_without_decrease and its robust variant reach thresh",
   paramSpecs: DLIB_PARAMS,
   adaptive: true,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return new DlibScheduler(resolveParams("dlib", DLIB_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    checkState(state, "dlib");
-    return new DlibScheduler(resolveParams("dlib", DLIB_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: (params, ctx) => new DlibScheduler(params, ctx),
+});

@@ -23,7 +23,8 @@
  * the next finite loss is differenced against the last finite one.
  */
 import { DecayRule, tolerance } from "./decide.ts";
-import { checkContext, checkState, dec, enc, num, resolveParams } from "./params.ts";
+import { defineScheduler } from "./factory.ts";
+import { dec, enc, num } from "./params.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -366,17 +367,10 @@ class FastFaceScheduler implements Scheduler {
  * The fastface factory.
  * @example const s = fastface.create({ lambda: 2e-5 }, { totalSteps: 202320, lr0: 0.02 }); s.step(30.1);
  */
-export const fastface: SchedulerFactory = {
+export const fastface: SchedulerFactory = defineScheduler({
   name: "fastface",
   summary: "FastFace O(1) recurrence (double EMA of the loss decrease, official cold start), LR / delta on plateaus",
   paramSpecs: FASTFACE_PARAMS,
   adaptive: true,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return new FastFaceScheduler(resolveParams("fastface", FASTFACE_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    checkState(state, "fastface");
-    const s = new FastFaceScheduler(resolveParams("fastface", FASTFACE_PARAMS, state.params), checkContext(state.ctx));
-    return s.load(state);
-  },
-};
+  make: (params, ctx) => new FastFaceScheduler(params, ctx),
+});

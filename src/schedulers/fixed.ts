@@ -10,7 +10,8 @@
  *   event per step, at most `maxEvents`; continuous schedules (poly, cosine) thus report "halvings"
  *   comparable with fastface (8 at most by default, like fastface's maxDecays).
  */
-import { checkState, num } from "./params.ts";
+import { checkState, num, stateHeader } from "./params.ts";
+import { stepEach } from "./step-range.ts";
 import type { DecaySink, Params, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 
 export type EventMode =
@@ -72,22 +73,12 @@ export class FixedSchedule implements Scheduler {
   }
 
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
-      if (this.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(this.lr);
-      }
-    }
+    stepEach(this, losses, from, to, sink);
   }
 
   getState(): SchedulerState {
     return {
-      name: this.name,
-      params: structuredClone(this.params),
-      ctx: { ...this.ctx },
-      t: this.t,
-      lr: this.lr,
-      decays: this.decays,
+      ...stateHeader(this),
       level: Number.isFinite(this.level) ? this.level : "Infinity",
     };
   }

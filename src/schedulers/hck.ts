@@ -18,7 +18,8 @@
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
-import { checkContext, checkState, dec, enc, num, numArray, resolveParams } from "./params.ts";
+import { defineScheduler } from "./factory.ts";
+import { dec, enc, num, numArray } from "./params.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -403,16 +404,10 @@ class HckScheduler implements Scheduler {
  * The hck factory.
  * @example const s = hck.create({ m: 2000 }, { totalSteps: 100000, lr0: 1 }); s.step(12.5);
  */
-export const hck: SchedulerFactory = {
+export const hck: SchedulerFactory = defineScheduler({
   name: "hck",
   summary: "FastFace paper's EMA + Haar convolutional kernel of length m (running O(1) or naive O(m)), LR / delta",
   paramSpecs: HCK_PARAMS,
   adaptive: true,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return new HckScheduler(resolveParams("hck", HCK_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    checkState(state, "hck");
-    return new HckScheduler(resolveParams("hck", HCK_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: (params, ctx) => new HckScheduler(params, ctx),
+});

@@ -8,9 +8,9 @@
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
+import { defineScheduler } from "./factory.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
-import { checkContext, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const MULTISTEP_PARAMS = {
   milestones: {
@@ -46,15 +46,10 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
 /**
  * @example const s = multistep.create({ milestones: [3, 5], gamma: 0.1 }, { totalSteps: 10, lr0: 1 });
  */
-export const multistep: SchedulerFactory = {
+export const multistep: SchedulerFactory = defineScheduler({
   name: "multistep",
   summary: "torch MultiStepLR: LR x gamma at each milestone (steps, or fractions of T)",
   paramSpecs: MULTISTEP_PARAMS,
   adaptive: false,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return build(resolveParams("multistep", MULTISTEP_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    return build(resolveParams("multistep", MULTISTEP_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: build,
+});

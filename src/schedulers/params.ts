@@ -4,7 +4,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, badState, E_SCHED_PARAM, E_SCHED_STATE, unknownParam } from "../messages/replay.ts";
-import type { ParamSpec, Params, ParamValue, SchedulerContext, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, ParamValue, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 
 function expectedText(spec: ParamSpec): string {
   const parts: string[] = [spec.type === "number[]" ? "a list of numbers" : `a ${spec.type}`];
@@ -147,4 +147,12 @@ export function dec(state: Record<string, unknown>, key: string): number {
   const v = state[key];
   if (typeof v === "string") return Number(v);
   return num(state, key);
+}
+
+/**
+ * The fields every state starts with (name, params, ctx, t, lr, decays), deep-copied; a `getState()` adds its own.
+ * @example getState() { return { ...stateHeader(this), wait: this.wait }; }
+ */
+export function stateHeader(s: Scheduler & { readonly ctx: SchedulerContext }): SchedulerState {
+  return { name: s.name, params: structuredClone(s.params), ctx: { ...s.ctx }, t: s.t, lr: s.lr, decays: s.decays };
 }

@@ -9,7 +9,9 @@
  * Keras stores the LR as float32 (we keep float64; only the `lr > float32(min_lr)` test is float32, as in Keras).
  * min_lr is absolute. Non-finite losses are skipped.
  */
-import { checkContext, checkState, num, resolveParams } from "./params.ts";
+import { defineScheduler } from "./factory.ts";
+import { dec, enc, num, stateHeader } from "./params.ts";
+import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -93,23 +95,13 @@ class PlateauKeras implements Scheduler {
   }
 
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
-      if (this.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(this.lr);
-      }
-    }
+    stepEach(this, losses, from, to, sink);
   }
 
   getState(): SchedulerState {
     return {
-      name: this.name,
-      params: structuredClone(this.params),
-      ctx: { ...this.ctx },
-      t: this.t,
-      lr: this.lr,
-      decays: this.decays,
-      best: Number.isFinite(this.best) ? this.best : String(this.best),
+      ...stateHeader(this),
+      best: enc(this.best),
       wait: this.wait,
       cooldownCounter: this.cooldownCounter,
       statistic: Number.isFinite(this.statistic) ? this.statistic : null,
@@ -121,7 +113,7 @@ class PlateauKeras implements Scheduler {
     this.t = s.t;
     this.lr = s.lr;
     this.decays = s.decays;
-    this.best = typeof s.best === "string" ? Number(s.best) : num(s, "best");
+    this.best = dec(s, "best");
     this.wait = num(s, "wait");
     this.cooldownCounter = num(s, "cooldownCounter");
     this.statistic = num(s, "statistic");
@@ -132,17 +124,10 @@ class PlateauKeras implements Scheduler {
 /**
  * @example const s = plateauKeras.create({ patience: 5000 }, { totalSteps: 202320, lr0: 0.1 });
  */
-export const plateauKeras: SchedulerFactory = {
+export const plateauKeras: SchedulerFactory = defineScheduler({
   name: "plateau-keras",
   summary: "Keras ReduceLROnPlateau on the per-step loss (reduce when wait >= patience)",
   paramSpecs: PLATEAU_KERAS_PARAMS,
   adaptive: true,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return new PlateauKeras(resolveParams("plateau-keras", PLATEAU_KERAS_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    checkState(state, "plateau-keras");
-    const p = resolveParams("plateau-keras", PLATEAU_KERAS_PARAMS, state.params);
-    return new PlateauKeras(p, checkContext(state.ctx)).load(state);
-  },
-};
+  make: (params, ctx) => new PlateauKeras(params, ctx),
+});

@@ -10,7 +10,9 @@
  * Defaults are torch's (patience 10 counts per-step values: use thousands for per-step replay).
  * min_lr and eps are absolute (same unit as lr0). Non-finite losses are skipped (torch would count them bad).
  */
-import { checkContext, checkState, num, resolveParams } from "./params.ts";
+import { defineScheduler } from "./factory.ts";
+import { dec, enc, num, stateHeader } from "./params.ts";
+import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -107,23 +109,13 @@ class PlateauTorch implements Scheduler {
   }
 
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    for (let i = from; i < to; i++) {
-      if (this.step(losses[i]!)) {
-        sink.index.push(i);
-        sink.lr.push(this.lr);
-      }
-    }
+    stepEach(this, losses, from, to, sink);
   }
 
   getState(): SchedulerState {
     return {
-      name: this.name,
-      params: structuredClone(this.params),
-      ctx: { ...this.ctx },
-      t: this.t,
-      lr: this.lr,
-      decays: this.decays,
-      best: Number.isFinite(this.best) ? this.best : String(this.best),
+      ...stateHeader(this),
+      best: enc(this.best),
       numBad: this.numBad,
       cooldownCounter: this.cooldownCounter,
       statistic: Number.isFinite(this.statistic) ? this.statistic : null,
@@ -135,7 +127,7 @@ class PlateauTorch implements Scheduler {
     this.t = s.t;
     this.lr = s.lr;
     this.decays = s.decays;
-    this.best = typeof s.best === "string" ? Number(s.best) : num(s, "best");
+    this.best = dec(s, "best");
     this.numBad = num(s, "numBad");
     this.cooldownCounter = num(s, "cooldownCounter");
     this.statistic = num(s, "statistic");
@@ -146,17 +138,10 @@ class PlateauTorch implements Scheduler {
 /**
  * @example const s = plateauTorch.create({ patience: 5000 }, { totalSteps: 202320, lr0: 0.1 });
  */
-export const plateauTorch: SchedulerFactory = {
+export const plateauTorch: SchedulerFactory = defineScheduler({
   name: "plateau-torch",
   summary: "torch ReduceLROnPlateau on the per-step loss (reduce when bad steps > patience)",
   paramSpecs: PLATEAU_TORCH_PARAMS,
   adaptive: true,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return new PlateauTorch(resolveParams("plateau-torch", PLATEAU_TORCH_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    checkState(state, "plateau-torch");
-    const p = resolveParams("plateau-torch", PLATEAU_TORCH_PARAMS, state.params);
-    return new PlateauTorch(p, checkContext(state.ctx)).load(state);
-  },
-};
+  make: (params, ctx) => new PlateauTorch(params, ctx),
+});

@@ -9,9 +9,9 @@
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
+import { defineScheduler } from "./factory.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
-import { checkContext, resolveParams } from "./params.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const POLY_PARAMS = {
   power: { type: "number", default: 2, min: 0, doc: "polynomial power (arcface_torch uses 2)" },
@@ -44,15 +44,10 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
 /**
  * @example const s = poly.create({ power: 2 }, { totalSteps: 1000, lr0: 0.1 });
  */
-export const poly: SchedulerFactory = {
+export const poly: SchedulerFactory = defineScheduler({
   name: "poly",
   summary: "arcface_torch PolynomialLRWarmup (power, warmup steps); events at each LR halving",
   paramSpecs: POLY_PARAMS,
   adaptive: false,
-  create(params: Params, ctx: SchedulerContext): Scheduler {
-    return build(resolveParams("poly", POLY_PARAMS, params), checkContext(ctx));
-  },
-  restore(state: SchedulerState): Scheduler {
-    return build(resolveParams("poly", POLY_PARAMS, state.params), checkContext(state.ctx)).load(state);
-  },
-};
+  make: build,
+});

@@ -88,6 +88,21 @@ export function epochStepsFrom(a: { "epoch-steps"?: number }, curve: Curve): num
   return epochLengthOf(curve);
 }
 
+/**
+ * The input shared by `fit` and `simulate`: the loaded run, its per-step LR (from the log or `--lr-schedule`)
+ * and its usable points (at least 20, else a ConfigError); load and LR warnings go to `warnings`.
+ * @example const { curve, lr, points, warnings } = await loadFitInput({ log: "run.log" });
+ */
+export async function loadFitInput(a: LoadArgs & { log: string; "lr-schedule"?: string }) {
+  const warnings = new Warnings();
+  const curve = await loadCurve(a.log, loadOptionsFrom(a));
+  warnings.list.push(...curve.meta.warnings);
+  const lr = resolveStepLr(curve, a["lr-schedule"], warnings);
+  const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
+  if (points.step.length < 20) throw new ConfigError(msg.tooFewPoints(points.step.length, 20), E.tooFewPoints);
+  return { warnings, curve, lr, points };
+}
+
 /** Options of the fit shared by `fit` and `simulate`. */
 export function withFitOptions<T>(y: Argv<T>): Argv<T> {
   return y
@@ -144,12 +159,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         "cross protocol",
       ) as unknown as Argv<FitArgs>,
   handler: async (a) => {
-    const warnings = new Warnings();
-    const curve = await loadCurve(a.log, loadOptionsFrom(a));
-    warnings.list.push(...curve.meta.warnings);
-    const lr = resolveStepLr(curve, a["lr-schedule"], warnings);
-    const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
-    if (points.step.length < 20) throw new ConfigError(msg.tooFewPoints(points.step.length, 20), E.tooFewPoints);
+    const { warnings, curve, lr, points } = await loadFitInput(a);
     const started = performance.now();
     let out: Record<string, unknown>;
     if (a["model-from"] !== undefined) {

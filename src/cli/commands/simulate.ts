@@ -4,23 +4,21 @@
  * optionally as JSON and as an HTML report.
  */
 import type { Argv, CommandModule } from "yargs";
-import { ConfigError, Warnings } from "../../errors.ts";
-import { loadCurve } from "../../ingest/load.ts";
+import { ConfigError } from "../../errors.ts";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { E, msg } from "../../messages/simulate.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
 import { fitModel } from "../../simulate/fit.ts";
-import { resolveStepLr } from "../../simulate/lr.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel } from "../../simulate/registry.ts";
 import { type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { loadTf } from "../../simulate/tf.ts";
-import { fitAuto, inSample, usablePoints } from "../../simulate/validate.ts";
+import { fitAuto, inSample } from "../../simulate/validate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
-import { epochStepsFrom, fitOptionsFrom, paramsForLog, withFitOptions } from "./fit.ts";
-import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
+import { epochStepsFrom, fitOptionsFrom, loadFitInput, paramsForLog, withFitOptions } from "./fit.ts";
+import { type LoadArgs, withLoadOptions } from "./ingest.ts";
 
 interface SimulateArgs extends LoadArgs {
   log: string;
@@ -105,12 +103,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (!(a.budget > 0 && a.budget <= 4)) throw new ConfigError(msg.badBudget(a.budget), E.badOption);
     if (!Number.isInteger(a.seeds) || a.seeds < 1) throw new ConfigError(msg.badSeeds(a.seeds), E.badOption);
     const judge = a.judge === undefined ? undefined : parseJudgeSpec(a.judge).params;
-    const warnings = new Warnings();
-    const curve = await loadCurve(a.log, loadOptionsFrom(a));
-    warnings.list.push(...curve.meta.warnings);
-    const lr = resolveStepLr(curve, a["lr-schedule"], warnings);
-    const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
-    if (points.step.length < 20) throw new ConfigError(msg.tooFewPoints(points.step.length, 20), E.tooFewPoints);
+    const { warnings, curve, lr, points } = await loadFitInput(a);
     let fitted: Parameters<typeof simulate>[3];
     if (a["model-from"] !== undefined) {
       const file = await readModelFile(a["model-from"]);

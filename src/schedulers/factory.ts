@@ -1,0 +1,44 @@
+/**
+ * `defineScheduler`: the one place that turns a scheduler constructor into a `SchedulerFactory`. `create`
+ * resolves the parameters (defaults, coercion, bounds) and checks the context; `restore` checks the state's
+ * shape and name first, then does the same and loads the state into a fresh scheduler.
+ */
+import { checkContext, checkState, resolveParams } from "./params.ts";
+import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+
+/** A scheduler that can take over a saved state (every scheduler class has `load`). */
+export interface Loadable extends Scheduler {
+  load(state: SchedulerState): Scheduler;
+}
+
+export interface SchedulerDefinition {
+  readonly name: string;
+  readonly summary: string;
+  readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
+  readonly adaptive: boolean;
+  /** Build a fresh scheduler from resolved parameters and a checked context. */
+  make(params: Params, ctx: SchedulerContext): Loadable;
+}
+
+/**
+ * Build a `SchedulerFactory` from a name, its parameter specs and a constructor.
+ * @example
+ * const f = defineScheduler({ name: "x", summary: "...", paramSpecs: {}, adaptive: false, make: (p, c) => new X(p, c) });
+ * f.create({}, { totalSteps: 10, lr0: 1 });
+ */
+export function defineScheduler(def: SchedulerDefinition): SchedulerFactory {
+  const { name, paramSpecs, make } = def;
+  return {
+    name,
+    summary: def.summary,
+    paramSpecs,
+    adaptive: def.adaptive,
+    create(params: Params, ctx: SchedulerContext): Scheduler {
+      return make(resolveParams(name, paramSpecs, params), checkContext(ctx));
+    },
+    restore(state: SchedulerState): Scheduler {
+      checkState(state, name);
+      return make(resolveParams(name, paramSpecs, state.params), checkContext(state.ctx)).load(state);
+    },
+  };
+}
