@@ -78,6 +78,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     withFitOptions(withLoadOptions(y))
       .positional("log", { type: "string", demandOption: true, describe: "training log or curve file" })
       .option("scheduler", {
+        alias: "s",
         type: "string",
         array: true,
         default: ["fastface", "hck"],
