@@ -1,5 +1,5 @@
 /**
- * The browser libraries inlined into every report: the UMD builds of vega, vega-lite and vega-embed, and
+ * The browser libraries inlined into every report: the UMD builds of vega and vega-embed, and
  * vega-interpreter (the CSP-safe expression evaluator). vega-interpreter ships only an ES module
  * (`build/vega-interpreter.js`, one `import {…} from 'vega-util'` and one `export {…}`); its three vega-util
  * imports are re-exported by the vega UMD global, so `interpreterScript` rewrites exactly those two lines to
@@ -76,7 +76,8 @@ export function interpreterScript(moduleText: string): string {
 let cache: InlineScript[] | undefined;
 
 /**
- * The library scripts in load order (vega, vega-lite, vega-embed, vega-interpreter), cached.
+ * The library scripts in load order (vega, vega-embed, vega-interpreter), cached. Vega-Lite is compiled in
+ * Node (compile.ts), so its bundle is not needed in the page.
  *
  * @example
  * const scripts = libraryScripts(); // [{name: "vega", text, hash: "'sha256-…'"}, …]
@@ -86,7 +87,6 @@ export function libraryScripts(): InlineScript[] {
   const read = (rel: string) => readFileSync(findModuleFile(rel), "utf8");
   const entries: Array<[string, string]> = [
     ["vega", read("vega/build/vega.min.js")],
-    ["vega-lite", read("vega-lite/build/vega-lite.min.js")],
     ["vega-embed", read("vega-embed/build/vega-embed.min.js")],
     ["vega-interpreter", interpreterScript(read("vega-interpreter/build/vega-interpreter.js"))],
   ];

@@ -6,6 +6,7 @@
  * `eval`/`Function`). Every chart's spec can be downloaded as JSON through a `blob:` link the page script makes.
  */
 import { cspHash, libraryScripts } from "./bundles.ts";
+import { compileVegaLite } from "./compile.ts";
 import { escapeHtml, jsonForScript, slug } from "./escape.ts";
 import type { ChartSpec, ReportDocument, ReportSection, TableSpec } from "./types.ts";
 
@@ -64,6 +65,7 @@ const BOOT = `(function () {
   var options = {
     ast: true,
     expr: globalThis.vegaInterpreter.expressionInterpreter,
+    mode: "vega",
     renderer: "svg",
     defaultStyle: false,
     forceActionsMenu: true,
@@ -87,7 +89,10 @@ const BOOT = `(function () {
       var blob = new Blob([JSON.stringify(chart.spec, null, 2) + "\\n"], { type: "application/json" });
       link.href = URL.createObjectURL(blob);
     });
-    globalThis.vegaEmbed(vis, chart.spec, options).then(function () {
+    var rendered = chart.vega === null
+      ? Promise.reject(new Error(chart.error))
+      : globalThis.vegaEmbed(vis, chart.vega, options);
+    rendered.then(function () {
       figure.setAttribute("data-rendered", "true");
     }, function (err) {
       var p = document.createElement("p");
@@ -152,7 +157,15 @@ function renderChart(c: ChartSpec, domId: string): string {
 <div class="vis"></div>${c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : ""}</figure>`;
 }
 
-function renderSection(s: ReportSection, domId: string, ids: IdPool, charts: Array<{ domId: string; spec: unknown }>) {
+/** What the page script reads per chart: the Vega-Lite spec (for download) and its Vega compilation (to draw). */
+interface PageChart {
+  domId: string;
+  spec: unknown;
+  vega: unknown;
+  error?: string;
+}
+
+function renderSection(s: ReportSection, domId: string, ids: IdPool, charts: PageChart[]) {
   const parts: string[] = [`<section id="${escapeHtml(domId)}">`, `<h2>${escapeHtml(s.title)}</h2>`];
   for (const p of s.paragraphs ?? []) parts.push(`<p>${escapeHtml(p)}</p>`);
   if (s.facts && s.facts.length > 0) {
@@ -161,7 +174,7 @@ function renderSection(s: ReportSection, domId: string, ids: IdPool, charts: Arr
   }
   for (const c of s.charts ?? []) {
     const chartId = ids.take("chart", c.id);
-    charts.push({ domId: chartId, spec: c.spec });
+    charts.push({ domId: chartId, spec: c.spec, ...compileVegaLite(c.spec) });
     parts.push(renderChart(c, chartId));
   }
   for (const t of s.tables ?? []) parts.push(renderTable(t));
@@ -180,7 +193,7 @@ function renderSection(s: ReportSection, domId: string, ids: IdPool, charts: Arr
 export function renderReportHtml(doc: ReportDocument): string {
   const libs = libraryScripts();
   const ids = new IdPool();
-  const charts: Array<{ domId: string; spec: unknown }> = [];
+  const charts: PageChart[] = [];
   const sectionIds = doc.sections.map((s) => ids.take("sec", s.id));
   const body = doc.sections.map((s, i) => renderSection(s, sectionIds[i] ?? "sec", ids, charts)).join("\n");
   const toc = doc.sections
@@ -214,7 +227,7 @@ ${doc.sections.length > 1 ? `<nav><ol>${toc}</ol></nav>` : ""}
 <main>
 ${body}
 </main>
-<footer>Written by fastface. Self-contained: opens offline; charts by Vega-Lite (vega-embed, vega-interpreter).</footer>
+<footer>Written by fastface. Self-contained: opens offline; charts by Vega-Lite, compiled to Vega when written and drawn by vega-embed with vega-interpreter.</footer>
 <script type="application/json" id="fastface-specs">${jsonForScript(charts)}</script>
 ${scripts}
 <script>${BOOT}</script>

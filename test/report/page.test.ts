@@ -77,7 +77,7 @@ test("CSP: default-src 'none', no unsafe-eval/unsafe-inline, and every inline sc
   const styleSrc = csp.split(";").find((d) => d.trim().startsWith("style-src")) ?? "";
   const hash = (t: string) => `'sha256-${createHash("sha256").update(t, "utf8").digest("base64")}'`;
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
-  assert.equal(scripts.length, 5, "vega, vega-lite, vega-embed, vega-interpreter, page script");
+  assert.equal(scripts.length, 4, "vega, vega-embed, vega-interpreter, page script");
   for (const s of scripts) assert.ok(scriptSrc.includes(hash(s)), "inline script hash in script-src");
   const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] ?? "");
   assert.equal(styles.length, 1);
@@ -104,11 +104,39 @@ test("library scripts are inline-safe and cached", () => {
   const a = libraryScripts();
   assert.deepEqual(
     a.map((s) => s.name),
-    ["vega", "vega-lite", "vega-embed", "vega-interpreter"],
+    ["vega", "vega-embed", "vega-interpreter"],
   );
   for (const s of a) assert.ok(!/<\/script|<!--/i.test(s.text));
   assert.equal(libraryScripts(), a, "same cached array");
-  assert.match(a[3]?.text ?? "", /globalThis\.vegaInterpreter = \{ expressionInterpreter: /);
+  assert.match(a[2]?.text ?? "", /globalThis\.vegaInterpreter = \{ expressionInterpreter: /);
+});
+
+test("each chart travels as its Vega-Lite spec (download) and its Vega compilation (drawn); a bad spec shows its error", () => {
+  const good = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    mark: "point",
+    data: { values: [{ x: 1 }] },
+  };
+  const html = renderReportHtml({
+    title: "t",
+    sections: [
+      {
+        id: "s",
+        title: "S",
+        charts: [
+          { id: "good", title: "good", spec: good },
+          { id: "bad", title: "bad", spec: { mark: "no-such-mark", data: { values: [] } } },
+        ],
+      },
+    ],
+  });
+  const json = /<script type="application\/json" id="fastface-specs">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+  const charts = JSON.parse(json) as Array<{ spec: unknown; vega: { $schema?: string } | null; error?: string }>;
+  assert.equal(charts.length, 2);
+  assert.deepEqual(charts[0]?.spec, good);
+  assert.match(charts[0]?.vega?.$schema ?? "", /schema\/vega\/v6/);
+  assert.equal(charts[1]?.vega, null);
+  assert.ok((charts[1]?.error ?? "").length > 0, "Vega-Lite's error message travels to the page");
 });
 
 test("interpreterScript rewrites the module's one import and one export, and rejects other shapes", () => {

@@ -4,7 +4,6 @@
  */
 import type { CommandModule } from "yargs";
 import { buildDemo, DEMO_SCHEDULERS } from "../../report/demo.ts";
-import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
 import { log, logWarnings, printText, table } from "../output.ts";
 
@@ -33,7 +32,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       dataDir: args.data,
       ...(args.scheduler && args.scheduler.length > 0 ? { schedulers: args.scheduler } : {}),
     });
-    const html = renderReportHtml(doc);
+    const html = (await import("../../report/page.ts")).renderReportHtml(doc);
     await writeReport(args.out, html, { force: true });
     logWarnings(warnings.list);
     const rows = results.flatMap((r) =>

@@ -9,7 +9,6 @@ import { badExpand, E_REPLAY_OPTION } from "../../messages/replay.ts";
 import { replayCurve } from "../../replay/replay.ts";
 import type { ReplayResult } from "../../replay/types.ts";
 import { replaySections } from "../../report/charts-replay.ts";
-import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
 import { schedulerNames } from "../../schedulers/registry.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
@@ -127,7 +126,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     });
     logWarnings(result.warnings ?? []);
     if (a.report !== undefined) {
-      const html = renderReportHtml({
+      const html = (await import("../../report/page.ts")).renderReportHtml({
         title: `fastface replay: ${result.curve.name}`,
         sections: replaySections(result),
       });

@@ -7,7 +7,6 @@ import { basename, extname, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { Warnings } from "../../errors.ts";
 import { pickReportKind, readReportInput } from "../../report/kinds.ts";
-import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
 import { log, logWarnings, printText } from "../output.ts";
 
@@ -38,7 +37,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const warnings = new Warnings();
     const built = await kind.build(input, warnings);
     const out = args.out ?? join("reports", `${basename(args.input, extname(args.input))}.html`);
-    const html = renderReportHtml({
+    const html = (await import("../../report/page.ts")).renderReportHtml({
       title: args.title ?? built.title,
       subtitle: `From ${args.input} (${kind.name}).`,
       sections: built.sections,

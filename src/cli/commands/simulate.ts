@@ -8,7 +8,6 @@ import { ConfigError } from "../../errors.ts";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { E, msg } from "../../messages/simulate.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
-import { renderReportHtml } from "../../report/page.ts";
 import { writeReport } from "../../report/write.ts";
 import { fitModel } from "../../simulate/fit.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
@@ -149,7 +148,10 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     );
     logWarnings(warnings.list);
     if (a.report !== undefined) {
-      const html = renderReportHtml({ title: `Simulation: ${result.curve.name}`, sections: simulateSections(result) });
+      const html = (await import("../../report/page.ts")).renderReportHtml({
+        title: `Simulation: ${result.curve.name}`,
+        sections: simulateSections(result),
+      });
       await writeReport(a.report, html, { force: a.force });
       log(`wrote ${a.report}`);
     }
