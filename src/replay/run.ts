@@ -2,7 +2,7 @@
  * The replay hot loop: feed a per-step loss sequence to a scheduler and record where it decays.
  * No allocation per step (only per decay); uses the scheduler's `stepRange` fast path when it has one.
  */
-import { stepEach } from "../schedulers/step-range.ts";
+import { feedRange } from "../schedulers/step-range.ts";
 import type { DecaySink, Scheduler } from "../schedulers/types.ts";
 
 /**
@@ -31,8 +31,7 @@ export interface RunResult {
 export function runScheduler(s: Scheduler, losses: Float64Array, from = 0, to = losses.length): RunResult {
   const sink = newDecaySink();
   const t0 = process.hrtime.bigint();
-  if (s.stepRange) s.stepRange(losses, from, to, sink);
-  else stepEach(s, losses, from, to, sink);
+  feedRange(s, losses, from, to, sink);
   const elapsed = Number(process.hrtime.bigint() - t0);
   const n = to - from;
   return { decayIndices: sink.index, lrAfter: sink.lr, ns: n > 0 ? elapsed / n : 0 };
@@ -88,8 +87,7 @@ export function sampleScheduler(s: Scheduler, losses: Float64Array, idx: readonl
   const counter: number[] = new Array(k);
   const feed = (from: number, to: number) => {
     if (to <= from) return;
-    if (s.stepRange) s.stepRange(losses, from, to, sink);
-    else stepEach(s, losses, from, to, sink);
+    feedRange(s, losses, from, to, sink);
   };
   let done = 0;
   for (let j = 0; j < k; j++) {

@@ -17,3 +17,12 @@ export function stepEach(s: Scheduler, losses: Float64Array, from: number, to: n
     }
   }
 }
+
+/**
+ * Feed losses[from..to) to `s` through its own `stepRange` fast path when it has one, else through `stepEach`.
+ * @example const sink = { index: [], lr: [] }; feedRange(s, losses, 0, losses.length, sink);
+ */
+export function feedRange(s: Scheduler, losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+  if (s.stepRange) s.stepRange(losses, from, to, sink);
+  else stepEach(s, losses, from, to, sink);
+}
