@@ -19,18 +19,9 @@ import { parseTable } from "../src/ingest/table.ts";
 import { parseTfEvents } from "../src/ingest/tfevents.ts";
 import { readTfRecords, writeTfRecords } from "../src/ingest/tfrecord.ts";
 
-const FIXTURES = fileURLToPath(new URL("../../shared/fixtures/", import.meta.url));
 const DATA = fileURLToPath(new URL("../data/", import.meta.url));
-const fixture = (rel: string) => {
-  for (const base of [FIXTURES, DATA]) {
-    try {
-      return readFileSync(join(base, rel));
-    } catch {
-      // try the next location
-    }
-  }
-  throw new Error(`missing input ${rel}`);
-};
+/** An input from the project's data folder (data/README.md gives its provenance). */
+const fixture = (rel: string) => readFileSync(join(DATA, rel));
 
 /** Best wall time and best CPU time (user + system) over `runs` runs, in seconds. CPU time is less disturbed
  * by other processes on a shared machine; both are printed. */
@@ -95,7 +86,9 @@ async function main(): Promise<void> {
     "pytorch_simple_value_strict/run_1/events.out.tfevents.1622543341.janoshs-mbp.lan.86862.0",
   ];
   for (const rel of sources) {
-    const records = readTfRecords(fixture(`tfevents/${rel}`)).records;
+    const records = readTfRecords(
+      fixture(rel.startsWith("events") ? `real/tfevents/${rel}` : `tfevents/${rel}`),
+    ).records;
     const payloads: Uint8Array[] = [];
     let size = 0;
     while (size < 16e6) {

@@ -19,7 +19,7 @@ import { getModel, modelNames } from "../src/simulate/registry.ts";
 import { loadTf } from "../src/simulate/tf.ts";
 import { inSample, usablePoints, validateCross, validateTail } from "../src/simulate/validate.ts";
 
-const FIXTURES = new URL("../../shared/fixtures/logs/", import.meta.url).pathname;
+const FIXTURES = new URL("../data/logs/", import.meta.url).pathname;
 
 function speed(): void {
   const model = getModel("effective");

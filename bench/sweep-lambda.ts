@@ -16,7 +16,7 @@ import { lambdaTransfer, type TransferRow } from "../src/sweep/rank.ts";
 import { runSweep } from "../src/sweep/run.ts";
 import { openDb, queryRows } from "../src/sweep/store.ts";
 
-const LOGS = fileURLToPath(new URL("../../shared/fixtures/logs/", import.meta.url));
+const LOGS = fileURLToPath(new URL("../data/logs/", import.meta.url));
 const FIXTURES = [
   "fastface_ms1mv3_r100.log",
   "insightface_ms1mv3_r50_multistep.log",

@@ -12,7 +12,7 @@ import { parseTrainerState } from "../../src/ingest/hf-state.ts";
 import { parseMlflowMetric } from "../../src/ingest/mlflow.ts";
 import { parseTable } from "../../src/ingest/table.ts";
 import { parseTfEvents } from "../../src/ingest/tfevents.ts";
-import { LOGS, TFEVENTS } from "./helpers.ts";
+import { LOGS, REAL_TFEVENTS } from "./helpers.ts";
 
 const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -106,7 +106,7 @@ describe("parsers throw only typed errors", () => {
   it("on mutated fixtures (log, event file, trainer_state, csv, arrow)", () => {
     const sources = [
       new Uint8Array(readFileSync(`${LOGS}insightface_ms1mv3_r50_poly.log`)).subarray(0, 6000),
-      new Uint8Array(readFileSync(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`)),
+      new Uint8Array(readFileSync(`${REAL_TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`)),
       new Uint8Array(readFileSync(`${FX}trainer_state_nan.json.txt`)),
       new Uint8Array(readFileSync(`${FX}lightning_metrics.csv`)),
       curveToArrowIPC(

@@ -4,9 +4,14 @@
  */
 import { fileURLToPath } from "node:url";
 
-export const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
-export const LOGS = `${FIXTURES}logs/`;
-export const TFEVENTS = `${FIXTURES}tfevents/`;
+/** The project's own data folder (data/README.md gives the provenance of every file). */
+export const DATA = fileURLToPath(new URL("../../data/", import.meta.url));
+export const LOGS = `${DATA}logs/`;
+/** data/tfevents (read by `npm start`) and data/real/tfevents (test-only event files). */
+export const TFEVENTS = `${DATA}tfevents/`;
+export const REAL_TFEVENTS = `${DATA}real/tfevents/`;
+export const CORPUS = `${DATA}corpus/`;
+export const REAL = `${DATA}real/`;
 
 export function varint(n: number | bigint): number[] {
   let v = BigInt.asUintN(64, BigInt(n));

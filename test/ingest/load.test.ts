@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, FormatError, InputError } from "../../src/errors.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
-import { LOGS, TFEVENTS } from "./helpers.ts";
+import { LOGS, REAL_TFEVENTS } from "./helpers.ts";
 
 const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,7 +20,7 @@ describe("format detection", () => {
     assert.equal(detectFormat(head(`${LOGS}fastface_ms1mv3_r100.log`), "f"), "arcface-log");
     assert.equal(detectFormat(head(`${LOGS}insightface_ms1mv3_r50_multistep.log`), "f"), "arcface-log");
     assert.equal(
-      detectFormat(head(`${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`), "f"),
+      detectFormat(head(`${REAL_TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`), "f"),
       "tfevents",
     );
     assert.equal(detectFormat(head(`${FX}trainer_state_nan.json.txt`), "f"), "hf-trainer-state");
@@ -101,10 +101,10 @@ describe("loading files and folders", () => {
   it("loadCurve: one curve; several tags without an obvious loss ask for --tag", async () => {
     const c = await loadCurve(`${LOGS}insightface_ms1mv3_r50_poly.log`);
     assert.equal(c.columns.step.length, 10115);
-    await assert.rejects(loadCurve(`${TFEVENTS}pytorch_duplicate_steps/run_1`), (e: unknown) => {
+    await assert.rejects(loadCurve(`${REAL_TFEVENTS}pytorch_duplicate_steps/run_1`), (e: unknown) => {
       return e instanceof ConfigError && /dup_steps\/bar, dup_steps\/foo/.test(e.message);
     });
-    const foo = await loadCurve(`${TFEVENTS}pytorch_duplicate_steps/run_1`, { tag: "dup_steps/foo" });
+    const foo = await loadCurve(`${REAL_TFEVENTS}pytorch_duplicate_steps/run_1`, { tag: "dup_steps/foo" });
     assert.equal(foo.meta.tag, "dup_steps/foo");
     await assert.rejects(loadCurve(LOGS), (e: unknown) => e instanceof ConfigError && /holds 3 curves/.test(e.message));
   });

@@ -8,11 +8,11 @@ import { ConfigError, ParseError, Warnings } from "../../src/errors.ts";
 import { loadCurves } from "../../src/ingest/load.ts";
 import { eventCurves, parseTfEvents, readEventScalars } from "../../src/ingest/tfevents.ts";
 import { crc32cNative, crc32cRange, maskedCrc32c, readTfRecords, writeTfRecords } from "../../src/ingest/tfrecord.ts";
-import { event, TFEVENTS } from "./helpers.ts";
+import { event, REAL_TFEVENTS, TFEVENTS } from "./helpers.ts";
 
-const TF2 = `${TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`;
+const TF2 = `${REAL_TFEVENTS}events.out.tfevents.1585499054.Jaakkos-Mac-mini.local.11684.5.v2`;
 const STRICT1 = `${TFEVENTS}pytorch_simple_value_strict/run_1/events.out.tfevents.1622543341.janoshs-mbp.lan.86862.0`;
-const DUP1 = `${TFEVENTS}pytorch_duplicate_steps/run_1/events.out.tfevents.1622966509.janoshs-mbp.lan.86059.0`;
+const DUP1 = `${REAL_TFEVENTS}pytorch_duplicate_steps/run_1/events.out.tfevents.1622966509.janoshs-mbp.lan.86059.0`;
 
 describe("TFRecord framing", () => {
   it("masked CRC32C matches the fixture's first header (length 24 -> a37f4b22 on disk)", () => {

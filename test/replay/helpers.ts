@@ -19,4 +19,5 @@ export function memoryCurve(step: number[], loss: number[], extra: Partial<Curve
   };
 }
 
-export const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
+/** The project's own data folder (data/README.md): logs/, corpus/, real/. */
+export const FIXTURES = new URL("../../data/", import.meta.url);

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -21,7 +21,7 @@ import {
 import { fixtureResult } from "./fixture.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../data/", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "fastface-report-"));
 
 function cli(...args: string[]) {
@@ -111,7 +111,7 @@ test("fastface report warns when a result has no traces, and still writes the pa
   assert.match(res.stderr, /W_REPORT_NO_TRACES/);
 });
 
-test("fastface demo replays the logs in a data folder and writes one report", { skip: !existsSync(FIXTURES) }, () => {
+test("fastface demo replays the logs in a data folder and writes one report", () => {
   const data = join(tmp, "data");
   mkdirSync(join(data, "logs"), { recursive: true });
   copyFileSync(join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log"), join(data, "logs/r50_multistep.log"));

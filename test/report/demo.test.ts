@@ -3,7 +3,7 @@
  * Vega-Lite and whose overview reads the replay results verbatim.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -11,11 +11,9 @@ import { fileURLToPath } from "node:url";
 import { buildDemo, DEMO_SCHEDULERS } from "../../src/report/demo.ts";
 import { vegaLiteSchemaErrors } from "./vl-schema.ts";
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../data/", import.meta.url));
 
-test("buildDemo: one log -> overview + run sections, valid specs, table rows from the results", {
-  skip: existsSync(FIXTURES) ? false : "../shared/fixtures not found",
-}, async () => {
+test("buildDemo: one log -> overview + run sections, valid specs, table rows from the results", async () => {
   const data = mkdtempSync(join(tmpdir(), "fastface-demo-"));
   mkdirSync(join(data, "logs"));
   copyFileSync(join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log"), join(data, "logs/ms1mv3.log"));

@@ -16,7 +16,7 @@ import { evaluateConfig } from "../../src/sweep/kernel.ts";
 import { lossScale, prepareCurve } from "../../src/sweep/prepare.ts";
 import { syntheticCurve } from "./synthetic.ts";
 
-const LOGS = fileURLToPath(new URL("../../../shared/fixtures/logs/", import.meta.url));
+const LOGS = fileURLToPath(new URL("../../data/logs/", import.meta.url));
 
 function viaReplay(curve: Curve, name: string, params: Params, expand: "hold" | "none" = "hold") {
   const r = replayCurve(curve, { schedulers: [formatSchedulerSpec({ name, params })], expand });
