@@ -70,8 +70,8 @@ try {
     const best = await queryRows(
       conn,
       `WITH m AS (SELECT curve, p_lambdaMode AS md, min(premature) AS minp FROM results GROUP BY ALL)
-       SELECT r.curve, r.p_lambdaMode AS md, max(r.stepsSaved) AS best, arg_max(r.p_lambda, r.stepsSaved) AS lambda,
-              arg_max(r.lambdaEff, r.stepsSaved) AS lambda_eff, arg_max(r.p_tau, r.stepsSaved) AS tau, any_value(m.minp) AS minp
+       SELECT r.curve, r.p_lambdaMode AS md, max(r.openLoopLead) AS best, arg_max(r.p_lambda, r.openLoopLead) AS lambda,
+              arg_max(r.lambdaEff, r.openLoopLead) AS lambda_eff, arg_max(r.p_tau, r.openLoopLead) AS tau, any_value(m.minp) AS minp
        FROM results r JOIN m ON m.curve = r.curve AND m.md = r.p_lambdaMode
        WHERE r.premature <= m.minp GROUP BY ALL ORDER BY md, r.curve`,
     );

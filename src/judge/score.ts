@@ -8,12 +8,12 @@ import type { StationaryIndexSpan } from "./stationary.ts";
 
 export interface DecayScore {
   removed: number;
-  stepsSaved: number;
+  openLoopLead: number;
   premature: number;
 }
 
 /**
- * @example scoreDecays([{ start: 10, end: 20 }], [15, 30]) // -> { removed: 1, stepsSaved: 5, premature: 1 }
+ * @example scoreDecays([{ start: 10, end: 20 }], [15, 30]) // -> { removed: 1, openLoopLead: 5, premature: 1 }
  */
 export function scoreDecays(
   spans: readonly StationaryIndexSpan[],
@@ -23,7 +23,7 @@ export function scoreDecays(
   // both lists sorted: one merge pass
   const decays = Array.from(decayIndices).sort((a, b) => a - b);
   let removed = 0;
-  let stepsSaved = 0;
+  let openLoopLead = 0;
   let premature = 0;
   let k = 0;
   for (const d of decays) {
@@ -37,8 +37,8 @@ export function scoreDecays(
     const d = decays[j];
     if (d !== undefined && d < sp.end) {
       removed++;
-      stepsSaved += stepOf(sp.end) - stepOf(d);
+      openLoopLead += stepOf(sp.end) - stepOf(d);
     }
   }
-  return { removed, stepsSaved, premature };
+  return { removed, openLoopLead, premature };
 }

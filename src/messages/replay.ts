@@ -57,7 +57,7 @@ export const nonFiniteLosses = (count: number): string =>
   `${count} per-step losses are NaN or infinite; loss-driven schedulers skip them (no information) and the judge holds the last finite value`;
 
 export const noPlateaus = (): string =>
-  "the judge found no stationary subsequence; removed/stepsSaved are 0 for every scheduler (try --judge haar:eps=...)";
+  "the judge found no stationary subsequence; removed/openLoopLead are 0 for every scheduler (try --judge haar:eps=...)";
 
 export const tooLongToHold = (span: number, max: number): string =>
   `--expand hold would build ${span} per-step values (more than ${max}); use --expand none for this curve`;

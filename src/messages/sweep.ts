@@ -55,7 +55,7 @@ export const duplicateCurve = (name: string, other: string): string =>
   `curve '${name}' has the same content as '${other}'; sweeping it once`;
 
 export const noPlateaus = (name: string): string =>
-  `curve '${name}': the judge found no stationary subsequence, so removed and stepsSaved are 0 for every config`;
+  `curve '${name}': the judge found no stationary subsequence, so removed and openLoopLead are 0 for every config`;
 
 export const definitionMismatch = (db: string, fields: readonly string[]): string =>
   `${db} holds a different sweep (differs in: ${fields.join(", ")}); nothing was written. ` +

@@ -127,7 +127,7 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
       params: resolvedParams(spec),
       decays: run.decayIndices.map((i, k) => ({ step: ex.stepOf(i), lr: run.lrAfter[k]! })),
       removed: score.removed,
-      stepsSaved: score.stepsSaved,
+      openLoopLead: score.openLoopLead,
       premature: score.premature,
       nsPerStep: round(run.ns, 3),
     };

@@ -24,7 +24,7 @@ export interface SchedulerReplay {
   params: Params;
   decays: DecayEvent[];
   removed: number;
-  stepsSaved: number;
+  openLoopLead: number;
   /** Decays that fire outside every stationary subsequence. */
   premature?: number;
   nsPerStep: number;

@@ -319,7 +319,7 @@ function lrChart(result: ReplayResult, labels: string[], id: string): ChartSpec 
  * One sentence on what a scheduler did on this run, from the result's own numbers.
  *
  * @example
- * interpretScheduler({ name: "hck", params: {}, decays: [], removed: 0, stepsSaved: 0, nsPerStep: 3 }, "hck", 2, 1000);
+ * interpretScheduler({ name: "hck", params: {}, decays: [], removed: 0, openLoopLead: 0, nsPerStep: 3 }, "hck", 2, 1000);
  * // "hck never decayed the LR over these 1000 steps, so it removed none of the 2 plateaus."
  */
 export function interpretScheduler(s: SchedulerReplay, label: string, plateaus: number, steps: number): string {
@@ -336,8 +336,8 @@ export function interpretScheduler(s: SchedulerReplay, label: string, plateaus: 
   if (plateaus === 0) text += "; the judge found no plateau, so there was nothing to cut short";
   else if (s.removed === 0) text += `; none of its decays cut any of the ${pl(plateaus)} short`;
   else {
-    const pct = steps > 0 ? ` (${((100 * s.stepsSaved) / steps).toFixed(1)}% of the run)` : "";
-    text += `; it cut ${s.removed} of ${pl(plateaus)} short, saving ${fmtInt(s.stepsSaved)} steps${pct}`;
+    const pct = steps > 0 ? ` (${((100 * s.openLoopLead) / steps).toFixed(1)}% of the run)` : "";
+    text += `; it cut ${s.removed} of ${pl(plateaus)} short, saving ${fmtInt(s.openLoopLead)} steps${pct}`;
   }
   if (s.premature !== undefined && s.premature > 0) {
     text += `; ${s.premature} decay${s.premature === 1 ? "" : "s"} fired outside every plateau (premature)`;
@@ -358,7 +358,7 @@ function schedulerTable(result: ReplayResult, labels: string[]): TableSpec {
       formatParams(s.params),
       s.decays.length,
       `${s.removed} / ${k}`,
-      s.stepsSaved,
+      s.openLoopLead,
     ];
     if (hasPremature) row.push(s.premature ?? "");
     row.push(Number(s.nsPerStep.toFixed(2)), interpretScheduler(s, label, k, result.curve.steps));

@@ -101,7 +101,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
   };
   const points = await queryRows(
     conn,
-    `SELECT curve, params, stepsSaved::DOUBLE AS saved, simFinalLoss AS loss, timeToTarget AS ttt FROM results
+    `SELECT curve, params, openLoopLead::DOUBLE AS saved, simFinalLoss AS loss, timeToTarget AS ttt FROM results
      WHERE simFinalLoss IS NOT NULL USING SAMPLE reservoir(${MAX_POINTS} ROWS) REPEATABLE (1)`,
   );
   const scatter: ReportSection = {
@@ -122,14 +122,14 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
             values: points.map((p) => ({
               curve: String(p.curve),
               params: paramsText(JSON.parse(String(p.params)) as Record<string, unknown>),
-              stepsSaved: Number(p.saved),
+              openLoopLead: Number(p.saved),
               loss: Number(p.loss),
               timeToTarget: p.ttt === null ? "not reached" : pct(Number(p.ttt)),
             })),
           },
           mark: { type: "point", filled: true, tooltip: true },
           encoding: {
-            x: { field: "stepsSaved", type: "quantitative", title: "steps saved (open loop)" },
+            x: { field: "openLoopLead", type: "quantitative", title: "steps saved (open loop)" },
             y: {
               field: "loss",
               type: "quantitative",
@@ -140,7 +140,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
             tooltip: [
               { field: "curve" },
               { field: "params" },
-              { field: "stepsSaved" },
+              { field: "openLoopLead" },
               { field: "loss", format: ".4f" },
               { field: "timeToTarget" },
             ],

@@ -84,7 +84,7 @@ async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamCo
   const col = (name: string) => store.ident(columns.find((c) => c.param === name)!.column);
   const rows = await store.queryRows(
     conn,
-    `SELECT ${col(ax.name)}::DOUBLE AS x, ${col(ay.name)}::DOUBLE AS y, avg(stepsSaved)::DOUBLE AS saved,
+    `SELECT ${col(ax.name)}::DOUBLE AS x, ${col(ay.name)}::DOUBLE AS y, avg(openLoopLead)::DOUBLE AS saved,
             avg(premature)::DOUBLE AS prem FROM results GROUP BY config_id, x, y`,
   );
   const lx = axisLabeler(ax, def.random !== null);
@@ -207,22 +207,22 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
               mark: { type: "point", filled: true, tooltip: true },
               encoding: {
                 x: { field: "premature", type: "quantitative", title: `premature decays${over}` },
-                y: { field: "stepsSaved", type: "quantitative", title: `steps saved${over}` },
+                y: { field: "openLoopLead", type: "quantitative", title: `steps saved${over}` },
                 color: {
                   field: "front",
                   type: "nominal",
                   scale: { domain: ["front", "other"], range: ["#cf222e", "#c0c6cc"] },
                 },
                 size: { value: 40 },
-                tooltip: [{ field: "params" }, { field: "stepsSaved", format: ",.0f" }, { field: "premature" }],
+                tooltip: [{ field: "params" }, { field: "openLoopLead", format: ",.0f" }, { field: "premature" }],
               },
             },
             {
-              data: { values: front.map((r) => ({ premature: r.premature, stepsSaved: r.stepsSaved })) },
+              data: { values: front.map((r) => ({ premature: r.premature, openLoopLead: r.openLoopLead })) },
               mark: { type: "line", color: "#cf222e", interpolate: "step-after" },
               encoding: {
                 x: { field: "premature", type: "quantitative" },
-                y: { field: "stepsSaved", type: "quantitative" },
+                y: { field: "openLoopLead", type: "quantitative" },
               },
             },
           ],
@@ -232,7 +232,7 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
     tables: [
       {
         columns: ["config", "params", "steps saved", "premature decays"],
-        rows: front.slice(0, 50).map((r) => [r.configId, paramsText(r.params), r.stepsSaved, r.premature]),
+        rows: front.slice(0, 50).map((r) => [r.configId, paramsText(r.params), r.openLoopLead, r.premature]),
         caption: front.length > 50 ? `First 50 of ${front.length} front configurations.` : "The front configurations.",
       },
     ],
@@ -268,7 +268,7 @@ async function robustSection(conn: Conn, curves: number): Promise<ReportSection>
 }
 
 async function topSection(conn: Conn): Promise<ReportSection> {
-  const rows = await rank.topK(conn, { by: "stepsSaved", k: 5 });
+  const rows = await rank.topK(conn, { by: "openLoopLead", k: 5 });
   return {
     id: "sweep-top",
     title: "Best 5 per curve by steps saved",
@@ -281,7 +281,7 @@ async function topSection(conn: Conn): Promise<ReportSection> {
           paramsText(r.params),
           r.decays,
           r.removed,
-          r.stepsSaved,
+          r.openLoopLead,
           r.premature,
           r.plateaus,
         ]),

@@ -77,16 +77,16 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
       s.name,
       s.decays.length,
       `${s.removed} / ${r.stationary.length}`,
-      s.stepsSaved,
+      s.openLoopLead,
     ]),
   );
   const bars = results.flatMap((r) =>
     r.schedulers.map((s) => ({
       run: r.curve.name,
       scheduler: s.name,
-      stepsSaved: s.stepsSaved,
+      openLoopLead: s.openLoopLead,
       // display only: runs differ by orders of magnitude in length
-      savedPct: r.curve.steps > 0 ? Number(((100 * s.stepsSaved) / r.curve.steps).toFixed(2)) : 0,
+      savedPct: r.curve.steps > 0 ? Number(((100 * s.openLoopLead) / r.curve.steps).toFixed(2)) : 0,
       removed: s.removed,
     })),
   );
@@ -119,7 +119,7 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
             tooltip: [
               { field: "run", type: "nominal" },
               { field: "scheduler", type: "nominal" },
-              { field: "stepsSaved", type: "quantitative", title: "steps saved" },
+              { field: "openLoopLead", type: "quantitative", title: "steps saved" },
               { field: "savedPct", type: "quantitative", title: "% of the run" },
               { field: "removed", type: "quantitative", title: "plateaus removed" },
             ],

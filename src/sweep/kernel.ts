@@ -35,7 +35,7 @@ export interface PreparedCurve {
  * Replay one configuration over one prepared curve and score it.
  * @example
  * const row = evaluateConfig(curve, "fastface", { lambda: 2e-5 }, 1, 0);
- * // row.decays, row.removed, row.stepsSaved, row.premature, row.nsPerStep
+ * // row.decays, row.removed, row.openLoopLead, row.premature, row.nsPerStep
  */
 export function evaluateConfig(
   curve: PreparedCurve,
@@ -61,7 +61,7 @@ export function evaluateConfig(
     decays: run.decayIndices.length,
     decaySteps,
     removed: score.removed,
-    stepsSaved: score.stepsSaved,
+    openLoopLead: score.openLoopLead,
     plateaus: curve.spans.length,
     premature: score.premature,
     nsPerStep: run.ns,

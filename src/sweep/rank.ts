@@ -12,7 +12,7 @@ import type { SimMetrics } from "./types.ts";
 
 /** Objectives `--by` accepts, with their direction (best first). */
 export const OBJECTIVES = {
-  stepsSaved: "DESC",
+  openLoopLead: "DESC",
   removed: "DESC",
   premature: "ASC",
   decays: "ASC",
@@ -38,7 +38,7 @@ export interface RankedRow {
   decays: number;
   decaySteps: number[];
   removed: number;
-  stepsSaved: number;
+  openLoopLead: number;
   plateaus: number;
   premature: number;
   nsPerStep: number;
@@ -60,7 +60,7 @@ export interface RobustRow {
 }
 
 const ROW_COLUMNS =
-  "curve, curve_id, config_id, params, decays, decaySteps, removed, stepsSaved, plateaus, premature, nsPerStep, lambdaEff";
+  "curve, curve_id, config_id, params, decays, decaySteps, removed, openLoopLead, plateaus, premature, nsPerStep, lambdaEff";
 
 /** True when `results` has the closed-loop columns (databases written before them do not). */
 export async function hasSimColumns(conn: DuckDBConnection): Promise<boolean> {
@@ -104,7 +104,7 @@ function toRanked(r: Record<string, unknown>): RankedRow {
     decays: Number(r.decays),
     decaySteps: ((r.decaySteps as unknown[] | null) ?? []).map(Number),
     removed: Number(r.removed),
-    stepsSaved: Number(r.stepsSaved),
+    openLoopLead: Number(r.openLoopLead),
     plateaus: Number(r.plateaus),
     premature: Number(r.premature),
     nsPerStep: Number(r.nsPerStep),
@@ -128,7 +128,7 @@ function orderTerms(by: Objective): string {
   const terms = [`${by} ${OBJECTIVES[by]} NULLS LAST`];
   if (by === "timeToTarget") terms.push("simReached DESC NULLS LAST");
   if (by !== "premature") terms.push("premature ASC");
-  if (by !== "stepsSaved") terms.push("stepsSaved DESC");
+  if (by !== "openLoopLead") terms.push("openLoopLead DESC");
   terms.push("config_id ASC");
   return terms.join(", ");
 }
@@ -136,7 +136,7 @@ function orderTerms(by: Objective): string {
 /**
  * The best `k` configurations of each curve by an objective (`k = null`: every row), best first.
  * @example
- * const rows = await topK(conn, { by: "stepsSaved", k: 10 });
+ * const rows = await topK(conn, { by: "openLoopLead", k: 10 });
  */
 export async function topK(conn: DuckDBConnection, opts: { by: string; k: number | null }): Promise<RankedRow[]> {
   const by = checkObjective(opts.by);
@@ -159,7 +159,7 @@ export async function topK(conn: DuckDBConnection, opts: { by: string; k: number
 /**
  * The Pareto front of each curve: rows no other row of the same curve beats on both steps saved (>=) and
  * premature decays (<=) with one strict. O(n log n): group by premature count, keep each group's best
- * stepsSaved when it beats every group with fewer premature decays.
+ * openLoopLead when it beats every group with fewer premature decays.
  * @example
  * const front = await paretoFront(conn); // sorted by curve, then premature ascending
  */
@@ -167,13 +167,13 @@ export async function paretoFront(conn: DuckDBConnection): Promise<RankedRow[]> 
   const cols = await rowColumns(conn);
   const rows = await queryRows(
     conn,
-    `WITH g AS (SELECT curve_id, premature, max(stepsSaved) AS best FROM results GROUP BY curve_id, premature),
+    `WITH g AS (SELECT curve_id, premature, max(openLoopLead) AS best FROM results GROUP BY curve_id, premature),
      f AS (SELECT curve_id, premature, best,
              max(best) OVER (PARTITION BY curve_id ORDER BY premature ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
            FROM g)
      SELECT ${cols.map((c) => `r.${c}`).join(", ")}
      FROM results r JOIN f ON f.curve_id = r.curve_id AND f.premature = r.premature
-     WHERE r.stepsSaved = f.best AND (f.prev IS NULL OR f.best > f.prev)
+     WHERE r.openLoopLead = f.best AND (f.prev IS NULL OR f.best > f.prev)
      ORDER BY r.curve_id, r.premature, r.config_id`,
   );
   return rows.map(toRanked);
@@ -182,16 +182,22 @@ export async function paretoFront(conn: DuckDBConnection): Promise<RankedRow[]> 
 /**
  * The same front over configurations, with steps saved and premature decays summed over all curves.
  * @example
- * const front = await paretoFrontAcrossCurves(conn); // [{configId, params, stepsSaved, premature}]
+ * const front = await paretoFrontAcrossCurves(conn); // [{configId, params, openLoopLead, premature}]
  */
 export async function paretoFrontAcrossCurves(
   conn: DuckDBConnection,
 ): Promise<
-  Array<{ configId: string; params: Record<string, unknown>; stepsSaved: number; premature: number; onFront: boolean }>
+  Array<{
+    configId: string;
+    params: Record<string, unknown>;
+    openLoopLead: number;
+    premature: number;
+    onFront: boolean;
+  }>
 > {
   const rows = await queryRows(
     conn,
-    `WITH a AS (SELECT config_id, any_value(params) AS params, sum(stepsSaved)::DOUBLE AS saved,
+    `WITH a AS (SELECT config_id, any_value(params) AS params, sum(openLoopLead)::DOUBLE AS saved,
                        sum(premature)::DOUBLE AS prem FROM results GROUP BY config_id),
      g AS (SELECT prem, max(saved) AS best FROM a GROUP BY prem),
      f AS (SELECT prem, best, max(best) OVER (ORDER BY prem ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev FROM g)
@@ -202,7 +208,7 @@ export async function paretoFrontAcrossCurves(
   return rows.map((r) => ({
     configId: String(r.config_id),
     params: JSON.parse(String(r.params)) as Record<string, unknown>,
-    stepsSaved: Number(r.saved),
+    openLoopLead: Number(r.saved),
     premature: Number(r.prem),
     onFront: Boolean(r.on_front),
   }));
@@ -224,8 +230,8 @@ export async function robustConfigs(
   const limit = opts.k === null || opts.k === undefined ? "" : `LIMIT ${Math.max(0, Math.floor(opts.k))}`;
   const rows = await queryRows(
     conn,
-    `SELECT config_id, any_value(params) AS params, count(*) AS curves, min(stepsSaved) AS min_saved,
-            avg(stepsSaved) AS mean_saved, sum(removed) AS removed, sum(premature) AS premature
+    `SELECT config_id, any_value(params) AS params, count(*) AS curves, min(openLoopLead) AS min_saved,
+            avg(openLoopLead) AS mean_saved, sum(removed) AS removed, sum(premature) AS premature
      FROM results GROUP BY config_id
      HAVING count(DISTINCT curve_id) = (SELECT count(DISTINCT curve_id) FROM results)
         AND min(removed) >= ${minRemoved} AND max(premature) <= ${maxPremature}
@@ -248,7 +254,7 @@ export interface TransferRow {
   /** Ordered (source, target) curve pairs evaluated. */
   pairs: number;
   /**
-   * Mean over pairs of stepsSaved(target, best-on-source) / best acceptable stepsSaved on the target (0 when the
+   * Mean over pairs of openLoopLead(target, best-on-source) / best acceptable openLoopLead on the target (0 when the
    * transferred configuration is not acceptable on the target; ties on the source are averaged).
    */
   meanRatio: number;
@@ -293,7 +299,7 @@ export async function lambdaTransfer(conn: DuckDBConnection, opts: TransferOptio
   const ok = (opts.baseline ?? "curveMin") === "zero" ? "r.premature = 0" : "r.premature <= m.minp";
   const rows = await queryRows(
     conn,
-    `WITH r0 AS (SELECT curve_id, config_id, ${group} AS grp, stepsSaved::DOUBLE AS saved, premature FROM results ${filter}),
+    `WITH r0 AS (SELECT curve_id, config_id, ${group} AS grp, openLoopLead::DOUBLE AS saved, premature FROM results ${filter}),
      m AS (SELECT curve_id, grp, min(premature) AS minp FROM r0 GROUP BY curve_id, grp),
      r AS (SELECT r.*, (${ok}) AS ok FROM r0 r JOIN m ON m.curve_id = r.curve_id AND m.grp = r.grp),
      best AS (SELECT curve_id, grp, max(saved) AS best FROM r WHERE ok GROUP BY curve_id, grp),

@@ -44,7 +44,7 @@ export const METRIC_COLUMNS = [
   "decays",
   "decaySteps",
   "removed",
-  "stepsSaved",
+  "openLoopLead",
   "plateaus",
   "premature",
   "nsPerStep",
@@ -332,7 +332,7 @@ export class SweepStore {
       await c.run(`CREATE TABLE results (
         curve_id INTEGER NOT NULL, curve VARCHAR, content_hash VARCHAR, config_id VARCHAR NOT NULL, params VARCHAR
         ${pcols.map((p) => `, ${p}`).join("")},
-        decays INTEGER, decaySteps BIGINT[], removed INTEGER, stepsSaved BIGINT, plateaus INTEGER,
+        decays INTEGER, decaySteps BIGINT[], removed INTEGER, openLoopLead BIGINT, plateaus INTEGER,
         premature INTEGER, nsPerStep DOUBLE, lambdaEff DOUBLE,
         ${SIM_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ")},
         PRIMARY KEY (curve_id, config_id))`);
@@ -395,7 +395,7 @@ export class SweepStore {
             BIGINT_LIST,
           );
           ap.appendInteger(r.removed);
-          ap.appendBigInt(BigInt(r.stepsSaved));
+          ap.appendBigInt(BigInt(r.openLoopLead));
           ap.appendInteger(r.plateaus);
           ap.appendInteger(r.premature);
           ap.appendDouble(r.nsPerStep);

@@ -17,7 +17,7 @@ export interface CurveKey {
  * database with a different definition is an error.
  */
 export interface SweepDefinition {
-  version: 1;
+  version: 2;
   scheduler: string;
   grid: GridDefinition;
   /** Random search instead of the full grid. */
@@ -136,7 +136,7 @@ export interface ResultRow {
   /** Curve steps at which the decays fire. */
   decaySteps: number[];
   removed: number;
-  stepsSaved: number;
+  openLoopLead: number;
   plateaus: number;
   premature: number;
   nsPerStep: number;

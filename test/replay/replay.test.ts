@@ -32,7 +32,7 @@ describe("replayCurve on an in-memory curve", () => {
     assert.equal(r.curve.lastStep, 20000);
     assert.equal(r.curve.steps, 19901);
     for (const s of r.schedulers) {
-      for (const k of ["name", "params", "decays", "removed", "stepsSaved", "nsPerStep"]) assert.ok(k in s, k);
+      for (const k of ["name", "params", "decays", "removed", "openLoopLead", "nsPerStep"]) assert.ok(k in s, k);
     }
     assert.doesNotThrow(() => JSON.parse(JSON.stringify(r)));
   });
@@ -47,7 +47,7 @@ describe("replayCurve on an in-memory curve", () => {
     assert.ok(ff.decays[0]!.step > 5000 && ff.decays[0]!.step < 6000, JSON.stringify(ff.decays));
     assert.equal(ff.decays[0]!.lr, 0.5);
     assert.equal(ff.removed, 1);
-    assert.equal(ff.stepsSaved, 20000 - ff.decays[0]!.step);
+    assert.equal(ff.openLoopLead, 20000 - ff.decays[0]!.step);
     // multistep milestone 10000 in training steps; the curve's first step 100 means 100 steps precede index 0
     const ms = r.schedulers[1]!;
     assert.deepEqual(ms.decays, [{ step: 9999, lr: 0.1 }]);

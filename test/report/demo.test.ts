@@ -33,7 +33,7 @@ test("buildDemo: one log -> overview + run sections, valid specs, table rows fro
       s.name,
       s.decays.length,
       `${s.removed} / ${r.stationary.length}`,
-      s.stepsSaved,
+      s.openLoopLead,
     ]);
   });
   const charts = doc.sections.flatMap((s) => s.charts ?? []);

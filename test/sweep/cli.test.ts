@@ -58,7 +58,7 @@ describe("sweep database and CLI", () => {
         "p_tau",
         "decays",
         "removed",
-        "stepsSaved",
+        "openLoopLead",
       ]) {
         assert.ok(names.includes(c), `results has ${c}`);
       }
@@ -125,7 +125,7 @@ describe("sweep database and CLI", () => {
   });
 
   it("sweep-top --json: an array of rows with curve, params and the metrics; --k per curve, --k all", () => {
-    const top = spawnSync(process.execPath, [BIN, "sweep-top", db, "--by", "stepsSaved", "--k", "2", "--json"], {
+    const top = spawnSync(process.execPath, [BIN, "sweep-top", db, "--by", "openLoopLead", "--k", "2", "--json"], {
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -137,7 +137,7 @@ describe("sweep database and CLI", () => {
       assert.equal(typeof r.curve, "string");
       assert.equal(typeof r.params, "object");
       assert.deepEqual(Object.keys(r.params as object).sort(), ["lambda", "tau"]);
-      for (const k of ["decays", "removed", "stepsSaved", "plateaus", "premature", "nsPerStep", "rank"]) {
+      for (const k of ["decays", "removed", "openLoopLead", "plateaus", "premature", "nsPerStep", "rank"]) {
         assert.equal(typeof r[k], "number", k);
       }
       assert.ok(Array.isArray(r.decaySteps));
@@ -152,7 +152,7 @@ describe("sweep database and CLI", () => {
         ["b", 2],
       ],
     );
-    assert.ok((rows[0]!.stepsSaved as number) >= (rows[1]!.stepsSaved as number));
+    assert.ok((rows[0]!.openLoopLead as number) >= (rows[1]!.openLoopLead as number));
     const all = spawnSync(process.execPath, [BIN, "sweep-top", db, "--k", "all", "--json"], {
       cwd: ROOT,
       encoding: "utf8",

@@ -24,7 +24,7 @@ function viaReplay(curve: Curve, name: string, params: Params, expand: "hold" | 
   return {
     decaySteps: s.decays.map((d) => d.step),
     removed: s.removed,
-    stepsSaved: s.stepsSaved,
+    openLoopLead: s.openLoopLead,
     premature: s.premature,
   };
 }
@@ -33,7 +33,7 @@ function viaSweep(curve: Curve, name: string, params: Params, expand: "hold" | "
   const { prepared } = prepareCurve(curve, 0, { expand, judge: "haar", totalSteps: null });
   const row = evaluateConfig(prepared, name, params, 1, 0);
   assert.equal(row.decays, row.decaySteps.length);
-  return { decaySteps: row.decaySteps, removed: row.removed, stepsSaved: row.stepsSaved, premature: row.premature };
+  return { decaySteps: row.decaySteps, removed: row.removed, openLoopLead: row.openLoopLead, premature: row.premature };
 }
 
 describe("sweep kernel equals replay", () => {

@@ -6,7 +6,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { lambdaTransfer, paretoFront, robustConfigs, topK } from "../../src/sweep/rank.ts";
 import { DUCKDB_OPTIONS } from "../../src/sweep/store.ts";
 
-/** A hand-made results table (same shape as a sweep's): [curve, config, removed, stepsSaved, premature, mode]. */
+/** A hand-made results table (same shape as a sweep's): [curve, config, removed, openLoopLead, premature, mode]. */
 const ROWS: Array<[number, string, number, number, number, string]> = [
   // curve 0: front by hand = c1 (900, 0), c3 (1500, 1), c5 (2000, 3); c2 (800, 0) and c4 (1500, 2) dominated
   [0, "c1", 2, 900, 0, "absolute"],
@@ -25,7 +25,7 @@ const ROWS: Array<[number, string, number, number, number, string]> = [
 async function loadTable(conn: DuckDBConnection, rows: typeof ROWS): Promise<void> {
   await conn.run("DROP TABLE IF EXISTS results");
   await conn.run(`CREATE TABLE results (curve_id INTEGER, curve VARCHAR, content_hash VARCHAR, config_id VARCHAR,
-    params VARCHAR, p_lambdaMode VARCHAR, decays INTEGER, decaySteps BIGINT[], removed INTEGER, stepsSaved BIGINT,
+    params VARCHAR, p_lambdaMode VARCHAR, decays INTEGER, decaySteps BIGINT[], removed INTEGER, openLoopLead BIGINT,
     plateaus INTEGER, premature INTEGER, nsPerStep DOUBLE, lambdaEff DOUBLE, PRIMARY KEY (curve_id, config_id))`);
   for (const [curve, config, removed, saved, premature, mode] of rows) {
     await conn.run("INSERT INTO results VALUES (?, ?, 'h', ?, ?, ?, ?, [1, 2]::BIGINT[], ?, ?, 3, ?, 2.5, NULL)", [
@@ -65,10 +65,10 @@ describe("ranking SQL on a hand-made table", () => {
     instance.closeSync();
   });
 
-  it("top-k per curve by stepsSaved, ties broken by premature then config id", async () => {
-    const rows = await topK(conn, { by: "stepsSaved", k: 2 });
+  it("top-k per curve by openLoopLead, ties broken by premature then config id", async () => {
+    const rows = await topK(conn, { by: "openLoopLead", k: 2 });
     assert.deepEqual(
-      rows.map((r) => [r.curve, r.rank, r.configId, r.stepsSaved]),
+      rows.map((r) => [r.curve, r.rank, r.configId, r.openLoopLead]),
       [
         ["curve0", 1, "c5", 2000],
         ["curve0", 2, "c3", 1500],
@@ -89,7 +89,7 @@ describe("ranking SQL on a hand-made table", () => {
   it("unknown objective is a ConfigError listing the valid ones", async () => {
     await assert.rejects(
       () => topK(conn, { by: "speed", k: 3 }),
-      (e: unknown) => e instanceof ConfigError && /stepsSaved, removed, premature/.test(e.message),
+      (e: unknown) => e instanceof ConfigError && /openLoopLead, removed, premature/.test(e.message),
     );
   });
 

@@ -25,7 +25,7 @@ async function resultRows(db: string): Promise<Array<Record<string, unknown>>> {
   try {
     return await queryRows(
       conn,
-      `SELECT curve, config_id, params, decays, decaySteps, removed, stepsSaved, plateaus, premature, lambdaEff
+      `SELECT curve, config_id, params, decays, decaySteps, removed, openLoopLead, plateaus, premature, lambdaEff
        FROM results ORDER BY curve, config_id`,
     );
   } finally {

@@ -41,7 +41,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         s.name,
         s.decays.length,
         `${s.removed}/${r.stationary.length}`,
-        s.stepsSaved.toLocaleString("en-US"),
+        s.openLoopLead.toLocaleString("en-US"),
       ]),
     );
     printText(table(["run", "scheduler", "decays", "removed", "steps saved"], rows));

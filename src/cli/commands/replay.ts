@@ -57,7 +57,7 @@ export function formatReplay(r: ReplayResult): string {
     out.push("");
     out.push(`${s.name}${params ? `:${params}` : ""}`);
     out.push(
-      `  decays ${s.decays.length} · plateaus removed ${s.removed}/${r.stationary.length} · steps saved ${s.stepsSaved}` +
+      `  decays ${s.decays.length} · plateaus removed ${s.removed}/${r.stationary.length} · steps saved ${s.openLoopLead}` +
         ` · premature ${s.premature ?? 0} · ${s.nsPerStep.toFixed(1)} ns/step${s.toler !== undefined ? ` · toler ${s.toler}` : ""}`,
     );
     if (s.decays.length > 0) {

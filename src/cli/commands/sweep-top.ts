@@ -1,5 +1,5 @@
 /**
- * `fastface sweep-top db.duckdb --by stepsSaved --k 10 [--pareto] [--robust] [--json]`: rank a sweep's results
+ * `fastface sweep-top db.duckdb --by openLoopLead --k 10 [--pareto] [--robust] [--json]`: rank a sweep's results
  * in SQL. Default: the best k configurations of each curve. `--pareto`: each curve's front of steps saved vs
  * premature decays. `--robust`: configurations that remove a plateau without a premature decay on every curve.
  */
@@ -52,7 +52,7 @@ function rowJson(r: RankedRow): Record<string, unknown> {
     decays: r.decays,
     decaySteps: r.decaySteps,
     removed: r.removed,
-    stepsSaved: r.stepsSaved,
+    openLoopLead: r.openLoopLead,
     plateaus: r.plateaus,
     premature: r.premature,
     nsPerStep: r.nsPerStep,
@@ -83,9 +83,9 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
       .positional("db", { type: "string", demandOption: true, describe: "a DuckDB file written by fastface sweep" })
       .option("by", {
         type: "string",
-        default: "stepsSaved",
+        default: "openLoopLead",
         describe:
-          "objective: stepsSaved, removed, premature, decays, nsPerStep; with --simulate also timeToTarget, simReached, simFinalLoss, simDecays, simPlateaus, simPlateausRemoved",
+          "objective: openLoopLead, removed, premature, decays, nsPerStep; with --simulate also timeToTarget, simReached, simFinalLoss, simDecays, simPlateaus, simPlateausRemoved",
       })
       .option("k", { type: "string", default: "10", describe: "rows per curve (a number or 'all')" })
       .option("pareto", {
@@ -99,7 +99,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
         describe: "configs with removed >= 1 and no premature decay on every curve, by worst-curve steps saved",
       })
       .option("json", { type: "boolean", default: false, describe: "print a JSON array of rows" })
-      .example("$0 sweep-top sweeps/ff.duckdb --by stepsSaved --k 10", "best 10 per curve")
+      .example("$0 sweep-top sweeps/ff.duckdb --by openLoopLead --k 10", "best 10 per curve")
       .example(
         "$0 sweep-top sweeps/ff.duckdb --robust --json",
         "configs that work on every curve",
@@ -122,7 +122,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
           rows.length === 0
             ? "no configuration removes a plateau without a premature decay on every curve"
             : table(
-                ["config", "params", "curves", "min stepsSaved", "mean stepsSaved", "removed", "premature"],
+                ["config", "params", "curves", "min openLoopLead", "mean openLoopLead", "removed", "premature"],
                 rows.map((r) => [
                   r.configId,
                   paramsText(r.params),
@@ -142,7 +142,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
         return;
       }
       const sim = rows.some((r) => r.sim !== undefined);
-      const head = ["curve", a.pareto ? "front" : "rank", "params", "decays", "removed", "stepsSaved", "premature"];
+      const head = ["curve", a.pareto ? "front" : "rank", "params", "decays", "removed", "openLoopLead", "premature"];
       head.push("plateaus");
       if (sim) head.push("sim decays", "sim loss [10-90%]", "time to target (reached)", "sim/logged plateaus");
       printText(
@@ -154,7 +154,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
             paramsText(r.params),
             r.decays,
             r.removed,
-            r.stepsSaved,
+            r.openLoopLead,
             r.premature,
             r.plateaus,
             ...(sim ? simCells(r) : []),

@@ -185,7 +185,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ),
       );
       if (summary.parquet) printText(`parquet: ${summary.parquet}`);
-      if (!summary.interrupted) printText(`next: fastface sweep-top ${summary.db} --by stepsSaved --k 10`);
+      if (!summary.interrupted) printText(`next: fastface sweep-top ${summary.db} --by openLoopLead --k 10`);
     } finally {
       bar.stop();
       process.off("SIGINT", onSignal);
