@@ -20,7 +20,9 @@ import {
 } from "apache-arrow";
 import { ConfigError, InputError, ParseError } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
-import type { Curve, CurveColumns, CurveMeta } from "./curve.ts";
+import type { Aggregation, Curve, CurveColumns, CurveMeta } from "./curve.ts";
+
+const AGGREGATIONS: readonly Aggregation[] = ["mean-of-interval", "median-of-window", "instant", "unknown"];
 
 /** Schema / key-value metadata key holding the curve metadata as JSON. */
 export const META_KEY = "fastface.curve";
@@ -56,7 +58,8 @@ export function metaFromJson(json: string, source: string): CurveMeta {
     format: m.format,
     ...(typeof m.tag === "string" ? { tag: m.tag } : {}),
     stride: typeof m.stride === "number" ? m.stride : 1,
-    aggregation: m.aggregation === "mean-of-interval" ? "mean-of-interval" : "instant",
+    aggregation: AGGREGATIONS.includes(m.aggregation as Aggregation) ? (m.aggregation as Aggregation) : "unknown",
+    ...(m.lossColumn !== undefined ? { lossColumn: m.lossColumn } : {}),
     config: m.config ?? {},
     evaluations: Array.isArray(m.evaluations) ? m.evaluations : [],
     nonFinite: m.nonFinite ?? { nan: 0, posInf: 0, negInf: 0 },
@@ -204,28 +207,65 @@ export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
+/** Parquet key-value metadata key holding a JSON array of curve metadata when a file holds several curves. */
+export const META_KEY_MULTI = "fastface.curves";
+
+/** DuckDB column type on disk: `step` is an integer, `wallTime` a timestamp (UTC, microseconds). */
+const PARQUET_TYPES: Record<(typeof CURVE_COLUMNS)[number], string> = {
+  step: "BIGINT",
+  loss: "DOUBLE",
+  lr: "DOUBLE",
+  epoch: "DOUBLE",
+  wallTime: "TIMESTAMP",
+};
+
 /**
- * Write a curve as Parquet (float64 columns, metadata JSON in the key-value metadata).
+ * Write one curve, or several into one file with a `curve` name column, as Parquet: `step` INT64, `loss` /
+ * `lr` / `epoch` DOUBLE, `wallTime` TIMESTAMP (NULL where unknown); the metadata JSON goes into the key-value
+ * metadata (`fastface.curve`, or `fastface.curves` as an array in file order).
  *
  * @example
  * await writeCurveParquet("run.parquet", curve);
+ * await writeCurveParquet("runs.parquet", [a, b]); // rows of a, then b, told apart by `curve`
  */
-export async function writeCurveParquet(path: string, curve: Curve): Promise<void> {
-  const names = CURVE_COLUMNS.filter((n) => curve.columns[n] !== undefined);
+export async function writeCurveParquet(path: string, curves: Curve | readonly Curve[]): Promise<void> {
+  const list = Array.isArray(curves) ? curves : [curves as Curve];
+  const multi = Array.isArray(curves);
+  const names = CURVE_COLUMNS.filter((n) => list.some((c) => c.columns[n] !== undefined));
   const { con, close } = await duckConnect();
   try {
-    await con.run(`CREATE TABLE curve (${names.map((n) => `"${n}" DOUBLE`).join(", ")})`);
+    const cols = [...(multi ? ['"curve" VARCHAR'] : []), ...names.map((n) => `"${n}" DOUBLE`)];
+    await con.run(`CREATE TABLE curve (${cols.join(", ")})`);
     const app = await con.createAppender("curve");
-    const cols = names.map((n) => curve.columns[n] as Float64Array);
-    const len = curve.columns.step.length;
-    for (let i = 0; i < len; i++) {
-      for (const c of cols) app.appendDouble(c[i] as number);
-      app.endRow();
+    for (const curve of list) {
+      const data = names.map((n) => curve.columns[n]);
+      const len = curve.columns.step.length;
+      for (let i = 0; i < len; i++) {
+        if (multi) app.appendVarchar(curve.meta.name);
+        data.forEach((c, k) => {
+          const v = c === undefined ? Number.NaN : (c[i] as number);
+          // a NaN loss is data (kept); a NaN lr / epoch / wall time means unknown: NULL
+          if (Number.isNaN(v) && names[k] !== "loss") app.appendNull();
+          else app.appendDouble(v);
+        });
+        app.endRow();
+      }
     }
     app.closeSync();
-    await con.run(
-      `COPY curve TO ${sqlString(path)} (FORMAT parquet, KV_METADATA {${sqlString(META_KEY)}: ${sqlString(metaToJson(curve.meta))}})`,
-    );
+    const select = [
+      ...(multi ? ['"curve"'] : []),
+      ...names.map((n) =>
+        n === "wallTime"
+          ? `make_timestamp(CAST(round("wallTime" * 1e6) AS BIGINT)) AS "wallTime"`
+          : PARQUET_TYPES[n] === "DOUBLE"
+            ? `"${n}"`
+            : `CAST("${n}" AS ${PARQUET_TYPES[n]}) AS "${n}"`,
+      ),
+    ].join(", ");
+    const kv = multi
+      ? `${sqlString(META_KEY_MULTI)}: ${sqlString(`[${list.map((c) => metaToJson(c.meta)).join(",")}]`)}`
+      : `${sqlString(META_KEY)}: ${sqlString(metaToJson((list[0] as Curve).meta))}`;
+    await con.run(`COPY (SELECT ${select} FROM curve) TO ${sqlString(path)} (FORMAT parquet, KV_METADATA {${kv}})`);
   } catch (e) {
     throw new InputError(path, msg.unwritable(e instanceof Error ? e.message : String(e)), "E_WRITE");
   } finally {
@@ -280,22 +320,65 @@ export async function readParquetColumns(
 }
 
 /**
- * Read a curve written by `writeCurveParquet`.
+ * Read the curves written by `writeCurveParquet` (one, or several told apart by the `curve` column).
+ *
+ * @example
+ * const [curve] = await readCurvesParquet("run.parquet");
+ */
+export async function readCurvesParquet(path: string): Promise<Curve[]> {
+  const { names, columns, kv } = await readParquetColumns(path);
+  const one = kv.get(META_KEY);
+  const many = kv.get(META_KEY_MULTI);
+  if (one === undefined && many === undefined) {
+    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' key-value metadata`), { file: path }, "a fastface curve");
+  }
+  const all: Record<string, Float64Array> = {};
+  names.forEach((n, i) => {
+    if ((CURVE_COLUMNS as readonly string[]).includes(n)) all[n] = columns[i] as Float64Array;
+  });
+  if (one !== undefined) return [checkedCurve(all, metaFromJson(one, path), path)];
+  let metas: unknown;
+  try {
+    metas = JSON.parse(many as string);
+  } catch (e) {
+    throw new ParseError(msg.badCurveFile(String(e)), { file: path }, `a JSON array under '${META_KEY_MULTI}'`);
+  }
+  if (!Array.isArray(metas)) throw new ParseError(msg.badCurveFile("not an array"), { file: path }, "curve metadata");
+  const curveNames = await readParquetStrings(path, "curve");
+  return metas.map((m) => {
+    const meta = metaFromJson(JSON.stringify(m), path);
+    const rows: number[] = [];
+    curveNames.forEach((name, i) => {
+      if (name === meta.name) rows.push(i);
+    });
+    const cols: Record<string, Float64Array> = {};
+    for (const [n, col] of Object.entries(all)) cols[n] = Float64Array.from(rows, (i) => col[i] as number);
+    for (const n of ["lr", "epoch", "wallTime"]) {
+      if (cols[n]?.every((v) => Number.isNaN(v))) delete cols[n];
+    }
+    return checkedCurve(cols, meta, path);
+  });
+}
+
+/** One text column of a Parquet file. */
+async function readParquetStrings(path: string, column: string): Promise<Array<string | null>> {
+  const { con, close } = await duckConnect();
+  try {
+    const res = await con.runAndReadAll(`SELECT "${column}" FROM read_parquet(${sqlString(path)})`);
+    return (res.getColumns()[0] ?? []) as Array<string | null>;
+  } finally {
+    close();
+  }
+}
+
+/**
+ * Read a curve written by `writeCurveParquet` (the first, when the file holds several).
  *
  * @example
  * const curve = await readCurveParquet("run.parquet");
  */
 export async function readCurveParquet(path: string): Promise<Curve> {
-  const { names, columns, kv } = await readParquetColumns(path);
-  const json = kv.get(META_KEY);
-  if (json === undefined) {
-    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' key-value metadata`), { file: path }, "a fastface curve");
-  }
-  const cols: Record<string, Float64Array> = {};
-  names.forEach((n, i) => {
-    if ((CURVE_COLUMNS as readonly string[]).includes(n)) cols[n] = columns[i] as Float64Array;
-  });
-  return checkedCurve(cols, metaFromJson(json, path), path);
+  return (await readCurvesParquet(path))[0] as Curve;
 }
 
 /** `.parquet` -> "parquet"; `.arrow` / `.feather` / `.ipc` -> "arrow"; anything else undefined. */

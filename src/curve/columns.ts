@@ -82,6 +82,9 @@ export class Growable {
 export const COLUMN_NAMES = {
   step: ["step", "global_step", "globalstep", "iteration", "iter", "it", "steps", "trainer/global_step", "_step"],
   loss: [
+    "total_loss",
+    "loss_total",
+    "train/total_loss",
     "loss",
     "train_loss",
     "train/loss",
@@ -121,11 +124,28 @@ export interface ColumnChoice {
   wallTime?: number | undefined;
   /** True when no step column exists and `epoch` serves as the step (Keras CSVLogger). */
   epochAsStep: boolean;
+  /** Why the loss column was chosen, and the other loss-like columns (see `LossColumn`). */
+  lossWhy?: string | undefined;
+  lossAlternatives?: string[] | undefined;
+}
+
+/** How the loss column / tag of a curve was chosen (`curve.meta.lossColumn`, `lossColumn` in --json). */
+export interface LossColumn {
+  name: string;
+  why: string;
+  /** Other loss-like columns / tags that could have been chosen (pick one with --loss-col / --tag). */
+  alternatives: string[];
+}
+
+/** Column index given as a whole number (`--step-col 0`): the column at that position (headerless tables). */
+export function columnIndex(col: string | undefined): number | undefined {
+  return col !== undefined && /^\d+$/.test(col.trim()) ? Number(col.trim()) : undefined;
 }
 
 /**
- * Find the index of each role's column in a header. Overrides must name an existing column (ConfigError
- * otherwise, unless `strict` is false: then the column is just absent). A loss-like name not in the list (e.g. `my_loss`, but not `val_loss`) is a fallback.
+ * Find the index of each role's column in a header. Overrides must name an existing column, or give its
+ * 0-based position (ConfigError otherwise, unless `strict` is false: then the column is just absent). The
+ * loss is chosen by `chooseLoss` (a total loss before component losses).
  *
  * @example
  * discoverColumns(["epoch", "loss", "lr", "val_loss"]) // { epoch: 0, loss: 1, lr: 2, step: 0, epochAsStep: true, ... }
@@ -146,18 +166,22 @@ export function discoverColumns(
   const exact = (col: string): number | undefined => {
     let i = header.indexOf(col);
     if (i < 0) i = norm.indexOf(normName(col));
+    const at = columnIndex(col);
+    if (i < 0 && at !== undefined && at < header.length) i = at;
     if (i < 0 && strict) throw new ConfigError(msg.noSuchColumn(col, header));
     return i < 0 ? undefined : i;
   };
+  const loss = chooseLoss(header, overrides.lossCol !== undefined ? exact(overrides.lossCol) : undefined);
   const choice: ColumnChoice = {
     step: overrides.stepCol !== undefined ? exact(overrides.stepCol) : find("step"),
-    loss: overrides.lossCol !== undefined ? exact(overrides.lossCol) : find("loss"),
+    loss: loss?.index,
     lr: overrides.lrCol !== undefined ? exact(overrides.lrCol) : find("lr"),
     epoch: find("epoch"),
     wallTime: find("wallTime"),
     epochAsStep: false,
+    lossWhy: loss?.why,
+    lossAlternatives: loss?.alternatives,
   };
-  if (choice.loss === undefined) choice.loss = fallbackLoss(norm);
   if (choice.lr === undefined) {
     const i = norm.findIndex((h) => h.startsWith("lr_") || h.endsWith("/lr") || h.endsWith("learning_rate"));
     if (i >= 0) choice.lr = i;
@@ -169,28 +193,92 @@ export function discoverColumns(
   return choice;
 }
 
-function fallbackLoss(norm: readonly string[]): number | undefined {
-  const isEval = (h: string) => /(^|[_/])(val|valid|validation|eval|test)([_/]|$)/.test(h);
-  const i = norm.findIndex((h) => h.includes("loss") && !isEval(h));
-  return i >= 0 ? i : undefined;
+const isEvalName = (h: string) => /(^|[_/])(val|valid|validation|eval|test)([_/]|$)/.test(h);
+/** A training loss-like name (not an evaluation loss). */
+const isLossLike = (h: string) => h.includes("loss") && !isEvalName(h);
+/** A loss-like name that says it is the total (`loss_sum`, `overall_loss`, `train/total`). */
+const isTotalLike = (h: string) => /(^|[_/])(total|sum|overall|all)([_/]|$)/.test(h);
+
+/**
+ * Choose the loss among column / tag names: `forced` (an index from --loss-col) first; then a name from
+ * `COLUMN_NAMES.loss` (the total loss: `total_loss`, `loss`, `train/loss`, `train_loss` ...); then a
+ * loss-like name that says it is a total; then the only loss-like name; then the first of several
+ * component losses (the `why` says so). Evaluation losses (`val_loss`) are never chosen.
+ *
+ * @example
+ * chooseLoss(["iteration", "loss_box_reg", "loss_cls", "total_loss"])
+ * // { index: 3, why: "named like a total loss", alternatives: ["loss_box_reg", "loss_cls"] }
+ */
+export function chooseLoss(
+  names: readonly string[],
+  forced?: number,
+): { index: number; why: string; alternatives: string[] } | undefined {
+  const norm = names.map(normName);
+  const others = (i: number) => names.filter((_, k) => k !== i && isLossLike(norm[k] as string)).slice(0, 16);
+  if (forced !== undefined)
+    return { index: forced, why: "chosen with --loss-col / --tag", alternatives: others(forced) };
+  for (const name of COLUMN_NAMES.loss) {
+    const i = norm.indexOf(name);
+    if (i >= 0) return { index: i, why: `named like a total loss ('${name}')`, alternatives: others(i) };
+  }
+  const lossLike = norm.flatMap((h, i) => (isLossLike(h) ? [i] : []));
+  const total = lossLike.find((i) => isTotalLike(norm[i] as string));
+  if (total !== undefined)
+    return { index: total, why: "a loss-like name that says total", alternatives: others(total) };
+  const first = lossLike[0];
+  if (first === undefined) return undefined;
+  if (lossLike.length === 1) return { index: first, why: "the only loss-like name", alternatives: [] };
+  return {
+    index: first,
+    why: `no total loss among ${lossLike.length} loss-like names: took the first (a component?)`,
+    alternatives: others(first),
+  };
 }
 
 /**
- * Pick the obvious loss tag among scalar tags: a recognised loss name first, then any training tag
- * containing "loss", then the only tag. Undefined when nothing is obvious.
+ * Pick the obvious loss tag among scalar tags (the rules of `chooseLoss`; the only tag when none is
+ * loss-like). Undefined when nothing is obvious.
  *
  * @example
  * pickLossTag(["val/loss", "train/loss", "lr"]) // "train/loss"
  */
 export function pickLossTag(tags: readonly string[]): string | undefined {
-  const norm = tags.map(normName);
-  for (const name of COLUMN_NAMES.loss) {
-    const i = norm.indexOf(name);
-    if (i >= 0) return tags[i];
-  }
-  const i = fallbackLoss(norm);
-  if (i !== undefined) return tags[i];
-  return tags.length === 1 ? tags[0] : undefined;
+  return lossTagChoice(tags)?.name;
+}
+
+/**
+ * `pickLossTag` with its reason and the alternatives.
+ *
+ * @example
+ * lossTagChoice(["train/loss", "train/loss_cls"]) // { name: "train/loss", why: ..., alternatives: ["train/loss_cls"] }
+ */
+export function lossTagChoice(tags: readonly string[]): LossColumn | undefined {
+  const c = chooseLoss(tags);
+  if (c !== undefined) return { name: tags[c.index] as string, why: c.why, alternatives: c.alternatives };
+  return tags.length === 1 ? { name: tags[0] as string, why: "the only tag", alternatives: [] } : undefined;
+}
+
+/**
+ * `meta.lossColumn` from a column choice.
+ *
+ * @example
+ * lossColumnMeta("total_loss", discoverColumns(["iteration", "loss_cls", "total_loss"])).alternatives // ["loss_cls"]
+ */
+export function lossColumnMeta(name: string, c: Pick<ColumnChoice, "lossWhy" | "lossAlternatives">): LossColumn {
+  return { name, why: c.lossWhy ?? "given", alternatives: c.lossAlternatives ?? [] };
+}
+
+/**
+ * What a generic table (CSV / TSV / JSONL / foreign Arrow or Parquet) says about its loss values: a name
+ * ending in `_step` (Lightning's per-step value) is `instant`; anything else is `unknown` (a column named
+ * `loss` may be a per-step value, a running mean or an epoch mean; the file does not say which).
+ *
+ * @example
+ * tableAggregation("train_loss_step") // "instant"
+ * tableAggregation("loss")            // "unknown"
+ */
+export function tableAggregation(lossName: string): "instant" | "unknown" {
+  return /_step$/.test(normName(lossName)) ? "instant" : "unknown";
 }
 
 /** True when a tag / column name looks like a learning rate. */

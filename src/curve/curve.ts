@@ -18,7 +18,12 @@ export interface CurveColumns {
 
 export type ColumnName = keyof CurveColumns;
 
-export type Aggregation = "mean-of-interval" | "instant";
+/**
+ * What one logged loss value stands for: the mean of the steps since the previous point (arcface_torch,
+ * mmcv / mmengine), a median over a window (detectron2), the value at that step, or not known (generic
+ * tables: CSV / TSV / JSONL say nothing about it).
+ */
+export type Aggregation = "mean-of-interval" | "median-of-window" | "instant" | "unknown";
 
 /** Formats fastface reads. `arcface-log` covers insightface / arcface_torch / FastFace training.log. */
 export type FormatName =
@@ -31,6 +36,9 @@ export type FormatName =
   | "mlflow"
   | "arrow"
   | "parquet"
+  | "detectron2"
+  | "mmcv-log-json"
+  | "mmengine-scalars"
   | "synthetic";
 
 /** An evaluation result found in the log (e.g. `[lfw][6666]Accuracy-Flip: 0.99800+-0.00277`). */
@@ -54,6 +62,8 @@ export interface CurveMeta {
   format: FormatName;
   /** Scalar tag the curve came from (TensorBoard, MLflow, tables with several loss-like columns). */
   tag?: string;
+  /** Which column / tag became the loss, why, and the alternatives (tables, JSON logs, event files). */
+  lossColumn?: { name: string; why: string; alternatives: string[] };
   /** Median gap between consecutive steps. */
   stride: number;
   aggregation: Aggregation;

@@ -3,8 +3,15 @@
  * back exactly; any other table goes through column discovery like CSV (null cells count as empty).
  */
 import type { Table } from "apache-arrow";
-import { curveFromArrowIPC, META_KEY, readArrowTable, readCurveParquet, readParquetColumns } from "../curve/arrow.ts";
-import { type ColumnOverrides, discoverColumns } from "../curve/columns.ts";
+import {
+  curveFromArrowIPC,
+  META_KEY,
+  META_KEY_MULTI,
+  readArrowTable,
+  readCurvesParquet,
+  readParquetColumns,
+} from "../curve/arrow.ts";
+import { type ColumnOverrides, discoverColumns, lossColumnMeta, tableAggregation } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
@@ -41,7 +48,8 @@ function columnsToCurve(
       source,
       format,
       tag: cols.names[c.loss],
-      aggregation: c.epochAsStep ? "mean-of-interval" : "instant",
+      lossColumn: lossColumnMeta(cols.names[c.loss] as string, c),
+      aggregation: tableAggregation(cols.names[c.loss] as string),
     },
     warnings,
     "rows with a step and a loss",
@@ -89,17 +97,18 @@ export function parseArrowInput(
 }
 
 /**
- * Parquet file -> curve (exact for fastface curve files, column discovery otherwise).
+ * Parquet file -> curves (exact for fastface curve files, which may hold several told apart by a `curve`
+ * column; column discovery otherwise).
  *
  * @example
- * await parseParquetInput("metrics.parquet")
+ * const [curve] = await parseParquetInput("metrics.parquet");
  */
 export async function parseParquetInput(
   path: string,
   overrides: ColumnOverrides = {},
   warnings: Warnings = new Warnings(),
-): Promise<Curve> {
+): Promise<Curve[]> {
   const { names, columns, nulls, kv } = await readParquetColumns(path);
-  if (kv.has(META_KEY)) return readCurveParquet(path);
-  return columnsToCurve({ names, values: columns, nulls }, path, "parquet", overrides, warnings);
+  if (kv.has(META_KEY) || kv.has(META_KEY_MULTI)) return readCurvesParquet(path);
+  return [columnsToCurve({ names, values: columns, nulls }, path, "parquet", overrides, warnings)];
 }

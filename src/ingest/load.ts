@@ -1,39 +1,47 @@
 /**
  * The only file-system edge of ingest: a file or a folder -> curves. Text formats (training.log, CSV / TSV,
- * JSONL) are streamed in 1 MiB chunks through incremental parsers, so memory grows with the number of points,
- * not with the file size. Folders: event files in one folder are one run (merged by wall time); an MLflow
- * run folder (`<run>/metrics/<key>`) is one run; every other file is sniffed and read on its own.
+ * JSONL, JSON logs) are streamed in 1 MiB chunks through incremental parsers, so memory grows with the number
+ * of points, not with the file size; gzip files (`training.log.gz`, `metrics.csv.gz`) are decompressed on the
+ * fly. Which parser reads a file comes from the format table (formats.ts). Folders: event files in one folder
+ * are one run (merged by wall time); an MLflow run folder (`<run>/metrics/<key>`) is one run; every other file
+ * is sniffed and read on its own.
  */
 import { createReadStream } from "node:fs";
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
-import { type ColumnOverrides, isLrName, pickLossTag } from "../curve/columns.ts";
-import type { Curve, FormatName } from "../curve/curve.ts";
-import { ConfigError, FastfaceError, InputError, Warnings } from "../errors.ts";
+import { createGunzip } from "node:zlib";
+import { isLrName, lossTagChoice, pickLossTag } from "../curve/columns.ts";
+import type { Curve } from "../curve/curve.ts";
+import { ConfigError, FastfaceError, InputError, ParseError, Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
-import { ArcfaceLogParser } from "./arcface-log.ts";
-import { detectFormat, FILE_FORMATS, SNIFF_BYTES } from "./detect.ts";
-import { parseTrainerState } from "./hf-state.ts";
+import { checkLfsPointer, detectFormat } from "./detect.ts";
+import {
+  eventRunCurves,
+  FORMAT_NAMES,
+  formatEntry,
+  givenOptions,
+  inapplicable,
+  type LoadOptions,
+  optionFlags,
+} from "./formats.ts";
 import { mlflowCurve, parseMlflowMetric } from "./mlflow.ts";
 import { runName } from "./name.ts";
-import { DelimitedParser, JsonlParser } from "./table.ts";
-import { asOfJoin, eventCurves, readEventScalars, type ScalarTable } from "./tfevents.ts";
+import { isGzip, SNIFF_BYTES } from "./sniff.ts";
+import { asOfJoin } from "./tfevents.ts";
 
-export interface LoadOptions extends ColumnOverrides {
-  /** Skip sniffing: read every file as this format. */
-  format?: FormatName | undefined;
-  /** Scalar tag to keep (TensorBoard, MLflow). */
-  tag?: string | undefined;
-  /** Keep the records before a corrupt / truncated one in event files (with a warning). */
-  salvage?: boolean | undefined;
-  /** Chunk size for streaming text files (bytes). */
-  chunkBytes?: number | undefined;
+export type { LoadOptions } from "./formats.ts";
+
+function checkFormat(f: string | undefined): void {
+  if (f !== undefined && formatEntry(f) === undefined) throw new ConfigError(msg.unknownFormat(f, FORMAT_NAMES));
 }
 
-const ALL_FORMATS: readonly FormatName[] = [...FILE_FORMATS];
-
-function checkFormat(f: FormatName | undefined): void {
-  if (f !== undefined && !ALL_FORMATS.includes(f)) throw new ConfigError(msg.unknownFormat(f, ALL_FORMATS));
+/** ConfigError when a given option applies to none of `formats` (e.g. `--tag` with an arcface log). */
+function checkApplicable(opts: LoadOptions, formats: readonly string[], where: string): void {
+  const bad = inapplicable(givenOptions(opts), formats);
+  if (bad.length === 0 || formats.length === 0) return;
+  const fmt = [...new Set(formats)].join(" / ");
+  const takes = [...new Set(formats.flatMap(optionFlags))];
+  throw new ConfigError(`${where}: ${msg.optionNotApplicable(bad, fmt, takes)}`, "E_OPTION_NOT_APPLICABLE");
 }
 
 async function statOrThrow(path: string) {
@@ -45,97 +53,148 @@ async function statOrThrow(path: string) {
   }
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
+async function readRawHead(path: string, n: number): Promise<Uint8Array> {
   const fh = await open(path, "r");
   try {
-    const buf = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
 }
 
-/** Stream a text file through an incremental parser in bounded memory. */
-async function streamText(path: string, push: (chunk: string) => void, chunkBytes: number): Promise<void> {
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: chunkBytes });
-  for await (const chunk of stream) push(chunk as string);
+/** The first SNIFF_BYTES of the decompressed content of a gzip file (a cut stream is fine here). */
+async function gunzipHead(path: string): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const z = createReadStream(path).pipe(createGunzip());
+  try {
+    for await (const c of z) {
+      parts.push(c as Buffer);
+      size += (c as Buffer).byteLength;
+      if (size >= SNIFF_BYTES) break;
+    }
+  } catch (e) {
+    if (size === 0) throw new ParseError(`invalid gzip data: ${(e as Error).message}`, { file: path }, "gzip data");
+  } finally {
+    z.destroy();
+  }
+  return new Uint8Array(Buffer.concat(parts)).subarray(0, SNIFF_BYTES);
+}
+
+/** A readable of the file's content, decompressed when it is gzip. */
+function contentStream(path: string, gzip: boolean, chunkBytes: number) {
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
+  return gzip ? raw.pipe(createGunzip({ chunkSize: Math.min(chunkBytes, 1 << 20) })) : raw;
+}
+
+/**
+ * Stream a text file in bounded memory, decoding UTF-8 across chunk edges. A gzip stream that ends early keeps
+ * what was read before the cut (warning `W_GZIP_TRUNCATED`); corrupt gzip data is a ParseError.
+ */
+async function streamText(
+  path: string,
+  gzip: boolean,
+  push: (chunk: string) => void,
+  chunkBytes: number,
+  warnings: Warnings,
+): Promise<void> {
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  let bytes = 0;
+  try {
+    for await (const c of contentStream(path, gzip, chunkBytes)) {
+      bytes += (c as Buffer).byteLength;
+      push(decoder.decode(c as Buffer, { stream: true }));
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (!gzip) throw new InputError(path, msg.unreadable(String(err.code ?? err.message)));
+    if (err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message)) {
+      warnings.add(W.gzipTruncated, msg.gzipTruncated(bytes), { file: path });
+    } else {
+      throw new ParseError(
+        `invalid gzip data after ${bytes} decompressed byte(s): ${err.message}`,
+        { file: path, byteOffset: bytes },
+        "gzip data",
+      );
+    }
+  }
+  const tail = decoder.decode();
+  if (tail.length > 0) push(tail);
+}
+
+/** The whole content, decompressed when it is gzip. */
+async function readContent(path: string, gzip: boolean): Promise<Uint8Array> {
+  if (!gzip) return readFile(path);
+  const parts: Buffer[] = [];
+  try {
+    for await (const c of contentStream(path, true, 1 << 20)) parts.push(c as Buffer);
+  } catch (e) {
+    throw new ParseError(`invalid gzip data: ${(e as Error).message}`, { file: path }, "complete gzip data");
+  }
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 const isEventFile = (name: string) => /(^|\.)tfevents\./.test(name) || name.startsWith("events.out.tfevents");
 
+/** A loss chosen among component losses gets a warning, so that a guess never passes silently. */
+function warnGuessedLoss(curve: Curve): void {
+  const lc = curve.meta.lossColumn;
+  if (lc === undefined || !lc.why.startsWith("no total loss")) return;
+  if (curve.meta.warnings.some((w) => w.code === W.lossGuessed)) return;
+  curve.meta.warnings.push({
+    code: W.lossGuessed,
+    message: msg.lossGuessed(lc.name, lc.alternatives),
+    location: { file: curve.meta.source },
+  });
+}
+
 /**
- * Read one file as curves (one per scalar tag for event / metric files, otherwise one).
+ * Read one file as curves (one per scalar tag for event / metric files, otherwise one). Gzip files are
+ * read transparently. An option that does not apply to the file's format (`--tag` for a CSV) is a
+ * ConfigError naming the options that do.
  *
  * @example
  * const [curve] = await loadFile("runs/ms1mv3_r50/training.log");
  */
-export async function loadFile(path: string, opts: LoadOptions = {}): Promise<Curve[]> {
+export async function loadFile(path: string, opts: LoadOptions = {}, strictOptions = true): Promise<Curve[]> {
   checkFormat(opts.format);
   const st = await statOrThrow(path);
   if (st.size === 0) throw new InputError(path, msg.emptyFile, "E_EMPTY");
   let head: Uint8Array;
   try {
-    head = await readHead(path);
+    head = await readRawHead(path, SNIFF_BYTES);
   } catch (e) {
     throw new InputError(path, msg.unreadable(String((e as NodeJS.ErrnoException).code ?? e)));
   }
-  const format = opts.format ?? detectFormat(head, path);
+  checkLfsPointer(head, path);
+  const gzip = isGzip(head);
+  const content = gzip ? await gunzipHead(path) : head;
+  const cut = gzip ? content.byteLength >= SNIFF_BYTES : st.size > head.byteLength;
+  const format = opts.format ?? detectFormat(content, path, opts, cut);
+  if (strictOptions) checkApplicable(opts, [format], path);
+  const entry = formatEntry(format);
+  if (entry === undefined) throw new ConfigError(msg.unknownFormat(String(format), FORMAT_NAMES));
   const warnings = new Warnings();
   const chunk = opts.chunkBytes ?? 1 << 20;
-  switch (format) {
-    case "arcface-log": {
-      const p = new ArcfaceLogParser(path);
-      await streamText(path, (c) => p.push(c), chunk);
-      return [p.finish(warnings)];
-    }
-    case "csv":
-    case "tsv": {
-      const p = new DelimitedParser(path, format, { ...opts, warnings });
-      await streamText(path, (c) => p.push(c), chunk);
-      return [p.finish(warnings)];
-    }
-    case "jsonl": {
-      const p = new JsonlParser(path, { ...opts, warnings });
-      await streamText(path, (c) => p.push(c), chunk);
-      return [p.finish(warnings)];
-    }
-    case "hf-trainer-state":
-      return [parseTrainerState(await readFile(path, "utf8"), path, warnings)];
-    case "tfevents":
-      return eventRun([path], path, runName(path), opts);
-    case "mlflow": {
-      const key = path.split(/[\\/]/).pop() ?? "metric";
-      const series = parseMlflowMetric(await readFile(path, "utf8"), path, warnings);
-      return [mlflowCurve(series, { run: runName(path), key, source: path, lossKey: key }, warnings)];
-    }
-    // columnar.ts pulls in apache-arrow (~0.5 s to load): only when a file needs it
-    case "arrow": {
-      const { parseArrowInput } = await import("./columnar.ts");
-      return [parseArrowInput(await readFile(path), path, opts, warnings)];
-    }
-    case "parquet": {
-      const { parseParquetInput } = await import("./columnar.ts");
-      return [await parseParquetInput(path, opts, warnings)];
-    }
-    default:
-      throw new ConfigError(msg.unknownFormat(String(format), ALL_FORMATS));
-  }
+  const curves = await entry.open({
+    path,
+    opts,
+    warnings,
+    gzip,
+    stream: (push) => streamText(path, gzip, push, chunk, warnings),
+    bytes: () => readContent(path, gzip),
+  });
+  for (const c of curves) warnGuessedLoss(c);
+  return curves;
 }
 
 /** Event files of one run (one folder) -> curves, merged by wall time. */
 async function eventRun(files: string[], source: string, name: string, opts: LoadOptions): Promise<Curve[]> {
-  const warnings = new Warnings();
-  const table: ScalarTable = { tags: new Map(), plugins: new Map() };
-  const sorted = [...files].sort();
-  for (const [rank, file] of sorted.entries()) {
-    const bytes = await readFile(file);
-    readEventScalars(bytes, { source: file, salvage: opts.salvage ?? false, warnings, fileRank: rank }, table);
-  }
-  if (table.tags.size === 0) {
-    throw new InputError(source, "event files hold no scalar summaries", "E_NO_SCALARS");
-  }
-  return eventCurves(table, { name, source, tag: opts.tag, warnings });
+  const read = [];
+  for (const file of files) read.push({ source: file, bytes: await readFile(file) });
+  return eventRunCurves(read, { name, source, tag: opts.tag, salvage: opts.salvage });
 }
 
 /** An MLflow run folder (`<run>/metrics/<key>` files, keys may contain `/`) -> curves. */
@@ -211,7 +270,7 @@ async function loadFolder(dir: string, opts: LoadOptions, skipped: Warnings): Pr
       }
       if (/\.(ya?ml|md|png|jpe?g|pt|pth|ckpt|bin|safetensors)$/i.test(e.name) || e.name === "meta.yaml") continue;
       try {
-        curves.push(...(await loadFile(p, opts)));
+        curves.push(...(await loadFile(p, opts, false)));
       } catch (err) {
         if (!(err instanceof FastfaceError) || err instanceof ConfigError) throw err;
         skipped.add(W.skippedFile, msg.skippedFile(err.message.split("\n")[0] ?? err.message), { file: p });
@@ -247,6 +306,12 @@ export async function loadCurves(path: string, opts: LoadOptions = {}): Promise<
     const why = skipped.list.length > 0 ? ` (${skipped.list.length} file(s) skipped)` : "";
     throw new InputError(path, `${msg.emptyDir}${why}`, "E_EMPTY");
   }
+  // in a folder an option needs to apply to one of the formats found (--tag for its event files, ...)
+  checkApplicable(
+    opts,
+    curves.map((c) => c.meta.format),
+    path,
+  );
   if (skipped.list.length > 0) (curves[0] as Curve).meta.warnings.push(...skipped.list);
   return curves;
 }
@@ -264,9 +329,11 @@ export async function loadCurve(path: string, opts: LoadOptions = {}): Promise<C
   const sources = new Set(curves.map((c) => c.meta.source));
   const tags = curves.map((c) => c.meta.tag ?? c.meta.name);
   if (sources.size === 1) {
-    const tag = pickLossTag(tags);
-    if (tag === undefined) throw new ConfigError(msg.ambiguousTag(tags));
+    const choice = lossTagChoice(tags);
+    if (choice === undefined) throw new ConfigError(msg.ambiguousTag(tags));
+    const tag = choice.name;
     const chosen = curves[tags.indexOf(tag)] as Curve;
+    chosen.meta.lossColumn = { name: tag, why: choice.why, alternatives: tags.filter((t) => t !== tag) };
     chosen.meta.warnings.push({ code: W.tagChosen, message: msg.tagChosen(tag, tags), location: { file: path } });
     return chosen;
   }

@@ -10,9 +10,9 @@
  */
 export function runName(source: string): string {
   const parts = source.split(/[\\/]+/).filter((p) => p.length > 0 && p !== ".");
-  const base = parts[parts.length - 1] ?? "run";
+  const base = (parts[parts.length - 1] ?? "run").replace(/\.gz$/i, "");
   const stem = base.replace(/\.(log|txt|csv|tsv|jsonl|ndjson|json|arrow|feather|ipc|parquet)$/i, "");
-  const generic = /^(training|train|log|metrics|trainer_state|events\.out\.tfevents\..*|progress|history)$/i;
+  const generic = /^(training|train|log|metrics|trainer_state|events\.out\.tfevents\..*|progress|history|scalars)$/i;
   if (generic.test(stem) && parts.length >= 2) return parts[parts.length - 2] as string;
   return stem || "run";
 }

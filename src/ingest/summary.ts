@@ -9,6 +9,8 @@ export interface CurveSummary {
   source: string;
   format: FormatName;
   tag?: string;
+  /** Which column / tag became the loss, why, and the alternatives (absent when the format has one loss). */
+  lossColumn?: { name: string; why: string; alternatives: string[] };
   points: number;
   firstStep: number | null;
   lastStep: number | null;
@@ -80,6 +82,7 @@ export function summarizeCurve(curve: Curve): CurveSummary {
     source: curve.meta.source,
     format: curve.meta.format,
     ...(curve.meta.tag !== undefined ? { tag: curve.meta.tag } : {}),
+    ...(curve.meta.lossColumn !== undefined ? { lossColumn: curve.meta.lossColumn } : {}),
     points: n,
     firstStep: num(step[0]),
     lastStep: num(step[n - 1]),
@@ -119,6 +122,13 @@ export function formatSummary(s: CurveSummary, maxEvaluations = 12): string {
     `${s.name}`,
     `  source       ${s.source}`,
     `  format       ${s.format}${s.tag !== undefined ? `  (tag ${s.tag})` : ""}`,
+    ...(s.lossColumn !== undefined
+      ? [
+          `  loss column  ${s.lossColumn.name}: ${s.lossColumn.why}${
+            s.lossColumn.alternatives.length > 0 ? `; others: ${s.lossColumn.alternatives.join(", ")}` : ""
+          }`,
+        ]
+      : []),
     `  points       ${s.points}   steps ${fmt(s.firstStep)} .. ${fmt(s.lastStep)}   stride ${s.stride}${
       s.irregularGaps > 0 ? ` (${s.irregularGaps} irregular gap(s))` : ""
     }`,

@@ -7,7 +7,14 @@
  * averaged over the epoch) are handled. Rows whose step or loss cell is not a number are skipped and counted.
  */
 
-import { type ColumnChoice, type ColumnOverrides, discoverColumns } from "../curve/columns.ts";
+import {
+  type ColumnChoice,
+  type ColumnOverrides,
+  columnIndex,
+  discoverColumns,
+  lossColumnMeta,
+  tableAggregation,
+} from "../curve/columns.ts";
 import type { Curve, FormatName } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
 import { msg } from "../messages/ingest.ts";
@@ -86,7 +93,15 @@ export class DelimitedParser {
         this.delim = "\t";
         this.format = "tsv";
       }
-      this.header = splitDelimited(clean, this.delim).map((h) => h.trim());
+      const cells = splitDelimited(clean, this.delim).map((h) => h.trim());
+      const headerless = isNumericRow(cells);
+      if (
+        headerless &&
+        (columnIndex(this.opts.stepCol) === undefined || columnIndex(this.opts.lossCol) === undefined)
+      ) {
+        throw new ParseError(msg.headerless(cells.length), { file: this.source, line: lineNo }, "a header line");
+      }
+      this.header = headerless ? cells.map((_, i) => String(i)) : cells;
       const choice = discoverColumns(this.header, this.opts);
       if (choice.loss === undefined) {
         throw new ParseError(msg.noColumn("loss", this.header), { file: this.source, line: lineNo }, "a loss column");
@@ -95,7 +110,7 @@ export class DelimitedParser {
         throw new ParseError(msg.noColumn("step", this.header), { file: this.source, line: lineNo }, "a step column");
       }
       this.choice = choice;
-      return;
+      if (!headerless) return;
     }
     if (line.trim().length === 0) return;
     const cells = splitDelimited(line, this.delim);
@@ -122,19 +137,30 @@ export class DelimitedParser {
     const where = { file: this.source };
     if (this.header === undefined) throw new ParseError(msg.noPoints, where, "a header line naming the columns");
     const c = this.choice as ColumnChoice;
+    const lossName = this.header[c.loss as number] as string;
     return this.acc.finish(
       {
         name: this.opts.name ?? runName(this.source),
         source: this.source,
         format: this.format,
-        tag: this.header[c.loss as number],
-        aggregation: c.epochAsStep ? "mean-of-interval" : "instant",
+        tag: lossName,
+        lossColumn: lossColumnMeta(lossName, c),
+        aggregation: tableAggregation(lossName),
         config: c.epochAsStep ? { step_column: "epoch" } : {},
       },
       warnings,
       "rows with a numeric step and loss",
     );
   }
+}
+
+/** True when every cell of a first line is a number: a table without a header line. */
+function isNumericRow(cells: readonly string[]): boolean {
+  if (cells.length < 2) return false;
+  for (const cell of cells) {
+    if (cellNumber(cell) === undefined || cellBad) return false;
+  }
+  return true;
 }
 
 /** An optional column's cell: a number, or undefined when empty, absent or not numeric. */
@@ -168,7 +194,7 @@ export class JsonlParser {
   private readonly splitter: LineSplitter;
   private readonly choices = new Map<string, ColumnChoice & { keys: string[] }>();
   private lossName: string | undefined;
-  private epochAsStep = false;
+  private lossChoice: ColumnChoice | undefined;
 
   constructor(
     private readonly source: string,
@@ -217,14 +243,16 @@ export class JsonlParser {
         this.acc.bad(lineNo);
         return;
       }
-      if (loss !== undefined) this.lossName ??= c.keys[c.loss];
+      if (loss !== undefined && this.lossName === undefined) {
+        this.lossName = c.keys[c.loss];
+        this.lossChoice = c;
+      }
     }
     const step = cell(c.step);
     if (loss !== undefined && (step === undefined || !Number.isFinite(step))) {
       this.acc.bad(lineNo);
       return;
     }
-    if (c.epochAsStep && loss !== undefined) this.epochAsStep = true;
     this.acc.row(step, loss, cell(c.lr), cell(c.epoch), cell(c.wallTime));
   }
 
@@ -235,8 +263,10 @@ export class JsonlParser {
         name: this.opts.name ?? runName(this.source),
         source: this.source,
         format: "jsonl",
-        ...(this.lossName !== undefined ? { tag: this.lossName } : {}),
-        aggregation: this.epochAsStep ? "mean-of-interval" : "instant",
+        ...(this.lossName !== undefined
+          ? { tag: this.lossName, lossColumn: lossColumnMeta(this.lossName, this.lossChoice as ColumnChoice) }
+          : {}),
+        aggregation: this.lossName !== undefined ? tableAggregation(this.lossName) : "unknown",
       },
       warnings,
       "JSON objects with a step and a loss key",

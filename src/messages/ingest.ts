@@ -22,6 +22,12 @@ export const W = {
   tagChosen: "W_TAG_CHOSEN",
   /** A file in a folder could not be read and was skipped. */
   skippedFile: "W_SKIPPED_FILE",
+  /** mmcv epoch-based log: the epoch length (for global steps) was taken from the log. */
+  epochLength: "W_EPOCH_LENGTH",
+  /** The loss column was a guess among component losses (no total loss found). */
+  lossGuessed: "W_LOSS_GUESSED",
+  /** A gzip file ended early: the points before the cut were kept. */
+  gzipTruncated: "W_GZIP_TRUNCATED",
 } as const;
 
 export const msg = {
@@ -40,10 +46,24 @@ export const msg = {
   tagChosen: (tag: string, tags: readonly string[]) =>
     `using tag '${tag}' as the loss (tags: ${tags.join(", ")}); pick another with --tag`,
   skippedFile: (reason: string) => `skipped: ${reason}`,
+  epochLength: (n: number) =>
+    `mmcv counts 'iter' within each epoch and does not log the epoch length: took ${n} (the largest iter of a full epoch) for global steps = (epoch - 1) * ${n} + iter; the true length may be up to one logging interval longer`,
+  lossGuessed: (name: string, others: readonly string[]) =>
+    `no total loss column: took '${name}' among ${others.length + 1} loss-like columns (${others.slice(0, 6).join(", ")}); pick one with --loss-col`,
+  gzipTruncated: (bytes: number) =>
+    `gzip data ends early (after ${bytes} decompressed byte(s)): kept the points read before the cut`,
+  lfsPointer: (oid: string, size: string) =>
+    `is a Git LFS pointer (oid ${oid}, ${size} bytes), not the file itself: run \`git lfs pull\` in its repository`,
+  optionNotApplicable: (flags: readonly string[], format: string, applicable: readonly string[]) =>
+    `${flags.join(", ")} ${flags.length === 1 ? "does" : "do"} not apply to ${format} files; options that apply to ${format}: ${
+      applicable.length > 0 ? applicable.join(", ") : "none"
+    }`,
+  gzipUnsupported: (format: string) => `${format} inside gzip is not supported: decompress it first (gunzip)`,
 
   columnLengths: (name: string, got: number, want: number) =>
     `column '${name}' has ${got} value(s) but 'step' has ${want}`,
   noPoints: "no loss points found",
+  noScalars: "event files hold no scalar summaries",
   emptyFile: "is empty",
   emptyDir: "has no file fastface can read (logs, event files, tables, curve files, mlruns)",
   notFound: "does not exist",
@@ -56,7 +76,10 @@ export const msg = {
     `several scalar tags and none is an obvious loss: ${tags.join(", ")}; pick one with --tag`,
   noColumn: (what: string, header: readonly string[]) =>
     `no ${what} column; columns: ${header.join(", ")} (name it with --${what}-col)`,
-  noSuchColumn: (col: string, header: readonly string[]) => `no column '${col}'; columns: ${header.join(", ")}`,
+  noSuchColumn: (col: string, header: readonly string[]) =>
+    `no column '${col}'; columns: ${header.join(", ")} (or give a 0-based position, e.g. --loss-col 1)`,
+  headerless: (n: number) =>
+    `the first line is ${n} numbers, not a header (a headerless table): name the columns by 0-based position, e.g. --step-col 0 --loss-col 1`,
   multipleCurves: (n: number, names: readonly string[]) =>
     `holds ${n} curves (${names.slice(0, 8).join(", ")}${n > 8 ? ", ..." : ""}); pick one with --tag or a narrower path`,
 

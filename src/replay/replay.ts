@@ -148,6 +148,7 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
       source: meta.source,
       stride: meta.stride,
       aggregation: meta.aggregation,
+      ...(meta.lossColumn !== undefined ? { lossColumn: meta.lossColumn } : {}),
       config: meta.config,
       evaluations: meta.evaluations,
     },

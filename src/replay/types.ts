@@ -64,6 +64,8 @@ export interface ReplayResult {
     source?: string;
     stride?: number;
     aggregation?: string;
+    /** Which column / tag of the input became the loss, why, and the alternatives (tables, JSON logs, events). */
+    lossColumn?: { name: string; why: string; alternatives: string[] };
     config?: Record<string, string | number | boolean>;
     evaluations?: Evaluation[];
   };

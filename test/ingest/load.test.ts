@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ConfigError, FormatError, InputError } from "../../src/errors.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
+import { FORMATS } from "../../src/ingest/formats.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
 import { LOGS, REAL_TFEVENTS } from "./helpers.ts";
 
@@ -38,7 +39,7 @@ describe("format detection", () => {
       assert.ok(e instanceof FormatError);
       assert.deepEqual(
         e.attempts.map((a) => a.format),
-        ["arrow", "parquet", "tfevents", "hf-trainer-state", "jsonl", "arcface-log", "mlflow", "csv", "tsv"],
+        FORMATS.map((f) => f.name),
       );
       assert.ok(e.attempts.every((a) => a.reason.length > 0));
       assert.match(e.message, /notes\.txt: unknown format; tried:\n {2}- arrow: /);

@@ -40,12 +40,12 @@ describe("CSV / TSV", () => {
     assert.deepEqual(arr(c?.columns.epoch), [0, 0, 1, 1]);
   });
 
-  it("Keras CSVLogger: epoch is the step, loss is an epoch mean", async () => {
+  it("Keras CSVLogger: epoch is the step; the table does not say how the loss was aggregated", async () => {
     const [c] = await loadCurves(`${FX}keras_history.csv`);
     assert.deepEqual(arr(c?.columns.step), [0, 1, 2]);
     assert.deepEqual(arr(c?.columns.loss), [1.6021, 1.1032, 0.9055]);
     assert.deepEqual(arr(c?.columns.lr), [0.001, 0.001, 0.0005]);
-    assert.equal(c?.meta.aggregation, "mean-of-interval");
+    assert.equal(c?.meta.aggregation, "unknown");
     assert.equal(c?.meta.config.step_column, "epoch");
   });
 

@@ -8,8 +8,8 @@ import type { Argv, CommandModule } from "yargs";
 import { pickLossTag } from "../../curve/columns.ts";
 import type { Curve, FormatName } from "../../curve/curve.ts";
 import { ConfigError, InputError } from "../../errors.ts";
-import { FILE_FORMATS } from "../../ingest/detect.ts";
-import { type LoadOptions, loadCurves } from "../../ingest/load.ts";
+import { FORMAT_NAMES, FORMATS, type LoadOptions } from "../../ingest/formats.ts";
+import { loadCurves } from "../../ingest/load.ts";
 import { summarizeCurve } from "../../ingest/summary.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
 
@@ -27,13 +27,19 @@ export function withLoadOptions<T>(y: Argv<T>): Argv<T & LoadArgs> {
   return y
     .option("format", {
       type: "string",
-      choices: FILE_FORMATS as string[],
-      describe: "skip content sniffing and read as this format",
+      choices: FORMAT_NAMES as string[],
+      describe: "skip content sniffing and read as this format (formats: `fastface ingest --help`)",
     })
     .option("tag", { type: "string", describe: "scalar tag to use (TensorBoard / MLflow); default: the loss tag" })
-    .option("step-col", { type: "string", describe: "step column of a CSV / TSV / JSONL / Arrow / Parquet table" })
-    .option("loss-col", { type: "string", describe: "loss column of a table" })
-    .option("lr-col", { type: "string", describe: "learning-rate column of a table" })
+    .option("step-col", {
+      type: "string",
+      describe: "step column of a CSV / TSV / JSONL / Arrow / Parquet table: a name, or a 0-based position",
+    })
+    .option("loss-col", {
+      type: "string",
+      describe: "loss column (tables, JSON logs): a name or a 0-based position; default: the total loss",
+    })
+    .option("lr-col", { type: "string", describe: "learning-rate column (tables, JSON logs): a name or a position" })
     .option("salvage", {
       type: "boolean",
       default: false,
@@ -80,12 +86,17 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Where each curve goes: `--out x.arrow|x.parquet` takes one curve, any other `--out` is a folder. */
-async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Promise<Array<[Curve, string]>> {
+/**
+ * Where each curve goes: `--out x.arrow` takes one curve, `--out x.parquet` one or several (told apart by
+ * its `curve` column), any other `--out` is a folder.
+ */
+async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Promise<Array<[Curve[], string]>> {
   const { curveFileKind } = await import("../../curve/arrow.ts");
-  if (curveFileKind(out) !== undefined) {
+  const kind = curveFileKind(out);
+  if (kind !== undefined) {
     await mkdir(dirname(out), { recursive: true });
-    if (curves.length === 1) return [[curves[0] as Curve, out]];
+    if (curves.length === 1) return [[curves, out]];
+    if (kind === "parquet") return [[uniqueNames(curves), out]];
     const sources = new Set(curves.map((c) => c.meta.source));
     const tag = sources.size === 1 ? pickLossTag(curves.map((c) => c.meta.tag ?? c.meta.name)) : undefined;
     const chosen = curves.find((c) => (c.meta.tag ?? c.meta.name) === tag);
@@ -96,7 +107,7 @@ async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Prom
           .join(", ")}); pass --tag, or give a folder as --out`,
       );
     }
-    return [[chosen, out]];
+    return [[[chosen], out]];
   }
   await mkdir(out, { recursive: true });
   const used = new Set<string>();
@@ -104,9 +115,25 @@ async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Prom
     let stem = fileStem(c.meta.name);
     for (let k = 2; used.has(stem); k++) stem = `${fileStem(c.meta.name)}-${k}`;
     used.add(stem);
-    return [c, join(out, `${stem}.${as}`)] as [Curve, string];
+    return [[c], join(out, `${stem}.${as}`)] as [Curve[], string];
   });
 }
+
+/** Curves with distinct names (`run`, `run-2`, ...) so that a `curve` column tells them apart. */
+function uniqueNames(curves: Curve[]): Curve[] {
+  const used = new Set<string>();
+  return curves.map((c) => {
+    let name = c.meta.name;
+    for (let k = 2; used.has(name); k++) name = `${c.meta.name}-${k}`;
+    used.add(name);
+    return name === c.meta.name ? c : { ...c, meta: { ...c.meta, name } };
+  });
+}
+
+/** The format table as help text: detection order, one line each. */
+const FORMATS_EPILOG = `Formats (detected by content in this order; gzip-compressed files are read too):\n${FORMATS.map(
+  (f) => `  ${f.name.padEnd(18)} ${f.describe}`,
+).join("\n")}`;
 
 export const ingestCommand: CommandModule<object, IngestArgs> = {
   command: "ingest <paths..>",
@@ -125,6 +152,7 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
       })
       .option("force", { type: "boolean", default: false, describe: "overwrite existing output files" })
       .option("json", { type: "boolean", default: false, describe: "print the summaries as JSON" })
+      .epilog(FORMATS_EPILOG)
       .example("$0 ingest runs/ms1mv3_r50/training.log", "summarise a log (nothing written)")
       .example("$0 ingest runs/ --out data/curves/", "one .arrow file per curve found under runs/")
       .example(
@@ -141,12 +169,17 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
         if (await exists(path)) throw new InputError(path, "exists; pass --force to overwrite", "E_EXISTS");
       }
     }
+    const written = new Map<Curve, string>();
     if (targets.length > 0) {
       // apache-arrow (~0.5 s to load) only when something is written
-      const { writeCurveFile } = await import("../../curve/arrow.ts");
-      for (const [c, path] of targets) await writeCurveFile(path, c);
+      const { writeCurveFile, writeCurveParquet } = await import("../../curve/arrow.ts");
+      for (const [cs, path] of targets) {
+        if (cs.length === 1) await writeCurveFile(path, cs[0] as Curve);
+        else await writeCurveParquet(path, cs);
+      }
+      // uniqueNames may have copied a curve: map written files back to the loaded curves by position
+      for (const [cs, path] of targets) for (const c of cs) written.set(curves.find((x) => x.columns === c.columns) ?? c, path);
     }
-    const written = new Map(targets.map(([c, p]) => [c, p]));
     for (const c of curves) logWarnings(c.meta.warnings);
     const summaries = curves.map((c) => ({ ...summarizeCurve(c), written: written.get(c) ?? null }));
     if (a.json) {
@@ -170,6 +203,15 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
         ]),
       ),
     );
+    for (const c of curves) {
+      const lc = c.meta.lossColumn;
+      if (lc === undefined || (lc.alternatives.length === 0 && !lc.why.startsWith("no total"))) continue;
+      printText(
+        `${c.meta.name}: loss column '${lc.name}' (${lc.why}); other loss-like columns: ${
+          lc.alternatives.join(", ") || "none"
+        }; pick another with --loss-col`,
+      );
+    }
     if (a.out === undefined) printText("(summary only; pass --out <file.arrow|file.parquet|folder> to write curves)");
   },
 };
