@@ -137,6 +137,7 @@ function finish(out: CurveColumns, meta: MetaInput, warnings: Warnings): Curve {
       source: meta.source,
       format: meta.format,
       ...(meta.tag !== undefined ? { tag: meta.tag } : {}),
+      ...(meta.lossColumn !== undefined ? { lossColumn: meta.lossColumn } : {}),
       stride: medianGap(out.step),
       aggregation: meta.aggregation ?? "instant",
       config: meta.config ?? {},

@@ -91,6 +91,11 @@ abstract class JsonRecordLog {
 
   protected abstract record(rec: Rec, lineNo: number): void;
 
+  /** Deliver the last line (one without a final newline); idempotent. */
+  protected flush(): void {
+    this.splitter.end();
+  }
+
   /** The loss of a training record (undefined when it has none), fixing the loss key on first use. */
   protected loss(rec: Rec): number | undefined {
     const keys = Object.keys(rec);
@@ -134,7 +139,7 @@ abstract class JsonRecordLog {
     warnings: Warnings,
     acc: PointAccumulator = this.acc,
   ): Curve {
-    this.splitter.end();
+    this.flush();
     if (this.opts.lossCol !== undefined && this.lossKey === undefined) {
       throw new ConfigError(`${this.source}: ${msg.noSuchColumn(this.opts.lossCol, [...this.lossKeysSeen])}`);
     }
@@ -243,6 +248,7 @@ export class MmcvLogParser extends JsonRecordLog {
   }
 
   finish(warnings: Warnings = this.opts.warnings ?? new Warnings()): Curve {
+    this.flush();
     const epoch = this.epoch.take();
     const iter = this.iter.take();
     const loss = this.lossV.take();
@@ -324,6 +330,7 @@ export class MmengineScalarsParser extends JsonRecordLog {
   }
 
   finish(warnings: Warnings = this.opts.warnings ?? new Warnings()): Curve {
+    this.flush();
     const epochs = this.trainEpoch.take();
     const steps = this.trainStep.take();
     for (const { step, rec } of this.evals) {

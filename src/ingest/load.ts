@@ -108,6 +108,7 @@ async function streamText(
       push(decoder.decode(c as Buffer, { stream: true }));
     }
   } catch (e) {
+    if (e instanceof FastfaceError) throw e; // the parser's own error
     const err = e as NodeJS.ErrnoException;
     if (!gzip) throw new InputError(path, msg.unreadable(String(err.code ?? err.message)));
     if (err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message)) {

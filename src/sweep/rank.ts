@@ -184,9 +184,7 @@ export async function paretoFront(conn: DuckDBConnection): Promise<RankedRow[]> 
  * @example
  * const front = await paretoFrontAcrossCurves(conn); // [{configId, params, openLoopLead, premature}]
  */
-export async function paretoFrontAcrossCurves(
-  conn: DuckDBConnection,
-): Promise<
+export async function paretoFrontAcrossCurves(conn: DuckDBConnection): Promise<
   Array<{
     configId: string;
     params: Record<string, unknown>;

@@ -178,7 +178,8 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
         else await writeCurveParquet(path, cs);
       }
       // uniqueNames may have copied a curve: map written files back to the loaded curves by position
-      for (const [cs, path] of targets) for (const c of cs) written.set(curves.find((x) => x.columns === c.columns) ?? c, path);
+      for (const [cs, path] of targets)
+        for (const c of cs) written.set(curves.find((x) => x.columns === c.columns) ?? c, path);
     }
     for (const c of curves) logWarnings(c.meta.warnings);
     const summaries = curves.map((c) => ({ ...summarizeCurve(c), written: written.get(c) ?? null }));
