@@ -1,7 +1,7 @@
 /**
- * A worker_threads pool for sweeps. Workers run the TypeScript sources directly: each starts from a tiny
- * bootstrap that registers tsx's ESM loader and then imports worker.ts, so the pool works the same under
- * `node --import tsx`, the `fastface` bin and `node --test`. Tasks are pulled: a worker gets the next task as
+ * A worker_threads pool for sweeps. Built (dist/, what the `fastface` bin runs) a worker imports worker.js;
+ * from the TypeScript sources (`node --import tsx`, `node --test`) it starts from a tiny bootstrap that
+ * registers tsx's ESM loader and then imports worker.ts. Tasks are pulled: a worker gets the next task as
  * soon as it hands back a result, so uneven configs balance themselves.
  */
 import { Worker } from "node:worker_threads";
@@ -23,7 +23,11 @@ export class WorkerError extends FastfaceError {
   }
 }
 
+/** True when this module runs as built JavaScript (dist/): workers then load worker.js directly, no tsx. */
+const BUILT = import.meta.url.endsWith(".js");
+
 function bootstrap(): string {
+  if (BUILT) return `import(${JSON.stringify(new URL("./worker.js", import.meta.url).href)});`;
   const api = import.meta.resolve("tsx/esm/api");
   const target = new URL("./worker.ts", import.meta.url).href;
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;

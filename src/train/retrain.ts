@@ -193,7 +193,9 @@ type WorkerMessage =
 function runInWorker(job: RunJob, log: (line: string) => void, workers: Worker[]): Promise<RunJobOutput> {
   return new Promise((resolve, reject) => {
     // worker-boot.mjs registers tsx inside the worker (Node 20 ignores `--import tsx` for a worker's entry).
-    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: job });
+    // built (dist/): worker.js runs as it is; from the sources worker-boot.mjs registers tsx first
+    const entry = import.meta.url.endsWith(".js") ? "./worker.js" : "./worker-boot.mjs";
+    const worker = new Worker(new URL(entry, import.meta.url), { workerData: job });
     workers.push(worker);
     let settled = false;
     worker.on("message", (m: WorkerMessage) => {
