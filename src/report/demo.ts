@@ -46,17 +46,37 @@ export interface DemoResult {
   warnings: Warnings;
 }
 
+/** What makes two curves the same run: name, original format, tag and the steps / losses at both ends. */
+function curveIdentity(c: Curve): string {
+  const { step, loss } = c.columns;
+  const n = step.length;
+  return [c.meta.name, c.meta.format, c.meta.tag ?? "", n, step[0], step[n - 1], loss[0], loss[n - 1]].join("|");
+}
+
 async function loadDemoCurves(dataDir: string, warnings: Warnings): Promise<Curve[]> {
   const folders = DEMO_FOLDERS.map((f) => join(dataDir, f)).filter((p) => existsSync(p) && statSync(p).isDirectory());
   const curves: Curve[] = [];
+  const seen = new Set<string>();
+  let repeats = 0;
   for (const folder of folders) {
+    let found: Curve[] = [];
     try {
-      curves.push(...(await loadCurves(folder)));
+      found = await loadCurves(folder);
     } catch (e) {
       if (!(e instanceof FastfaceError)) throw e;
       warnings.add(W_DEMO_SKIPPED, demoSkipped(folder, e.message));
     }
+    for (const c of found) {
+      // a curve file written by `ingest --out data/curves/` from a log in data/ is the same run: list it once
+      const key = curveIdentity(c);
+      if (seen.has(key)) repeats++;
+      else {
+        seen.add(key);
+        curves.push(c);
+      }
+    }
   }
+  if (repeats > 0) warnings.add(W_DEMO_SKIPPED, `${repeats} curve file(s) repeat a run already read from data/ (skipped)`);
   if (curves.length === 0) {
     throw new InputError(
       dataDir,

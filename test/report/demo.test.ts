@@ -43,3 +43,18 @@ test("buildDemo: one log -> overview + run sections, valid specs, table rows fro
   );
   for (const c of charts) assert.deepEqual(vegaLiteSchemaErrors(c.spec), [], c.id);
 });
+
+test("buildDemo after `ingest data/logs --out data/curves/`: each run is listed once", async () => {
+  const data = mkdtempSync(join(tmpdir(), "fastface-demo-dup-"));
+  mkdirSync(join(data, "logs"));
+  mkdirSync(join(data, "curves"));
+  copyFileSync(join(FIXTURES, "retrain/synthetic_mlp_fastface_quarter.log"), join(data, "logs/quarter.log"));
+  const { parseArcfaceLog } = await import("../../src/ingest/arcface-log.ts");
+  const { writeCurveFile } = await import("../../src/curve/arrow.ts");
+  const { readFileSync } = await import("node:fs");
+  const curve = parseArcfaceLog(readFileSync(join(data, "logs/quarter.log"), "utf8"), join(data, "logs/quarter.log"));
+  await writeCurveFile(join(data, "curves/quarter.arrow"), curve);
+  const { results, warnings } = await buildDemo({ dataDir: data });
+  assert.equal(results.length, 1);
+  assert.ok(warnings.list.some((w) => /repeat a run already read/.test(w.message)));
+});

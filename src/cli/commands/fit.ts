@@ -2,7 +2,8 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type { Curve } from "../../curve/curve.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
@@ -210,7 +211,10 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         },
         inSample: metrics,
       };
-      if (a.out !== undefined) await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
+      if (a.out !== undefined) {
+        await mkdir(dirname(a.out), { recursive: true });
+        await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
+      }
       out = {
         model: fitted.model,
         params: fitted.params,

@@ -97,9 +97,23 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         describe: "'synthetic' or an ImageFolder tree (identity/image.jpg|png)",
       })
       .option("pairs", { type: "string", describe: "LFW pairs.txt-style pairs file for an ImageFolder dataset" })
-      .option("model", { type: "string", choices: ["mlp", "cnn"], default: RETRAIN_DEFAULTS.model })
-      .option("backend", { type: "string", choices: [...BACKENDS], default: RETRAIN_DEFAULTS.backend })
-      .option("seed", { type: "number", default: RETRAIN_DEFAULTS.seed })
+      .option("model", {
+        type: "string",
+        choices: ["mlp", "cnn"],
+        default: RETRAIN_DEFAULTS.model,
+        describe: "network: mlp (fast, any backend) or cnn (needs Conv2D gradients: not on wasm)",
+      })
+      .option("backend", {
+        type: "string",
+        choices: [...BACKENDS],
+        default: RETRAIN_DEFAULTS.backend,
+        describe: "tfjs backend: auto picks the fastest available (tfjs-node-gpu, tfjs-node, wasm, cpu)",
+      })
+      .option("seed", {
+        type: "number",
+        default: RETRAIN_DEFAULTS.seed,
+        describe: "seed of the data set, initialisation and batch order (runs with one seed are paired)",
+      })
       .option("tolerance", {
         type: "number",
         default: RETRAIN_DEFAULTS.tolerance,
@@ -121,16 +135,28 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
       })
       .option("easy-margin", { type: "boolean", default: false, describe: "legacy ArcFace: easy_margin" })
       .option("scale", { type: "number", default: 64, describe: "logit scale s" })
-      .option("batch-size", { type: "number", default: RETRAIN_DEFAULTS.batchSize })
+      .option("batch-size", {
+        type: "number",
+        default: RETRAIN_DEFAULTS.batchSize,
+        describe: "images per training step",
+      })
       .option("lr", { type: "number", default: RETRAIN_DEFAULTS.lr, describe: "initial learning rate" })
-      .option("embedding-size", { type: "number", default: RETRAIN_DEFAULTS.embeddingSize })
+      .option("embedding-size", {
+        type: "number",
+        default: RETRAIN_DEFAULTS.embeddingSize,
+        describe: "length of the face embedding (the margin loss's feature size)",
+      })
       .option("width", {
         type: "number",
         default: RETRAIN_DEFAULTS.width,
         describe: "mlp hidden width / cnn stem channels",
       })
-      .option("weight-decay", { type: "number", default: RETRAIN_DEFAULTS.weightDecay })
-      .option("momentum", { type: "number", default: RETRAIN_DEFAULTS.momentum })
+      .option("weight-decay", {
+        type: "number",
+        default: RETRAIN_DEFAULTS.weightDecay,
+        describe: "L2 weight decay of SGD",
+      })
+      .option("momentum", { type: "number", default: RETRAIN_DEFAULTS.momentum, describe: "SGD momentum" })
       .option("clip-norm", {
         type: "number",
         default: RETRAIN_DEFAULTS.clipNorm,

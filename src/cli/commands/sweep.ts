@@ -2,7 +2,9 @@
  * `fastface sweep <curves..> --scheduler NAME --grid ... --out db.duckdb`: replay every configuration of a grid
  * (or a random search) on every curve in a worker pool, results in a DuckDB file; resumable after a crash.
  */
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import type { Curve } from "../../curve/curve.ts";
 import type { ExpandMode } from "../../curve/expand.ts";
@@ -44,6 +46,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         describe: "curve files (.arrow, .parquet) or raw logs",
       })
       .option("scheduler", {
+        alias: "s",
         type: "string",
         demandOption: true,
         describe: "scheduler name, optionally with fixed params (fastface:alpha=0.002)",
@@ -117,6 +120,8 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const { sweepProgress } = await import("../../sweep/progress.ts");
     const { runSweep } = await import("../../sweep/run.ts");
     const bar = sweepProgress(stderrIsTTY() && !a.verbose);
+    // the database (and --parquet) may go into a folder that does not exist yet
+    for (const file of [a.out, a.parquet]) if (file !== undefined) await mkdir(dirname(file), { recursive: true });
     try {
       const summary = await runSweep(curves, {
         scheduler: a.scheduler,
