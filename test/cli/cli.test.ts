@@ -127,3 +127,31 @@ describe("output folders are created", () => {
     assert.ok(existsSync(curve));
   });
 });
+
+describe("fit / simulate show progress on a terminal (like sweep), nothing elsewhere", () => {
+  const hasScript = existsSync("/usr/bin/script");
+  const fit = `node --import tsx src/cli/main.ts fit ${join(ROOT, "data/retrain/synthetic_mlp_multistep_baseline.log")} --model multipower --starts 1 --iterations 20 --points 40`;
+  const inTty = (cmd: string) =>
+    spawnSync("/usr/bin/script", ["-qec", cmd, "/dev/null"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+
+  it("a phase bar on a TTY; none under --quiet", {
+    skip: hasScript ? false : "no /usr/bin/script for a pseudo-terminal",
+  }, () => {
+    const r = inTty(fit);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /fit \|[-=]+\| 1\/2 loading tfjs/);
+    assert.match(r.stdout, /fit \|[-=]+\| 2\/2 fitting multipower/);
+    assert.match(r.stdout, /model: multipower/);
+    assert.doesNotMatch(inTty(`${fit} --quiet`).stdout, /fit \|/);
+  });
+
+  it("no bar when stderr is not a terminal", () => {
+    const r = spawnSync("sh", ["-c", fit], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /fit \|/);
+  });
+});

@@ -27,6 +27,7 @@ import {
   validateTail,
 } from "../../simulate/validate.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
+import { phaseProgress } from "../progress.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface FitArgs extends LoadArgs {
@@ -181,8 +182,15 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       };
       if (!a.validate) out.prediction = { r2: validation.r2, mae: validation.mae, relMae: validation.relMae };
     } else {
+      const bar = await phaseProgress("fit", [
+        "loading tfjs",
+        a.model === "auto" ? "fitting every model, ranked on the tail" : `fitting ${a.model}`,
+        ...(a.model !== "auto" && a.validate ? ["tail validation"] : []),
+      ]);
+      bar.next();
       const tf = await loadTf();
       const fitOpts = fitOptionsFrom(a, epochStepsFrom(a, curve));
+      bar.next();
       let candidates: AutoCandidate[] | undefined;
       let fitted: Awaited<ReturnType<typeof fitModel>>;
       let validation: Validation | undefined;
@@ -194,8 +202,12 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       } else {
         const model = getModel(a.model);
         fitted = await fitModel(tf, model, points, lr.eta, fitOpts);
-        if (a.validate) validation = (await validateTail(tf, model, points, lr.eta, a.tail, fitOpts)).validation;
+        if (a.validate) {
+          bar.next();
+          validation = (await validateTail(tf, model, points, lr.eta, a.tail, fitOpts)).validation;
+        }
       }
+      bar.stop();
       const metrics = inSample(getModel(fitted.model), fitted.params, points, lr.eta);
       const file: ModelFile = {
         kind: "fastface-model",

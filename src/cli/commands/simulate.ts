@@ -16,6 +16,7 @@ import { type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { loadTf } from "../../simulate/tf.ts";
 import { fitAuto, inSample } from "../../simulate/validate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
+import { phaseProgress } from "../progress.ts";
 import { epochStepsFrom, fitOptionsFrom, loadFitInput, paramsForLog, withFitOptions } from "./fit.ts";
 import { type LoadArgs, withLoadOptions } from "./ingest.ts";
 
@@ -104,6 +105,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (!Number.isInteger(a.seeds) || a.seeds < 1) throw new ConfigError(msg.badSeeds(a.seeds), E.badOption);
     const judge = a.judge === undefined ? undefined : parseJudgeSpec(a.judge).params;
     const { warnings, curve, lr, points } = await loadFitInput(a);
+    const fitting = a["model-from"] === undefined;
+    const bar = await phaseProgress("simulate", [
+      ...(fitting ? ["loading tfjs", `fitting ${a.model}`] : []),
+      `closed loop: ${a.scheduler.length} scheduler(s) x ${a.seeds} seed(s)`,
+    ]);
     let fitted: Parameters<typeof simulate>[3];
     if (a["model-from"] !== undefined) {
       const file = await readModelFile(a["model-from"]);
@@ -116,8 +122,10 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         from: a["model-from"],
       };
     } else {
+      bar.next();
       const tf = await loadTf();
       const opts = fitOptionsFrom(a, epochStepsFrom(a, curve));
+      bar.next();
       const f =
         a.model === "auto"
           ? (await fitAuto(tf, points, lr.eta, opts)).fitted
@@ -131,6 +139,8 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       };
       log(`fitted ${f.model}: in-sample relMAE ${pct(fitted.inSample.relMae)}`);
     }
+    bar.next();
+    await new Promise((r) => setImmediate(r)); // draw the phase before the synchronous closed loop
     const result = simulate(
       curve,
       lr.eta,
@@ -146,6 +156,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       },
       warnings,
     );
+    bar.stop();
     logWarnings(warnings.list);
     if (a.report !== undefined) {
       const html = (await import("../../report/page.ts")).renderReportHtml({
