@@ -54,5 +54,7 @@ for (const [name, args] of CASES) {
   }
   const b = median(built);
   const t = median(tsx);
-  console.log(`${name.padEnd(21)} ${b.toFixed(3).padStart(12)} ${t.toFixed(3).padStart(11)} ${(b / t).toFixed(2).padStart(11)}`);
+  console.log(
+    `${name.padEnd(21)} ${b.toFixed(3).padStart(12)} ${t.toFixed(3).padStart(11)} ${(b / t).toFixed(2).padStart(11)}`,
+  );
 }

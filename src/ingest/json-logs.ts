@@ -22,7 +22,7 @@ import { ConfigError, Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { cellBad, cellNumber, PointAccumulator } from "./points.ts";
-import { parsePythonJson } from "./table.ts";
+import { parseJsonObject } from "./table.ts";
 import { LineSplitter } from "./text.ts";
 
 type Rec = Record<string, unknown>;
@@ -75,18 +75,9 @@ abstract class JsonRecordLog {
 
   private line(line: string, lineNo: number): void {
     if (line.trim().length === 0) return;
-    let obj: unknown;
-    try {
-      obj = parsePythonJson(line);
-    } catch {
-      this.acc.bad(lineNo);
-      return;
-    }
-    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-      this.acc.bad(lineNo);
-      return;
-    }
-    this.record(obj as Rec, lineNo);
+    const rec = parseJsonObject(line);
+    if (rec === null) this.acc.bad(lineNo);
+    else this.record(rec, lineNo);
   }
 
   protected abstract record(rec: Rec, lineNo: number): void;

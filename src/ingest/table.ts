@@ -182,6 +182,23 @@ export function parsePythonJson(text: string): unknown {
 }
 
 /**
+ * One line of a JSON-lines file as an object, or null when it is not valid JSON or not an object.
+ *
+ * @example
+ * parseJsonObject('{"step": 1, "loss": NaN}') // { step: 1, loss: "NaN" }
+ * parseJsonObject("[1, 2]")                    // null
+ */
+export function parseJsonObject(line: string): Record<string, unknown> | null {
+  let obj: unknown;
+  try {
+    obj = parsePythonJson(line);
+  } catch {
+    return null;
+  }
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>) : null;
+}
+
+/**
  * Incremental JSON Lines parser: one object per line; keys found like table columns (per distinct key set).
  *
  * @example
@@ -209,18 +226,11 @@ export class JsonlParser {
 
   private line(line: string, lineNo: number): void {
     if (line.trim().length === 0) return;
-    let obj: unknown;
-    try {
-      obj = parsePythonJson(line);
-    } catch {
+    const rec = parseJsonObject(line);
+    if (rec === null) {
       this.acc.bad(lineNo);
       return;
     }
-    if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-      this.acc.bad(lineNo);
-      return;
-    }
-    const rec = obj as Record<string, unknown>;
     const keys = Object.keys(rec);
     const sig = keys.join("\u0000");
     let c = this.choices.get(sig);

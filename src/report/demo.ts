@@ -76,7 +76,8 @@ async function loadDemoCurves(dataDir: string, warnings: Warnings): Promise<Curv
       }
     }
   }
-  if (repeats > 0) warnings.add(W_DEMO_SKIPPED, `${repeats} curve file(s) repeat a run already read from data/ (skipped)`);
+  if (repeats > 0)
+    warnings.add(W_DEMO_SKIPPED, `${repeats} curve file(s) repeat a run already read from data/ (skipped)`);
   if (curves.length === 0) {
     throw new InputError(
       dataDir,

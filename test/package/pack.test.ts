@@ -22,13 +22,23 @@ describe("npm pack + install from another folder", () => {
   const work = mkdtempSync(join(tmpdir(), "ff-pack-"));
   // --ignore-scripts: dist/ is already built (prepare would rebuild it under the other tests' feet)
   const packed = JSON.parse(
-    execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: ROOT, encoding: "utf8" }),
+    execFileSync(npm, ["pack", "--ignore-scripts", "--json", "--pack-destination", work], {
+      cwd: ROOT,
+      encoding: "utf8",
+    }),
   ) as Array<{ filename: string; files: Array<{ path: string }>; entryCount: number }>;
   const info = packed[0];
   const files = info?.files.map((f) => f.path) ?? [];
 
   it("ships dist (with types), bin, README and LICENSE only", () => {
-    for (const f of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/fastface.js", "README.md", "LICENSE"]) {
+    for (const f of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/cli/main.js",
+      "bin/fastface.js",
+      "README.md",
+      "LICENSE",
+    ]) {
       assert.ok(files.includes(f), f);
     }
     const stray = files.filter((f) => !/^(dist\/|bin\/|README\.md$|LICENSE$|package\.json$)/.test(f));
@@ -46,8 +56,16 @@ describe("npm pack + install from another folder", () => {
     const consumer = join(work, "consumer");
     const modules = join(consumer, "node_modules");
     mkdirSync(join(modules, "fastface"), { recursive: true });
-    execFileSync("tar", ["-xzf", join(work, info?.filename ?? ""), "-C", join(modules, "fastface"), "--strip-components=1"]);
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    execFileSync("tar", [
+      "-xzf",
+      join(work, info?.filename ?? ""),
+      "-C",
+      join(modules, "fastface"),
+      "--strip-components=1",
+    ]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     for (const dep of Object.keys(pkg.dependencies)) {
       const scope = dep.includes("/") ? join(modules, dep.split("/")[0] as string) : modules;
       mkdirSync(scope, { recursive: true });
