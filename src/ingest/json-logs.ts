@@ -146,12 +146,19 @@ abstract class JsonRecordLog {
         ...(lossColumn !== undefined ? { tag: lossColumn.name, lossColumn } : {}),
         aggregation,
         config,
-        evaluations: this.evaluations,
+        evaluations: latestEvaluations(this.evaluations),
       },
       warnings,
       `${format} training records with a step and a loss`,
     );
   }
+}
+
+/** One evaluation per (name, metric, step): a rerun appended to the file wins, like its training points. */
+function latestEvaluations(list: readonly Evaluation[]): Evaluation[] {
+  const last = new Map<string, number>();
+  list.forEach((e, i) => last.set(`${e.name}\u0000${e.metric}\u0000${e.step ?? ""}`, i));
+  return list.filter((e, i) => last.get(`${e.name}\u0000${e.metric}\u0000${e.step ?? ""}`) === i);
 }
 
 /** detectron2 evaluation scalars: `<task>/<metric>` from the COCO / LVIS / semantic / panoptic evaluators. */

@@ -156,3 +156,69 @@ describe("fit / simulate show progress on a terminal (like sweep), nothing elsew
     assert.doesNotMatch(r.stderr, /fit \|/);
   });
 });
+
+describe("a fresh clone stays clean", () => {
+  it("outputs users write are gitignored: data/curves/, model.json, runs/, sweeps/, reports/*.html, dist/", () => {
+    const paths = [
+      "data/curves/x.arrow",
+      "model.json",
+      "runs/a/training.log",
+      "sweeps/s.duckdb",
+      "reports/r.html",
+      "dist/index.js",
+    ];
+    const r = spawnSync("git", ["check-ignore", "--no-index", ...paths], { cwd: ROOT, encoding: "utf8" });
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), [...paths].sort());
+    const kept = spawnSync("git", ["check-ignore", "--no-index", "reports/README.md", "data/real/x.json"], {
+      cwd: ROOT,
+    });
+    assert.equal(kept.status, 1, "reports/README.md and data/ stay tracked");
+  });
+
+  it("no test or bench reads ../shared (the tests use data/, which the clone has)", () => {
+    const r = spawnSync("grep", ["-rlE", "\\.\\./shared|/work/shared", "test", "bench", "--include=*.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    const offenders = r.stdout
+      .trim()
+      .split("\n")
+      .filter((f) => f.length > 0 && f !== "test/cli/cli.test.ts");
+    assert.deepEqual(offenders, []);
+  });
+
+  it("fit --out creates the folder of model.json; simulate --model-from shows its phase bar on a TTY", {
+    skip: existsSync("/usr/bin/script") ? false : "no /usr/bin/script",
+  }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "ff-fit-out-"));
+    const model = join(dir, "models", "m.json");
+    const log = join(ROOT, "data/retrain/synthetic_mlp_multistep_baseline.log");
+    const fit = cli([
+      "fit",
+      log,
+      "--model",
+      "multipower",
+      "--starts",
+      "1",
+      "--iterations",
+      "20",
+      "--points",
+      "40",
+      "--out",
+      model,
+    ]);
+    assert.equal(fit.status, 0, fit.stderr);
+    assert.ok(existsSync(model));
+    const sim = spawnSync(
+      "/usr/bin/script",
+      [
+        "-qec",
+        `node --import tsx src/cli/main.ts simulate ${log} --model-from ${model} --seeds 1 --budget 0.5`,
+        "/dev/null",
+      ],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+    );
+    assert.equal(sim.status, 0, sim.stdout);
+    assert.match(sim.stdout, /simulate \|[-=]+\| 1\/1 closed loop: 2 scheduler\(s\) x 1 seed\(s\)/);
+  });
+});

@@ -146,6 +146,58 @@ describe("mmengine scalars.json (real files from two repositories)", () => {
   });
 });
 
+describe("mmcv .log.json (real files from two repositories)", () => {
+  it("Caczhtus/OpenMMLab-Learn-Exercises (YOLOv3, mmdet 2.x): one line per epoch; config from the first line", async () => {
+    const file = `${REAL}mmcv_yolov3_balloon.log.json`;
+    const c = await loadCurve(file);
+    const recs = lines(file);
+    const train = recs.filter((r) => r.mode === "train");
+    assert.equal(c.meta.format, "mmcv-log-json");
+    assert.deepEqual(
+      arr(c.columns.loss),
+      train.map((r) => r.loss),
+    );
+    assert.deepEqual(
+      arr(c.columns.lr),
+      train.map((r) => r.lr),
+    );
+    assert.deepEqual(arr(c.columns.epoch), [1, 2, 3, 4, 5]);
+    // every epoch logs iter 50 only: the epoch length is taken as 50 (and said so)
+    assert.deepEqual(arr(c.columns.step), [50, 100, 150, 200, 250]);
+    assert.ok(c.meta.warnings.some((w) => w.code === "W_EPOCH_LENGTH"));
+    assert.equal(c.meta.config.max_epochs, 30);
+    assert.equal(typeof c.meta.config.seed, "number");
+    assert.equal(c.meta.lossColumn?.name, "loss");
+    assert.ok(c.meta.lossColumn?.alternatives.includes("loss_conf"));
+    const map = c.meta.evaluations.filter((e) => e.metric === "bbox_mAP");
+    assert.deepEqual(
+      map.map((e) => [e.step, e.value]),
+      recs.filter((r) => r.mode === "val").map((r) => [(r.epoch as number) * 50, r.bbox_mAP]),
+    );
+  });
+
+  it("isLinXu/OpenMMLab-Learn-Exercise (Faster R-CNN): a second run appended to the file wins, points and evaluations", async () => {
+    const file = `${REAL}mmcv_faster_rcnn_custom.log.json`;
+    const c = await loadCurve(file);
+    const recs = lines(file);
+    const second = recs.slice(recs.findIndex((r) => r.mode === "val") + 1).filter((r) => r.mode === "train");
+    assert.equal(second.length, 24);
+    assert.deepEqual(
+      arr(c.columns.step),
+      second.map((_, i) => (i + 1) * 10),
+    );
+    assert.deepEqual(
+      arr(c.columns.loss),
+      second.map((r) => r.loss),
+    );
+    assert.ok(c.meta.warnings.some((w) => w.code === "W_RESUMED_RUN"));
+    assert.deepEqual(
+      c.meta.evaluations.filter((e) => e.metric === "mAP").map((e) => [e.step, e.value]),
+      [[240, recs.at(-1)?.mAP]],
+    );
+  });
+});
+
 describe("mmcv .log.json (generated to the TextLoggerHook convention)", () => {
   it("epoch-based: iter within the epoch becomes a global step; val lines are evaluations; config kept", async () => {
     const file = `${FX}mmcv_faster_rcnn.log.json.txt`;
