@@ -19,15 +19,25 @@
  *   report/  Vega-Lite specs → one self-contained HTML page (inlined bundles, strict CSP, escaped strings)
  */
 
-export { curveFromArrowIPC, curveToArrowIPC, readCurveFile, writeCurveFile } from "./curve/arrow.ts";
+export {
+  curveFromArrowIPC,
+  curveToArrowIPC,
+  readCurveFile,
+  readCurvesParquet,
+  writeCurveFile,
+  writeCurveParquet,
+} from "./curve/arrow.ts";
 export { makeCurve } from "./curve/clean.ts";
+export type { LossColumn } from "./curve/columns.ts";
 export type { Aggregation, Curve, CurveColumns, CurveMeta, Evaluation, FormatName } from "./curve/curve.ts";
 export { curveLength } from "./curve/curve.ts";
 export { expandCurve, expandHold, expandNone } from "./curve/expand.ts";
 export * from "./errors.ts";
 export { parseArcfaceLog } from "./ingest/arcface-log.ts";
 export { detectFormat } from "./ingest/detect.ts";
+export { FORMAT_NAMES, FORMATS, type FormatEntry, formatEntry } from "./ingest/formats.ts";
 export { parseTrainerState } from "./ingest/hf-state.ts";
+export { parseJsonLog } from "./ingest/json-logs.ts";
 export { type LoadOptions, loadCurve, loadCurves } from "./ingest/load.ts";
 export { type CurveSummary, formatSummary, summarizeCurve } from "./ingest/summary.ts";
 export { parseTable } from "./ingest/table.ts";

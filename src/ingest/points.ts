@@ -92,8 +92,20 @@ export class PointAccumulator {
           ? asOfJoin(step, (this.sideStep[k] as Growable).take(), (this.sideValue[k] as Growable).take())
           : (this.opt[k] as Growable).take();
     });
+    const wall = cols.wallTime;
+    if (wall !== undefined && !looksLikeClock(wall)) {
+      // a `time` column of seconds per iteration (detectron2, mmengine) is not a clock
+      delete cols.wallTime;
+      warnings.add(W.notWallTime, msg.notWallTime(wall.find(Number.isFinite) ?? Number.NaN), where);
+    }
     return makeCurve({ step, loss: this.loss.take(), ...cols }, meta, warnings);
   }
+}
+
+/** Seconds since the Unix epoch look like ≥ 1e8 (after March 1973); durations per step are far smaller. */
+function looksLikeClock(col: Float64Array): boolean {
+  const first = col.find(Number.isFinite);
+  return first === undefined || first >= 1e8;
 }
 
 /**

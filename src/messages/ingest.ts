@@ -26,6 +26,8 @@ export const W = {
   epochLength: "W_EPOCH_LENGTH",
   /** The loss column was a guess among component losses (no total loss found). */
   lossGuessed: "W_LOSS_GUESSED",
+  /** A time-like column held durations (seconds per step), not clock times: not used as wall time. */
+  notWallTime: "W_NOT_WALL_TIME",
   /** A gzip file ended early: the points before the cut were kept. */
   gzipTruncated: "W_GZIP_TRUNCATED",
 } as const;
@@ -50,6 +52,8 @@ export const msg = {
     `mmcv counts 'iter' within each epoch and does not log the epoch length: took ${n} (the largest iter of a full epoch) for global steps = (epoch - 1) * ${n} + iter; the true length may be up to one logging interval longer`,
   lossGuessed: (name: string, others: readonly string[]) =>
     `no total loss column: took '${name}' among ${others.length + 1} loss-like columns (${others.slice(0, 6).join(", ")}); pick one with --loss-col`,
+  notWallTime: (first: number) =>
+    `the time column starts at ${first}, which is no clock time (seconds per iteration?): not used as wall time`,
   gzipTruncated: (bytes: number) =>
     `gzip data ends early (after ${bytes} decompressed byte(s)): kept the points read before the cut`,
   lfsPointer: (oid: string, size: string) =>

@@ -85,6 +85,9 @@ describe("detectron2 metrics.json (real files from three repositories)", () => {
     assert.equal(c?.meta.tag, "total_loss");
     assert.equal(c?.meta.lossColumn?.name, "total_loss");
     assert.ok(c?.meta.lossColumn?.alternatives.includes("loss_box_reg"));
+    // its `time` (seconds per iteration) is not taken for a clock
+    assert.equal(c?.columns.wallTime, undefined);
+    assert.ok(c?.meta.warnings.some((w) => w.code === "W_NOT_WALL_TIME"));
   });
 
   it("--loss-col picks a component loss; an unknown one lists the loss keys", async () => {
