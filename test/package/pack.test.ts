@@ -90,3 +90,23 @@ describe("npm pack + install from another folder", () => {
     assert.equal((JSON.parse(run.stdout) as Array<{ format: string }>)[0]?.format, "detectron2");
   });
 });
+
+describe("the bin in a checkout", () => {
+  it("runs dist/ when it is up to date, the sources through tsx when src/ changed after the build", async () => {
+    const { copyFileSync, utimesSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "ff-bin-"));
+    for (const d of ["bin", "dist/cli", "src/cli"]) mkdirSync(join(dir, d), { recursive: true });
+    copyFileSync(join(ROOT, "bin/fastface.js"), join(dir, "bin/fastface.js"));
+    writeFileSync(join(dir, "package.json"), '{"type":"module"}\n');
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    writeFileSync(join(dir, "src/cli/main.ts"), 'const from: string = "src";\nconsole.log(from);\n');
+    writeFileSync(join(dir, "dist/cli/main.js"), 'console.log("dist");\n');
+    const run = () => spawnSync(process.execPath, [join(dir, "bin/fastface.js")], { encoding: "utf8" }).stdout.trim();
+    const t = Date.now() / 1000;
+    utimesSync(join(dir, "src/cli/main.ts"), t - 100, t - 100);
+    utimesSync(join(dir, "dist/cli/main.js"), t - 50, t - 50);
+    assert.equal(run(), "dist");
+    utimesSync(join(dir, "src/cli/main.ts"), t, t);
+    assert.equal(run(), "src");
+  });
+});
