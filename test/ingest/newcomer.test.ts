@@ -20,8 +20,9 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "ff-newcomer-"));
 const arr = (a: Float64Array | undefined) => (a === undefined ? undefined : Array.from(a));
+// the bin: dist/ when it is up to date (`npm test` builds first), else the sources through tsx
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args], {
+  spawnSync(process.execPath, [join(ROOT, "bin/fastface.js"), ...args], {
     encoding: "utf8",
     cwd: ROOT,
   });
