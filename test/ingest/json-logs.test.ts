@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { parseJsonLog } from "../../src/ingest/json-logs.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
+import { runName } from "../../src/ingest/name.ts";
 import { REAL } from "./helpers.ts";
 
 const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
@@ -201,12 +202,23 @@ describe("mmcv .log.json (real files from two repositories)", () => {
   });
 });
 
+describe("run names of mmcv / mmengine work dirs", () => {
+  it("a timestamp log name or vis_data/scalars.json gives the work dir's name", () => {
+    assert.equal(runName("work_dirs/yolov3_balloon/20230209_161439.log.json"), "yolov3_balloon");
+    assert.equal(runName("work_dirs/faster_rcnn/None.log.json"), "faster_rcnn");
+    assert.equal(runName("work_dirs/rtmdet_tiny/20230605_200941/vis_data/scalars.json"), "rtmdet_tiny");
+    assert.equal(runName("work_dirs/rtmdet_tiny/20230605_200941/vis_data/20230605_200941.json"), "rtmdet_tiny");
+    assert.equal(runName("output/metrics.json"), "output");
+    assert.equal(runName("runs/x/training.log.gz"), "x");
+  });
+});
+
 describe("mmcv .log.json (generated to the TextLoggerHook convention)", () => {
   it("epoch-based: iter within the epoch becomes a global step; val lines are evaluations; config kept", async () => {
     const file = `${FX}mmcv_faster_rcnn.log.json.txt`;
     const c = await loadCurve(file);
     assert.equal(c.meta.format, "mmcv-log-json");
-    assert.equal(c.meta.name, "mmcv_faster_rcnn.log.json");
+    assert.equal(c.meta.name, "mmcv_faster_rcnn");
     const epoch1 = [50, 100, 150, 200, 250, 300];
     assert.deepEqual(arr(c.columns.step), [...epoch1, ...epoch1.map((i) => 300 + i)]);
     assert.deepEqual(arr(c.columns.epoch), [...epoch1.map(() => 1), ...epoch1.map(() => 2)]);
