@@ -156,9 +156,10 @@ abstract class JsonRecordLog {
 
 /** One evaluation per (name, metric, step): a rerun appended to the file wins, like its training points. */
 function latestEvaluations(list: readonly Evaluation[]): Evaluation[] {
+  const key = (e: Evaluation) => `${e.name}\u0000${e.metric}\u0000${e.step ?? ""}`;
   const last = new Map<string, number>();
-  list.forEach((e, i) => last.set(`${e.name}\u0000${e.metric}\u0000${e.step ?? ""}`, i));
-  return list.filter((e, i) => last.get(`${e.name}\u0000${e.metric}\u0000${e.step ?? ""}`) === i);
+  for (const [i, e] of list.entries()) last.set(key(e), i);
+  return list.filter((e, i) => last.get(key(e)) === i);
 }
 
 /** detectron2 evaluation scalars: `<task>/<metric>` from the COCO / LVIS / semantic / panoptic evaluators. */
