@@ -115,9 +115,10 @@ describe("output folders are created", () => {
 
   it("sweep --out sweeps/x.duckdb creates sweeps/", () => {
     const out = join(dir, "sweeps", "nested", "x.duckdb");
-    const r = cli(["sweep", LOG, "-s", "fastface", "--grid", "tau=0.01,0.02", "--out", out, "--workers", "1"]);
+    const r = cli(["sweep", LOG, "-s", "fastface", "--grid", "tau=0.01,0.02", "--out", out, "--workers", "1", "-q"]);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(out));
+    assert.equal(r.stderr, "", "--quiet works with a command that logs per batch under --verbose");
   });
 
   it("replay --report and ingest --out into folders that do not exist yet", () => {

@@ -30,7 +30,7 @@ interface SweepArgs extends LoadArgs, SweepSimulateArgs {
   "total-steps"?: number;
   lr0: number;
   "batch-size": number;
-  verbose: boolean;
+  verbose?: boolean;
   json: boolean;
 }
 
@@ -84,7 +84,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       })
       .option("lr0", { type: "number", default: 1, describe: "initial LR" })
       .option("batch-size", { type: "number", default: 256, describe: "results per committed transaction" })
-      .option("verbose", { type: "boolean", default: false, describe: "log every committed batch on stderr" })
+      // --verbose (global, see main.ts) also logs every committed batch
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON" })
       .example(
         "$0 sweep data/curves/*.arrow --scheduler fastface --grid lambda=1e-6..1e-4:log:9 --grid tau=0.01,0.02,0.05 --out sweeps/ff.duckdb",
