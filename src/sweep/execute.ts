@@ -9,7 +9,7 @@ import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool, type SweepTask } from "./pool.ts";
 import { SweepStore } from "./store.ts";
 import type { CurveInfo, ResultRow, SweepDefinition } from "./types.ts";
-import type { SharedCurve } from "./worker.ts";
+import type { SharedCurve, SweepKernel } from "./worker.ts";
 
 export interface ExecuteOptions {
   out: string;
@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   /** Called once the missing pairs are known (before any work). */
   onStart?: (info: { total: number; alreadyDone: number; todo: number; workers: number }) => void;
   signal?: AbortSignal;
+  /** How workers replay a task's configs (default "batch": shared passes of the family's kernel). */
+  kernel?: SweepKernel;
   /**
    * Workers spawned early (`SweepPool.spawn`, not yet set up) so their start-up overlaps planning; used when
    * there is work and closed in every case. Without it the pool is started here.
@@ -76,11 +78,19 @@ function workOfPair(c: PreparedCurve): number {
   return c.losses.length + (c.sim ? c.sim.seeds * c.sim.budgetSteps * 40 : 0);
 }
 
-/** Group missing pairs into tasks of similar work (about 2M steps), with enough tasks to balance workers. */
+/** Configurations a batch task holds at least (a multiple of the kernels' widest pass, K = 8). */
+const BATCH_MIN = 8;
+
+/**
+ * Group missing pairs into tasks of similar work (about 2M steps), with enough tasks to balance workers. With
+ * `batch` (the worker replays a task's configs in shared passes) a task holds at least BATCH_MIN configs when
+ * there are that many, so the kernel's passes are full.
+ */
 export function makeTasks(
   missing: ReadonlyArray<{ curveId: number; configIndex: number }>,
   stepsOf: (curveId: number) => number,
   workers: number,
+  batch = false,
 ): SweepTask[] {
   const tasks: SweepTask[] = [];
   const balance = Math.max(1, Math.ceil(missing.length / (workers * 8)));
@@ -88,7 +98,8 @@ export function makeTasks(
   let cap = 1;
   for (const p of missing) {
     if (!cur || cur.curveId !== p.curveId || cur.configIndices.length >= cap) {
-      cap = Math.max(1, Math.min(64, balance, Math.floor(2_000_000 / Math.max(1, stepsOf(p.curveId)))));
+      const byWork = Math.floor(2_000_000 / Math.max(1, stepsOf(p.curveId)));
+      cap = Math.max(1, Math.min(64, balance, batch ? Math.max(BATCH_MIN, 8 * byWork) : byWork));
       cur = { curveId: p.curveId, configIndices: [] };
       tasks.push(cur);
     }
@@ -134,12 +145,13 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
         lr0: opts.def.lr0,
         configs: opts.configs.map((c) => c.params),
         ...(opts.def.simulate ? { simulate: true } : {}),
+        ...(opts.kernel ? { kernel: opts.kernel } : {}),
       };
       if (pool) await pool.setup(setup);
       else pool = await SweepPool.start(workers, setup);
       used = Math.min(pool.size, missing.length);
       const workOf = (id: number) => workOfPair(opts.curves[id]!.prepared);
-      const tasks = makeTasks(missing, workOf, used);
+      const tasks = makeTasks(missing, workOf, used, opts.kernel !== "single" && !opts.def.simulate);
       const needed = new Set(missing.map((m) => m.curveId));
       for (const c of opts.curves) if (needed.has(c.info.id)) pool.addCurve(toShared(c.prepared));
       const batchSize = opts.batchSize ?? 256;

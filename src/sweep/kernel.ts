@@ -1,13 +1,16 @@
 /**
- * One (curve, config) evaluation, the unit of work of a sweep: the same scheduler code as `fastface replay`
- * (`createScheduler` + `runScheduler`) scored against the judge's stationary subsequences (`scoreDecays`).
- * Runs inside the pool's workers, and in the main thread for validation and tests.
+ * The unit of work of a sweep: (curve, configs) -> result rows. The same scheduler code as `fastface replay`
+ * (`createScheduler`, then `runScheduler` for one config or `feedRangeBatch` for a batch of one family, whose
+ * kernels replay many configurations per pass and equal step() bit for bit), scored against the judge's
+ * stationary subsequences (`scoreDecays`). Runs inside the pool's workers (and the queue's), and in the main
+ * thread for validation and tests.
  */
 
 import { scoreDecays } from "../judge/score.ts";
-import { runScheduler } from "../replay/run.ts";
+import { newDecaySink, runScheduler } from "../replay/run.ts";
+import { BatchCurve, feedRangeBatch } from "../schedulers/batch/index.ts";
 import { createScheduler } from "../schedulers/registry.ts";
-import type { Params, SchedulerContext } from "../schedulers/types.ts";
+import type { Params, Scheduler, SchedulerContext } from "../schedulers/types.ts";
 import { effectiveParams } from "./grid.ts";
 import type { ResultRow, SimCurve } from "./types.ts";
 
@@ -31,6 +34,33 @@ export interface PreparedCurve {
   sim?: SimCurve;
 }
 
+function schedulerFor(curve: PreparedCurve, scheduler: string, params: Params, lr0: number): Scheduler {
+  const eff = effectiveParams(params, curve.lossScale);
+  const ctx: SchedulerContext = { totalSteps: curve.totalSteps, lr0 };
+  if (curve.stepOffset > 0) ctx.stepOffset = curve.stepOffset;
+  return createScheduler({ name: scheduler, params: eff }, ctx);
+}
+
+function rowOf(curve: PreparedCurve, s: Scheduler, decayIndices: number[], ns: number, configIndex: number): ResultRow {
+  const stepAt = curve.stepAt;
+  const first = curve.firstStep;
+  const stepOf = stepAt ? (i: number) => stepAt[i]! : (i: number) => first + i;
+  const score = scoreDecays(curve.spans, decayIndices, stepOf);
+  const lambda = s.params.lambda;
+  return {
+    curveId: curve.curveId,
+    configIndex,
+    decays: decayIndices.length,
+    decaySteps: decayIndices.map(stepOf),
+    removed: score.removed,
+    openLoopLead: score.openLoopLead,
+    plateaus: curve.spans.length,
+    premature: score.premature,
+    nsPerStep: ns,
+    lambdaEff: typeof lambda === "number" ? lambda : null,
+  };
+}
+
 /**
  * Replay one configuration over one prepared curve and score it.
  * @example
@@ -44,27 +74,39 @@ export function evaluateConfig(
   lr0: number,
   configIndex: number,
 ): ResultRow {
-  const eff = effectiveParams(params, curve.lossScale);
-  const ctx: SchedulerContext = { totalSteps: curve.totalSteps, lr0 };
-  if (curve.stepOffset > 0) ctx.stepOffset = curve.stepOffset;
-  const s = createScheduler({ name: scheduler, params: eff }, ctx);
+  const s = schedulerFor(curve, scheduler, params, lr0);
   const run = runScheduler(s, curve.losses);
-  const stepAt = curve.stepAt;
-  const first = curve.firstStep;
-  const stepOf = stepAt ? (i: number) => stepAt[i]! : (i: number) => first + i;
-  const score = scoreDecays(curve.spans, run.decayIndices, stepOf);
-  const decaySteps = run.decayIndices.map(stepOf);
-  const lambda = s.params.lambda;
-  return {
-    curveId: curve.curveId,
-    configIndex,
-    decays: run.decayIndices.length,
-    decaySteps,
-    removed: score.removed,
-    openLoopLead: score.openLoopLead,
-    plateaus: curve.spans.length,
-    premature: score.premature,
-    nsPerStep: run.ns,
-    lambdaEff: typeof lambda === "number" ? lambda : null,
-  };
+  return rowOf(curve, s, run.decayIndices, run.ns, configIndex);
+}
+
+/** The BatchCurve of each prepared curve's losses (the sweep never changes a curve's losses). */
+const batchCurves = new WeakMap<Float64Array, BatchCurve>();
+
+/**
+ * Replay a batch of configurations of one scheduler over one prepared curve in shared passes (the family's
+ * multi-configuration kernel when it has one) and score each: the same rows as `evaluateConfig` on each config,
+ * except `nsPerStep`, which is the batch's wall time per configuration-step.
+ * @example
+ * const rows = evaluateBatch(curve, "fastface", [{ lambda: 2e-5 }, { lambda: 4e-5 }], 1, [0, 1]);
+ */
+export function evaluateBatch(
+  curve: PreparedCurve,
+  scheduler: string,
+  configs: readonly Params[],
+  lr0: number,
+  configIndices: readonly number[],
+): ResultRow[] {
+  const batch = configs.map((p) => schedulerFor(curve, scheduler, p, lr0));
+  let bc = batchCurves.get(curve.losses);
+  if (!bc) {
+    bc = new BatchCurve(curve.losses);
+    batchCurves.set(curve.losses, bc);
+  }
+  const sinks = batch.map(() => newDecaySink());
+  const t0 = process.hrtime.bigint();
+  feedRangeBatch(batch, bc, 0, curve.losses.length, sinks);
+  const elapsed = Number(process.hrtime.bigint() - t0);
+  const n = curve.losses.length * batch.length;
+  const ns = n > 0 ? elapsed / n : 0;
+  return batch.map((s, b) => rowOf(curve, s, sinks[b]!.index, ns, configIndices[b]!));
 }

@@ -9,7 +9,7 @@ import { EXIT, FastfaceError } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import type { Params } from "../schedulers/types.ts";
 import type { ResultRow } from "./types.ts";
-import type { FromWorker, SharedCurve, ToWorker } from "./worker.ts";
+import type { FromWorker, SharedCurve, SweepKernel, ToWorker } from "./worker.ts";
 
 export interface SweepTask {
   curveId: number;
@@ -39,6 +39,8 @@ export interface PoolSetup {
   configs: Params[];
   /** Load the closed loop in the workers (`--simulate`). */
   simulate?: boolean;
+  /** Replay a task's configs in shared passes (default "batch") or one at a time ("single"). */
+  kernel?: SweepKernel;
 }
 
 /**

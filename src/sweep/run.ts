@@ -18,6 +18,7 @@ import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
 import type { SweepSimulateOptions } from "./simulate.ts";
 import { exportParquet, openDb, readDefinition } from "./store.ts";
 import type { CurveInfo, SimulateDefinition, SweepDefinition } from "./types.ts";
+import type { SweepKernel } from "./worker.ts";
 
 export interface SweepOptions {
   /** Scheduler name, optionally with fixed parameters: `fastface` or `fastface:alpha=0.002`. */
@@ -39,6 +40,8 @@ export interface SweepOptions {
   simulate?: SweepSimulateOptions;
   batchSize?: number;
   commitMs?: number;
+  /** How workers replay a task's configs (default "batch"; "single": one at a time, the bench's baseline). */
+  kernel?: SweepKernel;
   onStart?: (info: { total: number; alreadyDone: number; todo: number; workers: number }) => void;
   onProgress?: (done: number, total: number) => void;
   onCommit?: (committed: number, total: number) => void;
@@ -205,6 +208,7 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
     resume: opts.resume ?? false,
     ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     ...(opts.commitMs !== undefined ? { commitMs: opts.commitMs } : {}),
+    ...(opts.kernel ? { kernel: opts.kernel } : {}),
     ...(opts.onStart ? { onStart: opts.onStart } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),

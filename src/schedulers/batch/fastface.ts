@@ -1,0 +1,339 @@
+/**
+ * The multi-configuration kernel of fastface: K configurations replayed over the same losses in one pass, as
+ * WebAssembly SIMD (two configurations per f64x2 lane pair, K = 2 x pairs). One fastface replay is a loop-carried
+ * multiply-add chain (~9 cycles per step); K independent chains interleaved in one loop hide that latency.
+ *
+ * Pass 1 (generated WebAssembly, below) runs the recurrence of fastface.ts `step()` for every lane with the same
+ * operations in the same order:
+ *   official: x = w1 x1 - w2 x2 + w3 g
+ *   debias:   x as above, c = w1 c1 - w2 c2 + w3, statistic s = x / c
+ * over the per-step decreases g of the finite losses (curve.ts), and packs one bit per lane and step,
+ * `statistic < lambda`, into 64-bit words (rule.ts layout). It never leaves the loop: the statistic does not
+ * depend on any decision. Pass 2 (rule.ts) replays the counter, events, maxDecays and LRs from the bits.
+ *
+ * The shape was chosen by measurement (bench/sweep-kernel.ts): the state of every pair and the constants in
+ * WebAssembly locals, two steps per loop iteration with the roles of x1/x2 swapped (no register moves), the bits
+ * shifted into a general-purpose register (i64) rather than a vector, four pairs (K = 8) per group.
+ *
+ * The cold start (first two finite losses) and the tail that does not fill a 32-step word go through each
+ * scheduler's own stepRange; the kernel only runs the steady state.
+ */
+import { tolerance } from "../decide.ts";
+import type { Loadable } from "../factory.ts";
+import { enc } from "../params.ts";
+import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
+import type { BatchCurve } from "./curve.ts";
+import { RuleLane, replayBits } from "./rule.ts";
+import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
+
+/** Lane pairs the module is generated for (K = 2, 4, 8 configurations per pass). */
+export const FASTFACE_PAIRS = [1, 2, 4] as const;
+export type FastfacePairs = (typeof FASTFACE_PAIRS)[number];
+
+const LANE_OFF = 64;
+const PAIR_BYTES = 128;
+const SLOT = { w1: 0, w2: 1, w3: 2, lam: 3, x1: 4, x2: 5, c1: 6, c2: 7 } as const;
+const BITS_OFF = 2048;
+/** 32-step words per kernel call (8192 steps): the bits of a block stay in the L1 cache for pass 2. */
+const BLOCK_WORDS = 256;
+const DECREASES_OFF = BITS_OFF + BLOCK_WORDS * 8 * 4;
+
+const fnName = (pairs: number, debias: boolean) => `ff${pairs}${debias ? "d" : ""}`;
+
+/** Generate pass 1 for `pairs` lane pairs: (decreasesPtr, words, bitsPtr). */
+function generate(pairs: number, debias: boolean): WasmFunction {
+  const f = new WasmFunction(fnName(pairs, debias), [I32, I32, I32], []);
+  const G = 0;
+  const WORDS = 1;
+  const BITS = 2;
+  const j = f.local(I32);
+  const g = f.local(V128);
+  const s = f.local(V128);
+  const lanes = Array.from({ length: pairs }, () => ({
+    xa: f.local(V128),
+    xb: f.local(V128),
+    ca: debias ? f.local(V128) : -1,
+    cb: debias ? f.local(V128) : -1,
+    bits: f.local(I64),
+    w1: f.local(V128),
+    w2: f.local(V128),
+    w3: f.local(V128),
+    lam: f.local(V128),
+  }));
+  const addr = (p: number, slot: number) => LANE_OFF + p * PAIR_BYTES + slot * 16;
+  lanes.forEach((q, p) => {
+    f.i32(0).vload(addr(p, SLOT.x1)).set(q.xa);
+    f.i32(0).vload(addr(p, SLOT.x2)).set(q.xb);
+    if (debias) {
+      f.i32(0).vload(addr(p, SLOT.c1)).set(q.ca);
+      f.i32(0).vload(addr(p, SLOT.c2)).set(q.cb);
+    }
+    f.i32(0).vload(addr(p, SLOT.w1)).set(q.w1);
+    f.i32(0).vload(addr(p, SLOT.w2)).set(q.w2);
+    f.i32(0).vload(addr(p, SLOT.w3)).set(q.w3);
+    f.i32(0).vload(addr(p, SLOT.lam)).set(q.lam);
+  });
+  // one step; `swapped` says which local holds x_{t-1}: the new x overwrites x_{t-2}'s local
+  const step = (swapped: boolean, offset: number) => {
+    f.get(G).simdMem(SIMD.load64Splat, offset, 3).set(g);
+    for (const q of lanes) {
+      const x1 = swapped ? q.xb : q.xa;
+      const x2 = swapped ? q.xa : q.xb;
+      f.get(q.w1).get(x1).simd(SIMD.f64x2Mul);
+      f.get(q.w2).get(x2).simd(SIMD.f64x2Mul);
+      f.simd(SIMD.f64x2Sub);
+      f.get(q.w3).get(g).simd(SIMD.f64x2Mul);
+      f.simd(SIMD.f64x2Add).set(x2);
+      let stat = x2;
+      if (debias) {
+        const c1 = swapped ? q.cb : q.ca;
+        const c2 = swapped ? q.ca : q.cb;
+        f.get(q.w1).get(c1).simd(SIMD.f64x2Mul);
+        f.get(q.w2).get(c2).simd(SIMD.f64x2Mul);
+        f.simd(SIMD.f64x2Sub);
+        f.get(q.w3).simd(SIMD.f64x2Add).set(c2);
+        f.get(x2).get(c2).simd(SIMD.f64x2Div).set(s);
+        stat = s;
+      }
+      // bits = bits << 2 | bitmask(stat < lambda): lane 0 in the even bit, lane 1 in the odd bit
+      f.get(q.bits).i64small(2).op(OP.i64Shl);
+      f.get(stat).get(q.lam).simd(SIMD.f64x2Lt).simd(SIMD.i64x2Bitmask).op(OP.i64ExtendI32U);
+      f.op(OP.i64Or).set(q.bits);
+    }
+  };
+  f.block();
+  f.loop();
+  f.get(WORDS).op(OP.i32Eqz).brIf(1);
+  f.i32(16).set(j);
+  f.loop();
+  step(false, 0);
+  step(true, 8);
+  f.get(G).i32(16).op(OP.i32Add).set(G);
+  f.get(j).i32(1).op(OP.i32Sub).tee(j).brIf(0);
+  f.end();
+  lanes.forEach((q, p) => {
+    f.get(BITS)
+      .get(q.bits)
+      .i64store(p * 8);
+  });
+  f.get(BITS)
+    .i32(pairs * 8)
+    .op(OP.i32Add)
+    .set(BITS);
+  f.get(WORDS).i32(1).op(OP.i32Sub).set(WORDS);
+  f.br(0);
+  f.end();
+  f.end();
+  lanes.forEach((q, p) => {
+    f.i32(0).get(q.xa).vstore(addr(p, SLOT.x1));
+    f.i32(0).get(q.xb).vstore(addr(p, SLOT.x2));
+    if (debias) {
+      f.i32(0).get(q.ca).vstore(addr(p, SLOT.c1));
+      f.i32(0).get(q.cb).vstore(addr(p, SLOT.c2));
+    }
+  });
+  return f;
+}
+
+type Pass1 = (decreasesPtr: number, words: number, bitsPtr: number) => void;
+
+/** The module instance of this thread and the curve whose decreases its memory holds. */
+class FastfaceKernel {
+  private readonly memory: WasmMemory;
+  private readonly fns: Map<string, Pass1>;
+  f64: Float64Array;
+  i32: Int32Array;
+  private loaded: BatchCurve | null = null;
+
+  constructor() {
+    const fns = FASTFACE_PAIRS.flatMap((p) => [generate(p, false), generate(p, true)]);
+    const exports = instantiate(assemble(fns, 1));
+    this.memory = exports.mem as WasmMemory;
+    this.fns = new Map(fns.map((fn) => [fn.name, exports[fn.name] as Pass1]));
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  fn(pairs: number, debias: boolean): Pass1 {
+    return this.fns.get(fnName(pairs, debias))!;
+  }
+
+  /** Make the memory hold `curve`'s decreases (once per curve switch). */
+  load(curve: BatchCurve): void {
+    if (this.loaded === curve) return;
+    const need = DECREASES_OFF + curve.length * 8;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      this.memory.grow(Math.ceil((need - have) / 65536));
+      this.f64 = new Float64Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+    curve.writeDecreases(this.f64, DECREASES_OFF / 8);
+    this.loaded = curve;
+  }
+}
+
+let shared: FastfaceKernel | null = null;
+function kernel(): FastfaceKernel {
+  shared ??= new FastfaceKernel();
+  return shared;
+}
+
+/** What the kernel needs of one fastface scheduler (read from its state). */
+interface Lane {
+  s: Loadable;
+  state: SchedulerState;
+  debias: boolean;
+  rule: RuleLane;
+  w1: number;
+  w2: number;
+  w3: number;
+  lambda: number;
+}
+
+function laneOf(s: Scheduler, sink: DecaySink): Lane {
+  const state = s.getState();
+  const p = state.params;
+  const alpha = p.alpha as number;
+  const beta = p.beta as number;
+  return {
+    s: s as Loadable,
+    state,
+    debias: p.debias === true,
+    rule: new RuleLane(
+      {
+        count: state.count as number,
+        events: state.events as number,
+        lr: state.lr,
+        toler: tolerance(state.ctx.totalSteps, p.tau as number),
+        maxDecays: p.maxDecays as number,
+        delta: p.delta as number,
+      },
+      sink,
+    ),
+    // the scheduler's own expressions (fastface.ts constructor)
+    w1: 1 - alpha + (1 - beta),
+    w2: (1 - alpha) * (1 - beta),
+    w3: alpha * beta,
+    lambda: p.lambda as number,
+  };
+}
+
+/**
+ * Run one group (<= 2 x pairs lanes, all official or all debias) over compact positions [q0, q0 + 32 words).
+ */
+function runGroup(
+  k: FastfaceKernel,
+  group: Lane[],
+  pairs: number,
+  debias: boolean,
+  q0: number,
+  words: number,
+  curve: BatchCurve,
+) {
+  const f64 = k.f64;
+  const at = (lane: number, slot: number) => (LANE_OFF + (lane >> 1) * PAIR_BYTES + slot * 16) / 8 + (lane & 1);
+  for (let j = 0; j < 2 * pairs; j++) {
+    const l = group[j];
+    f64[at(j, SLOT.w1)] = l ? l.w1 : 0;
+    f64[at(j, SLOT.w2)] = l ? l.w2 : 0;
+    f64[at(j, SLOT.w3)] = l ? l.w3 : 0;
+    // an unused lane never compares below -Infinity: its bits stay 0
+    f64[at(j, SLOT.lam)] = l ? l.lambda : Number.NEGATIVE_INFINITY;
+    f64[at(j, SLOT.x1)] = l ? (l.state.x1 as number) : 0;
+    f64[at(j, SLOT.x2)] = l ? (l.state.x2 as number) : 0;
+    f64[at(j, SLOT.c1)] = l ? (l.state.c1 as number) : 0;
+    f64[at(j, SLOT.c2)] = l ? (l.state.c2 as number) : 0;
+  }
+  const pass1 = k.fn(pairs, debias);
+  const stepOf = curve.finite;
+  for (let w0 = 0; w0 < words; w0 += BLOCK_WORDS) {
+    const n = Math.min(BLOCK_WORDS, words - w0);
+    const pos = q0 + w0 * 32;
+    pass1(DECREASES_OFF + pos * 8, n, BITS_OFF);
+    const i32 = k.i32;
+    for (let j = 0; j < group.length; j++) {
+      replayBits(group[j]!.rule, i32, BITS_OFF / 4 + (j >> 1) * 2, pairs * 2, n, j & 1, pos, stepOf, 0);
+    }
+  }
+  for (let j = 0; j < group.length; j++) {
+    const l = group[j]!;
+    l.state.x1 = f64[at(j, SLOT.x1)]!;
+    l.state.x2 = f64[at(j, SLOT.x2)]!;
+    if (debias) {
+      l.state.c1 = f64[at(j, SLOT.c1)]!;
+      l.state.c2 = f64[at(j, SLOT.c2)]!;
+    }
+  }
+}
+
+/** Smallest generated pair count that holds `lanes` lanes. */
+function pairsFor(lanes: number, maxPairs: FastfacePairs): FastfacePairs {
+  for (const p of FASTFACE_PAIRS) if (p <= maxPairs && 2 * p >= lanes) return p;
+  return maxPairs;
+}
+
+export interface FastfaceBatchOptions {
+  /** Lane pairs per pass (K = 2 x pairs; default 4, K = 8). */
+  pairs?: FastfacePairs;
+}
+
+/**
+ * Feed losses[from..to) of `curve` to every fastface scheduler in `batch`, exactly as `s.stepRange(losses, from,
+ * to, sinks[i])` on each (same decays, LRs and final state, bit for bit), in one pass per group of K.
+ * @example
+ * const c = new BatchCurve(losses);
+ * fastfaceBatch(schedulers, c, 0, losses.length, schedulers.map(() => ({ index: [], lr: [] })));
+ */
+export function fastfaceBatch(
+  batch: readonly Scheduler[],
+  curve: BatchCurve,
+  from: number,
+  to: number,
+  sinks: readonly DecaySink[],
+  opts: FastfaceBatchOptions = {},
+): void {
+  const losses = curve.losses;
+  // lead-in through each scheduler's own path: the cold start, and up to the first finite loss, so that every
+  // lane's last finite loss (prevL) is losses[i - 1] and the decreases of the curve apply from i on
+  let i = from;
+  for (;;) {
+    if (i >= to) return;
+    const ready =
+      i > from && losses[i - 1]! - losses[i - 1]! === 0 && batch.every((s) => (s.getState().k as number) >= 2);
+    if (ready) break;
+    for (let b = 0; b < batch.length; b++) batch[b]!.stepRange!(losses, i, i + 1, sinks[b]!);
+    i++;
+  }
+  const q0 = curve.rank(i);
+  const words = Math.floor((curve.rank(to) - q0) / 32);
+  if (words > 0) {
+    const k = kernel();
+    k.load(curve);
+    const lanes = batch.map((s, b) => laneOf(s, sinks[b]!));
+    const maxPairs = opts.pairs ?? 4;
+    for (const debias of [false, true]) {
+      const of = lanes.filter((l) => l.debias === debias);
+      for (let g = 0; g < of.length; g += 2 * maxPairs) {
+        const group = of.slice(g, g + 2 * maxPairs);
+        runGroup(k, group, pairsFor(group.length, maxPairs), debias, q0, words, curve);
+      }
+    }
+    // every lane consumed steps [i, end): write the state back
+    const end = curve.stepOf(q0 + words * 32 - 1) + 1;
+    for (const l of lanes) {
+      const st = l.state;
+      const x1 = st.x1 as number;
+      st.t += end - i;
+      st.k = (st.k as number) + words * 32;
+      st.prevL = losses[end - 1]!;
+      st.count = l.rule.count;
+      st.events = l.rule.events;
+      st.lr = l.rule.lr;
+      st.statistic = enc(l.debias ? x1 / (st.c1 as number) : x1);
+      l.s.load(st);
+    }
+    i = end;
+  }
+  for (let b = 0; b < batch.length; b++) batch[b]!.stepRange!(losses, i, to, sinks[b]!);
+}
