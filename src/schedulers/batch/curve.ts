@@ -64,4 +64,15 @@ export class BatchCurve {
     }
     for (let q = 1; q < f.length; q++) dst[at + q] = L[f[q - 1]!]! - L[f[q]!]!;
   }
+
+  /** Write the finite losses in order into dst[at + q] for q in [0, length). */
+  writeFinite(dst: Float64Array, at: number): void {
+    const L = this.losses;
+    const f = this.finite;
+    if (!f) {
+      dst.set(L, at);
+      return;
+    }
+    for (let q = 0; q < f.length; q++) dst[at + q] = L[f[q]!]!;
+  }
 }

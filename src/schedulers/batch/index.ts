@@ -8,6 +8,7 @@ import { feedRange } from "../step-range.ts";
 import type { DecaySink, Scheduler } from "../types.ts";
 import { BatchCurve } from "./curve.ts";
 import { fastfaceBatch } from "./fastface.ts";
+import { hckBatch } from "./hck.ts";
 
 export { BatchCurve } from "./curve.ts";
 
@@ -22,6 +23,7 @@ export type BatchKernel = (
 
 const KERNELS: Readonly<Record<string, BatchKernel>> = {
   fastface: (batch, curve, from, to, sinks) => fastfaceBatch(batch, curve, from, to, sinks),
+  hck: (batch, curve, from, to, sinks) => hckBatch(batch, curve, from, to, sinks),
 };
 
 /**

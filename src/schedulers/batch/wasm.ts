@@ -116,6 +116,10 @@ export class WasmFunction {
     sleb(n, this.code);
     return this;
   }
+  f64(v: number): this {
+    this.code.push(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
+    return this;
+  }
   /** A SIMD instruction without immediates. */
   simd(opcode: number): this {
     this.code.push(0xfd);

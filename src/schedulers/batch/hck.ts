@@ -1,0 +1,404 @@
+/**
+ * The multi-configuration kernel of hck (impl=running): configurations with the same kernel length m replayed
+ * over the same losses in one pass, two per f64x2 lane pair, as WebAssembly SIMD.
+ *
+ * Pass 1 (generated WebAssembly) is hck.ts `chunkRunning` with the same operations in the same order, per lane:
+ *   LE = alpha L + (1 - alpha) LE; leOut = ring[slot]; ring[slot] = LE; mid = ring[slot +- h]
+ *   four Neumaier steps (new += LE, new += -mid, old += mid, old += -leOut), the branch of each written as a
+ *   select between its two (exact) expressions; once per m steps the exact re-sum of both halves
+ *   x = (old + cOld - (new + cNew)) / (m/2)^2
+ * and packs `x < lambda` into bits; pass 2 (rule.ts) replays the counter, events, maxDecays and LRs. The two lanes
+ * of a pair share one ring slot of 16 bytes, so every pair of a group reads and writes at the same offsets.
+ *
+ * The warm-up (window not yet full), impl=naive, a ring too large for the kernel's memory and the tail that does
+ * not fill a 32-step word go through each scheduler's own stepRange.
+ */
+import { tolerance } from "../decide.ts";
+import type { Loadable } from "../factory.ts";
+import { enc } from "../params.ts";
+import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
+import type { BatchCurve } from "./curve.ts";
+import { RuleLane, replayBits } from "./rule.ts";
+import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
+
+/** Lane pairs the module is generated for (K = 2, 4, 8 configurations per pass). */
+export const HCK_PAIRS = [1, 2, 4] as const;
+export type HckPairs = (typeof HCK_PAIRS)[number];
+
+const LANE_OFF = 64;
+const PAIR_BYTES = 160;
+const SLOT = { alpha: 0, oma: 1, inv: 2, lam: 3, le: 4, sOld: 5, cOld: 6, sNew: 7, cNew: 8 } as const;
+const BITS_OFF = 2048;
+const BLOCK_WORDS = 256;
+const LOSSES_OFF = BITS_OFF + BLOCK_WORDS * 8 * 4;
+/** Largest ring (m x pairs x 16 bytes) the kernel takes; larger windows replay one config at a time. */
+const MAX_RING_BYTES = 256 * 1024 * 1024;
+
+const fnName = (pairs: number) => `hck${pairs}`;
+
+/**
+ * Pass 1 for `pairs` lane pairs: (lossPtr, words, bitsPtr, ringPtr, ringEnd, slotPtr, midPtr): the ring of the
+ * group spans [ringPtr, ringEnd) (m slots of pairs x 16 bytes), slotPtr/midPtr point at slot and slot +- h.
+ */
+function generate(pairs: number): WasmFunction {
+  const f = new WasmFunction(fnName(pairs), [I32, I32, I32, I32, I32, I32, I32], []);
+  const LOSS = 0;
+  const WORDS = 1;
+  const BITS = 2;
+  const RING = 3;
+  const END = 4;
+  const SL = 5;
+  const MID = 6;
+  const stride = pairs * 16;
+  const half = f.local(I32);
+  const j = f.local(I32);
+  const q = f.local(I32);
+  const loss = f.local(V128);
+  const le = f.local(V128);
+  const v = f.local(V128);
+  const t = f.local(V128);
+  const lanes = Array.from({ length: pairs }, () => ({
+    le: f.local(V128),
+    sOld: f.local(V128),
+    cOld: f.local(V128),
+    sNew: f.local(V128),
+    cNew: f.local(V128),
+    bits: f.local(I64),
+  }));
+  const addr = (p: number, slot: number) => LANE_OFF + p * PAIR_BYTES + slot * 16;
+  const konst = (p: number, slot: number) => f.i32(0).vload(addr(p, slot));
+  lanes.forEach((l, p) => {
+    f.i32(0).vload(addr(p, SLOT.le)).set(l.le);
+    f.i32(0).vload(addr(p, SLOT.sOld)).set(l.sOld);
+    f.i32(0).vload(addr(p, SLOT.cOld)).set(l.cOld);
+    f.i32(0).vload(addr(p, SLOT.sNew)).set(l.sNew);
+    f.i32(0).vload(addr(p, SLOT.cNew)).set(l.cNew);
+  });
+  // half of the ring in bytes: h slots
+  f.get(END).get(RING).op(OP.i32Sub).i32(1).op(0x76).set(half); // i32.shr_u
+  // Neumaier: s' = s + v; c += |s| >= |v| ? (s - s') + v : (v - s') + s  (v on the stack's local `v`)
+  const neumaier = (s: number, c: number) => {
+    f.get(s).get(v).simd(SIMD.f64x2Add).set(t);
+    f.get(s).get(t).simd(SIMD.f64x2Sub).get(v).simd(SIMD.f64x2Add);
+    f.get(v).get(t).simd(SIMD.f64x2Sub).get(s).simd(SIMD.f64x2Add);
+    f.get(s).simd(SIMD.f64x2Abs).get(v).simd(SIMD.f64x2Abs).simd(SIMD.f64x2Ge);
+    f.simd(SIMD.bitselect);
+    f.get(c).simd(SIMD.f64x2Add).set(c);
+    f.get(t).set(s);
+  };
+  f.block();
+  f.loop(); // words
+  f.get(WORDS).op(OP.i32Eqz).brIf(1);
+  f.i32(32).set(j);
+  f.loop(); // steps
+  f.get(LOSS).simdMem(SIMD.load64Splat, 0, 3).set(loss);
+  lanes.forEach((l, p) => {
+    // LE = alpha L + (1 - alpha) LE
+    konst(p, SLOT.alpha).get(loss).simd(SIMD.f64x2Mul);
+    konst(p, SLOT.oma).get(l.le).simd(SIMD.f64x2Mul);
+    f.simd(SIMD.f64x2Add).set(l.le);
+    // new half: += LE; the ring slot's LE_{j-m} is read before LE overwrites it
+    f.get(l.le).set(v);
+    neumaier(l.sNew, l.cNew);
+    // LE_{j-h} leaves the new half and enters the old one
+    f.get(MID).vload(p * 16).simd(SIMD.f64x2Neg).set(v);
+    neumaier(l.sNew, l.cNew);
+    f.get(MID).vload(p * 16).set(v);
+    neumaier(l.sOld, l.cOld);
+    f.get(SL).vload(p * 16).simd(SIMD.f64x2Neg).set(v);
+    neumaier(l.sOld, l.cOld);
+    f.get(SL).get(l.le).vstore(p * 16);
+  });
+  // advance the slots; the last slot of the ring closes a window: exact re-sum of both halves, in order
+  f.get(MID).i32(stride).op(OP.i32Add).tee(MID).get(END).op(0x46); // i32.eq
+  f.op(0x04, 0x40).get(RING).set(MID).end();
+  f.get(SL).i32(stride).op(OP.i32Add).tee(SL).get(END).op(0x46);
+  f.op(0x04, 0x40);
+  {
+    f.get(RING).set(SL);
+    // sums in chronological order: slot 0 holds LE_{j-m+1} when the window closes at slot m - 1
+    const resum = (from: () => void, to: () => void, sel: "sOld" | "sNew", corr: "cOld" | "cNew") => {
+      for (const l of lanes) {
+        f.f64(0).simd(SIMD.f64x2Splat).set(l[sel]);
+        f.f64(0).simd(SIMD.f64x2Splat).set(l[corr]);
+      }
+      from();
+      f.set(q);
+      f.block();
+      f.loop();
+      f.get(q);
+      to();
+      f.op(OP.i32GeU).brIf(1);
+      lanes.forEach((l, p) => {
+        f.get(l[sel]).get(q).vload(p * 16).simd(SIMD.f64x2Add).set(l[sel]);
+      });
+      f.get(q).i32(stride).op(OP.i32Add).set(q);
+      f.br(0);
+      f.end();
+      f.end();
+    };
+    resum(
+      () => f.get(RING),
+      () => f.get(RING).get(half).op(OP.i32Add),
+      "sOld",
+      "cOld",
+    );
+    resum(
+      () => f.get(RING).get(half).op(OP.i32Add),
+      () => f.get(END),
+      "sNew",
+      "cNew",
+    );
+  }
+  f.end();
+  lanes.forEach((l, p) => {
+    // x = (old + cOld - (new + cNew)) * inv; bits = bits << 2 | bitmask(x < lambda)
+    f.get(l.bits).i64small(2).op(OP.i64Shl);
+    f.get(l.sOld).get(l.cOld).simd(SIMD.f64x2Add);
+    f.get(l.sNew).get(l.cNew).simd(SIMD.f64x2Add);
+    f.simd(SIMD.f64x2Sub);
+    konst(p, SLOT.inv).simd(SIMD.f64x2Mul);
+    konst(p, SLOT.lam).simd(SIMD.f64x2Lt).simd(SIMD.i64x2Bitmask).op(OP.i64ExtendI32U);
+    f.op(OP.i64Or).set(l.bits);
+  });
+  f.get(LOSS).i32(8).op(OP.i32Add).set(LOSS);
+  f.get(j).i32(1).op(OP.i32Sub).tee(j).brIf(0);
+  f.end();
+  lanes.forEach((l, p) => {
+    f.get(BITS).get(l.bits).i64store(p * 8);
+  });
+  f.get(BITS).i32(pairs * 8).op(OP.i32Add).set(BITS);
+  f.get(WORDS).i32(1).op(OP.i32Sub).set(WORDS);
+  f.br(0);
+  f.end();
+  f.end();
+  lanes.forEach((l, p) => {
+    f.i32(0).get(l.le).vstore(addr(p, SLOT.le));
+    f.i32(0).get(l.sOld).vstore(addr(p, SLOT.sOld));
+    f.i32(0).get(l.cOld).vstore(addr(p, SLOT.cOld));
+    f.i32(0).get(l.sNew).vstore(addr(p, SLOT.sNew));
+    f.i32(0).get(l.cNew).vstore(addr(p, SLOT.cNew));
+  });
+  return f;
+}
+
+type Pass1 = (
+  lossPtr: number,
+  words: number,
+  bitsPtr: number,
+  ring: number,
+  ringEnd: number,
+  slot: number,
+  mid: number,
+) => void;
+
+/** The module instance of this thread and the curve whose finite losses its memory holds. */
+class HckKernel {
+  private readonly memory: WasmMemory;
+  private readonly fns: Map<number, Pass1>;
+  f64: Float64Array;
+  i32: Int32Array;
+  private loaded: BatchCurve | null = null;
+  /** Byte offset of the ring (after the losses). */
+  ringOff = 0;
+
+  constructor() {
+    const fns = HCK_PAIRS.map((p) => generate(p));
+    const exports = instantiate(assemble(fns, 1));
+    this.memory = exports.mem as WasmMemory;
+    this.fns = new Map(HCK_PAIRS.map((p) => [p, exports[fnName(p)] as Pass1]));
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  fn(pairs: number): Pass1 {
+    return this.fns.get(pairs)!;
+  }
+
+  /** Make the memory hold `curve`'s finite losses and room for a ring of `ringBytes`. */
+  load(curve: BatchCurve, ringBytes: number): void {
+    const ringOff = Math.ceil((LOSSES_OFF + curve.length * 8) / 16) * 16;
+    const need = ringOff + ringBytes;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      this.memory.grow(Math.ceil((need - have) / 65536));
+      this.f64 = new Float64Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.loaded = null;
+    }
+    this.ringOff = ringOff;
+    if (this.loaded === curve) return;
+    curve.writeFinite(this.f64, LOSSES_OFF / 8);
+    this.loaded = curve;
+  }
+}
+
+let shared: HckKernel | null = null;
+function kernel(): HckKernel {
+  shared ??= new HckKernel();
+  return shared;
+}
+
+interface Lane {
+  s: Loadable;
+  sink: DecaySink;
+  m: number;
+  state: SchedulerState;
+  rule: RuleLane;
+}
+
+function ruleOf(state: SchedulerState, sink: DecaySink): RuleLane {
+  const p = state.params;
+  return new RuleLane(
+    {
+      count: state.count as number,
+      events: state.events as number,
+      lr: state.lr,
+      toler: tolerance(state.ctx.totalSteps, p.tau as number),
+      maxDecays: p.maxDecays as number,
+      delta: p.delta as number,
+    },
+    sink,
+  );
+}
+
+/** Run one group (same m and k, <= 2 x pairs lanes) over compact positions [q0, q0 + 32 words). */
+function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: number, words: number, curve: BatchCurve) {
+  const h = m / 2;
+  const stride = pairs * 16;
+  k.load(curve, m * stride);
+  const f64 = k.f64;
+  const at = (lane: number, slot: number) => (LANE_OFF + (lane >> 1) * PAIR_BYTES + slot * 16) / 8 + (lane & 1);
+  const kk = group[0]!.state.k as number;
+  const ring = k.ringOff;
+  const ringAt = (slot: number, lane: number) => (ring + slot * stride) / 8 + lane;
+  for (let j = 0; j < 2 * pairs; j++) {
+    const l = group[j];
+    const st = l?.state;
+    const alpha = st ? (st.params.alpha as number) : 0;
+    f64[at(j, SLOT.alpha)] = alpha;
+    // the scheduler's own expressions (hck.ts)
+    f64[at(j, SLOT.oma)] = 1 - alpha;
+    f64[at(j, SLOT.inv)] = 1 / (h * h);
+    f64[at(j, SLOT.lam)] = st ? (st.params.lambda as number) : Number.NEGATIVE_INFINITY;
+    f64[at(j, SLOT.le)] = st ? (st.le as number) : 0;
+    f64[at(j, SLOT.sOld)] = st ? (st.sOld as number) : 0;
+    f64[at(j, SLOT.cOld)] = st ? (st.cOld as number) : 0;
+    f64[at(j, SLOT.sNew)] = st ? (st.sNew as number) : 0;
+    f64[at(j, SLOT.cNew)] = st ? (st.cNew as number) : 0;
+    const values = st ? (st.ring as number[]) : null;
+    // the state's ring is chronological (LE_{k-m} .. LE_{k-1}); slot of LE_j is j % m
+    for (let q = 0; q < m; q++) f64[ringAt((kk - m + q) % m, j & 1) + (j >> 1) * 2] = values ? values[q]! : 0;
+  }
+  const pass1 = k.fn(pairs);
+  const stepOf = curve.finite;
+  let slot = kk % m;
+  for (let w0 = 0; w0 < words; w0 += BLOCK_WORDS) {
+    const n = Math.min(BLOCK_WORDS, words - w0);
+    const pos = q0 + w0 * 32;
+    const mid = slot >= h ? slot - h : slot + h;
+    pass1(LOSSES_OFF + pos * 8, n, BITS_OFF, ring, ring + m * stride, ring + slot * stride, ring + mid * stride);
+    slot = (slot + n * 32) % m;
+    const i32 = k.i32;
+    for (let j = 0; j < group.length; j++) {
+      replayBits(group[j]!.rule, i32, BITS_OFF / 4 + (j >> 1) * 2, pairs * 2, n, j & 1, pos, stepOf, 0);
+    }
+  }
+  const k1 = kk + words * 32;
+  for (let j = 0; j < group.length; j++) {
+    const st = group[j]!.state;
+    st.le = f64[at(j, SLOT.le)]!;
+    st.sOld = f64[at(j, SLOT.sOld)]!;
+    st.cOld = f64[at(j, SLOT.cOld)]!;
+    st.sNew = f64[at(j, SLOT.sNew)]!;
+    st.cNew = f64[at(j, SLOT.cNew)]!;
+    const values: number[] = new Array(m);
+    for (let q = 0; q < m; q++) values[q] = f64[ringAt((k1 - m + q) % m, j & 1) + (j >> 1) * 2]!;
+    st.ring = values;
+  }
+}
+
+function pairsFor(lanes: number, maxPairs: HckPairs): HckPairs {
+  for (const p of HCK_PAIRS) if (p <= maxPairs && 2 * p >= lanes) return p;
+  return maxPairs;
+}
+
+export interface HckBatchOptions {
+  /** Lane pairs per pass (K = 2 x pairs; default 4, K = 8). */
+  pairs?: HckPairs;
+}
+
+/**
+ * Feed losses[from..to) of `curve` to every hck scheduler in `batch`, exactly as `s.stepRange(losses, from, to,
+ * sinks[i])` on each (same decays, LRs and final state, bit for bit); schedulers with the same m share passes.
+ * @example
+ * hckBatch(schedulers, new BatchCurve(losses), 0, losses.length, schedulers.map(() => ({ index: [], lr: [] })));
+ */
+export function hckBatch(
+  batch: readonly Scheduler[],
+  curve: BatchCurve,
+  from: number,
+  to: number,
+  sinks: readonly DecaySink[],
+  opts: HckBatchOptions = {},
+): void {
+  const losses = curve.losses;
+  const maxPairs = opts.pairs ?? 4;
+  // groups of the same window and position (the ring slots line up); others replay one at a time
+  const groups = new Map<string, number[]>();
+  const alone: number[] = [];
+  batch.forEach((s, b) => {
+    const p = s.params;
+    const m = p.m as number;
+    if (p.impl !== "running" || m * maxPairs * 16 > MAX_RING_BYTES) {
+      alone.push(b);
+      return;
+    }
+    const key = `${m}:${s.getState().k}`;
+    const g = groups.get(key);
+    if (g) g.push(b);
+    else groups.set(key, [b]);
+  });
+  for (const b of alone) batch[b]!.stepRange!(losses, from, to, sinks[b]!);
+  const r0 = curve.rank(from);
+  const rTo = curve.rank(to);
+  for (const idx of groups.values()) {
+    const s0 = batch[idx[0]!]!;
+    const m = s0.params.m as number;
+    const k0 = s0.getState().k as number;
+    // lead-in: the window fills (k >= m) through each scheduler's own path
+    let i = from;
+    if (k0 < m) i = r0 + (m - k0) <= rTo ? curve.stepOf(r0 + (m - k0) - 1) + 1 : to;
+    for (const b of idx) batch[b]!.stepRange!(losses, from, i, sinks[b]!);
+    const q0 = curve.rank(i);
+    const words = Math.floor((rTo - q0) / 32);
+    if (words > 0) {
+      const k = kernel();
+      const lanes: Lane[] = idx.map((b) => {
+        const s = batch[b]!;
+        const state = s.getState();
+        return { s: s as Loadable, sink: sinks[b]!, m, state, rule: ruleOf(state, sinks[b]!) };
+      });
+      for (let g = 0; g < lanes.length; g += 2 * maxPairs) {
+        const group = lanes.slice(g, g + 2 * maxPairs);
+        runGroup(k, group, pairsFor(group.length, maxPairs), m, q0, words, curve);
+      }
+      const end = curve.stepOf(q0 + words * 32 - 1) + 1;
+      const inv = 1 / ((m / 2) * (m / 2));
+      for (const l of lanes) {
+        const st = l.state;
+        st.t += end - i;
+        st.k = (st.k as number) + words * 32;
+        st.count = l.rule.count;
+        st.events = l.rule.events;
+        st.lr = l.rule.lr;
+        const sOld = st.sOld as number;
+        const sNew = st.sNew as number;
+        st.statistic = enc((sOld + (st.cOld as number) - (sNew + (st.cNew as number))) * inv);
+        l.s.load(st);
+      }
+      i = end;
+    }
+    for (const b of idx) batch[b]!.stepRange!(losses, i, to, sinks[b]!);
+  }
+}
