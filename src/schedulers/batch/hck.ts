@@ -101,13 +101,23 @@ function generate(pairs: number): WasmFunction {
     f.get(l.le).set(v);
     neumaier(l.sNew, l.cNew);
     // LE_{j-h} leaves the new half and enters the old one
-    f.get(MID).vload(p * 16).simd(SIMD.f64x2Neg).set(v);
+    f.get(MID)
+      .vload(p * 16)
+      .simd(SIMD.f64x2Neg)
+      .set(v);
     neumaier(l.sNew, l.cNew);
-    f.get(MID).vload(p * 16).set(v);
+    f.get(MID)
+      .vload(p * 16)
+      .set(v);
     neumaier(l.sOld, l.cOld);
-    f.get(SL).vload(p * 16).simd(SIMD.f64x2Neg).set(v);
+    f.get(SL)
+      .vload(p * 16)
+      .simd(SIMD.f64x2Neg)
+      .set(v);
     neumaier(l.sOld, l.cOld);
-    f.get(SL).get(l.le).vstore(p * 16);
+    f.get(SL)
+      .get(l.le)
+      .vstore(p * 16);
   });
   // advance the slots; the last slot of the ring closes a window: exact re-sum of both halves, in order
   f.get(MID).i32(stride).op(OP.i32Add).tee(MID).get(END).op(0x46); // i32.eq
@@ -130,7 +140,11 @@ function generate(pairs: number): WasmFunction {
       to();
       f.op(OP.i32GeU).brIf(1);
       lanes.forEach((l, p) => {
-        f.get(l[sel]).get(q).vload(p * 16).simd(SIMD.f64x2Add).set(l[sel]);
+        f.get(l[sel])
+          .get(q)
+          .vload(p * 16)
+          .simd(SIMD.f64x2Add)
+          .set(l[sel]);
       });
       f.get(q).i32(stride).op(OP.i32Add).set(q);
       f.br(0);
@@ -165,9 +179,14 @@ function generate(pairs: number): WasmFunction {
   f.get(j).i32(1).op(OP.i32Sub).tee(j).brIf(0);
   f.end();
   lanes.forEach((l, p) => {
-    f.get(BITS).get(l.bits).i64store(p * 8);
+    f.get(BITS)
+      .get(l.bits)
+      .i64store(p * 8);
   });
-  f.get(BITS).i32(pairs * 8).op(OP.i32Add).set(BITS);
+  f.get(BITS)
+    .i32(pairs * 8)
+    .op(OP.i32Add)
+    .set(BITS);
   f.get(WORDS).i32(1).op(OP.i32Sub).set(WORDS);
   f.br(0);
   f.end();
