@@ -1,5 +1,9 @@
 /**
  * Sweep throughput on a synthetic 1M-step curve (fastface scheduler, the real worker pool and DuckDB store):
+ *   0. the multi-configuration kernel against today's one-config-at-a-time path, inside a worker thread: ns per
+ *      configuration-step (thread CPU time; goals: fastface <= 0.7 ns and >= 3.5x today, hck running <= 2x its
+ *      single-config cost), and the 10,000-config sweep with 2 workers before (`kernel: "single"`) and after
+ *      (the default batch kernel), interleaved and repeated;
  *   1. speed-up of 2 workers over 1 on 10,000 configurations over the 1M-step curve (goal >= 1.7x);
  *   2. the same 10,000 configurations with 2 workers (goal < 60 s);
  *   3. for contrast, a short sweep of 1,200 configurations, where the fixed start-up weighs more.
@@ -11,10 +15,12 @@
  *   node --import tsx bench/sweep.ts [--quick]      (--quick: 2,000 configs in part 2)
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runSweep, type SweepSummary } from "../src/sweep/run.ts";
+import type { SweepKernel } from "../src/sweep/worker.ts";
 import { syntheticCurve } from "../test/sweep/synthetic.ts";
+import { inWorker, printRows } from "./sweep-kernel.ts";
 
 const STEPS = 1_000_000;
 const quick = process.argv.includes("--quick");
@@ -31,7 +37,7 @@ interface Timed {
   cpu: number;
 }
 
-async function timed(name: string, grid: string[], workers: number): Promise<Timed> {
+async function timed(name: string, grid: string[], workers: number, kernel?: SweepKernel): Promise<Timed> {
   let first = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -41,6 +47,7 @@ async function timed(name: string, grid: string[], workers: number): Promise<Tim
     out: join(dir, `${name}.duckdb`),
     workers,
     batchSize: 1000,
+    ...(kernel ? { kernel } : {}),
     onProgress: () => {
       if (first === 0) first = performance.now();
     },
@@ -57,11 +64,44 @@ function line(label: string, t: Timed): void {
   );
 }
 
+const load = () => `load ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores`;
+
 try {
   console.log(`curve: ${STEPS.toLocaleString("en-US")} per-step losses, scheduler fastface`);
   const big = quick
     ? ["lambda=1e-7..1e-3:log:20", "tau=0.01..0.1:lin:10", "alpha=1e-4..1e-2:log:10"]
     : ["lambda=1e-7..1e-3:log:100", "tau=0.01..0.1:lin:10", "alpha=1e-4..1e-2:log:10"];
+  // 0. the kernel inside a worker thread, then the whole sweep before and after
+  console.log(`\nkernel inside a worker thread (thread CPU time, interleaved rounds; ${load()})`);
+  const rows = await inWorker({
+    only: ["fastface today", "fastface wasm", "hck today", "hck wasm"],
+    rounds: quick ? 3 : 5,
+    sampleSteps: quick ? 8e6 : 24e6,
+  });
+  printRows(rows);
+  const ns = (name: string) => rows.find((r) => r.name === name)!.median;
+  const ff = ns("fastface wasm f64x2 K=8");
+  const ffToday = ns("fastface today (1 config, stepRange)");
+  const hk = ns("hck wasm f64x2 K=8");
+  const hkToday = ns("hck today (1 config, stepRange)");
+  console.log(
+    `fastface K=8: ${ff.toFixed(3)} ns/config-step, ${(ffToday / ff).toFixed(2)}x today (goal <= 0.7 ns and >= 3.5x: ${ff <= 0.7 && ffToday / ff >= 3.5 ? "met" : "NOT met"}); hck running K=8: ${(hk / hkToday).toFixed(2)}x its single-config cost per config-step (goal <= 2x: ${hk <= 2 * hkToday ? "met" : "NOT met"}), ${(hkToday / hk).toFixed(2)}x faster`,
+  );
+  console.log(
+    `\n${quick ? "2,000" : "10,000"} configs x 1M steps, 2 workers: before (one config at a time) and after (batch kernel), interleaved`,
+  );
+  const pairs: Array<[Timed, Timed]> = [];
+  for (let r = 0; r < 2; r++) {
+    const before = await timed(`before-${r}`, big, 2, "single");
+    line("before (single)", before);
+    const after = await timed(`after-${r}`, big, 2);
+    line("after (batch)", after);
+    pairs.push([before, after]);
+  }
+  const cps = (t: Timed) => t.summary.computed / t.wall;
+  console.log(
+    `configs/s with 2 workers: before ${pairs.map(([b]) => cps(b).toFixed(1)).join(", ")}; after ${pairs.map(([, a]) => cps(a).toFixed(1)).join(", ")}; after/before ${pairs.map(([b, a]) => (cps(a) / cps(b)).toFixed(2)).join(", ")}x (${load()})`,
+  );
   // 1. the speed-up, measured on the sweep the issue names (10,000 configs over the 1M-step curve): the fixed
   //    start-up (planning, DuckDB file, TypeScript loading in each worker, ~0.6 s) is part of the wall time.
   const one = await timed("big-w1", big, 1);

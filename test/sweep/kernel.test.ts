@@ -12,7 +12,7 @@ import { loadCurve } from "../../src/ingest/load.ts";
 import { replayCurve } from "../../src/replay/replay.ts";
 import { formatSchedulerSpec } from "../../src/schedulers/registry.ts";
 import type { Params } from "../../src/schedulers/types.ts";
-import { evaluateConfig } from "../../src/sweep/kernel.ts";
+import { evaluateBatch, evaluateConfig } from "../../src/sweep/kernel.ts";
 import { lossScale, prepareCurve } from "../../src/sweep/prepare.ts";
 import { syntheticCurve } from "./synthetic.ts";
 
@@ -87,5 +87,30 @@ describe("sweep kernel equals replay", () => {
       }),
       { seed: 1, numRuns: 12 },
     );
+  });
+
+  it("a batch of configs (shared passes) gives each config's row of evaluateConfig", async () => {
+    const curve = await loadCurve(join(LOGS, "insightface_ms1mv3_r50_poly.log"));
+    const { prepared } = prepareCurve(curve, 0, { expand: "hold", judge: "haar", totalSteps: null });
+    for (const [name, configs] of [
+      [
+        "fastface",
+        [1e-6, 1e-5, 3e-5, 1e-4].flatMap((lambda) =>
+          [0.001, 0.01, 0.05].map((tau) => ({ lambda, tau, lambdaMode: lambda > 5e-5 ? "relative" : "absolute" })),
+        ),
+      ],
+      ["hck", [1e-6, 1e-5, 1e-4].map((lambda) => ({ m: 2000, lambda, tau: 0.005 }))],
+      ["plateau-torch", [{ patience: 3000 }, { patience: 1000 }]],
+    ] as Array<[string, Params[]]>) {
+      const idx = configs.map((_, i) => 10 + i);
+      const batch = evaluateBatch(prepared, name, configs, 1, idx);
+      const single = configs.map((p, i) => evaluateConfig(prepared, name, p, 1, idx[i]!));
+      const strip = (rows: typeof batch) => rows.map(({ nsPerStep: _, ...rest }) => rest);
+      assert.deepEqual(strip(batch), strip(single), name);
+      assert.ok(
+        batch.some((r) => r.decays > 0),
+        `${name}: some config decays`,
+      );
+    }
   });
 });
