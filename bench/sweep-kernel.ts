@@ -7,7 +7,8 @@
  *   - the kernels of src/schedulers/batch (WebAssembly f64x2, the rule replayed from packed bits; whole
  *     configurations with scheduler creation and decays) for K = 2, 4, 8.
  * Time is the worker thread's CPU time (/proc/thread-self/schedstat on Linux; wall time elsewhere), rounds
- * interleaved across variants, each sample >= ~0.3 s, median and range over rounds; the load average is printed.
+ * interleaved across variants (64M configuration-steps per sample), the mean over rounds (total CPU time over total
+ * configuration-steps) with the rounds' median and range; the load average is printed.
  *
  *   node --import tsx bench/sweep-kernel.ts [--quick] [--rounds N]
  */
@@ -44,6 +45,8 @@ export interface Variant {
 export interface KernelRow {
   name: string;
   k: number;
+  /** ns per configuration-step: all rounds' CPU time over all their configuration-steps. */
+  mean: number;
   /** ns per configuration-step: median, min, max over rounds. */
   median: number;
   min: number;
@@ -180,7 +183,7 @@ export function variants(losses: Float64Array, only: readonly string[] = []): Va
       k,
       run: probeRun(arraysProbe(k), k, losses),
     })),
-    ...([1, 2, 4] as const).map((pairs) => ({
+    ...([1, 2, 3, 4] as const).map((pairs) => ({
       name: `fastface wasm f64x2 K=${2 * pairs}`,
       k: 2 * pairs,
       run: () => {
@@ -208,18 +211,23 @@ export function variants(losses: Float64Array, only: readonly string[] = []): Va
 /** Measure `vs` in interleaved rounds in the calling thread. */
 export function measure(vs: readonly Variant[], rounds: number, sampleSteps: number): KernelRow[] {
   const samples = vs.map(() => [] as number[]);
+  const total = vs.map(() => ({ ns: 0, steps: 0 }));
   for (let r = 0; r <= rounds; r++) {
     vs.forEach((v, i) => {
       const passes = Math.max(1, Math.round(sampleSteps / (STEPS * v.k)));
       const t0 = threadNs();
       for (let p = 0; p < passes; p++) v.run();
-      const ns = (threadNs() - t0) / (passes * STEPS * v.k);
-      if (r > 0) samples[i]!.push(ns); // round 0 warms up (JIT, WebAssembly tier-up)
+      const ns = threadNs() - t0;
+      if (r === 0) return; // round 0 warms up (JIT, WebAssembly tier-up)
+      samples[i]!.push(ns / (passes * STEPS * v.k));
+      total[i]!.ns += ns;
+      total[i]!.steps += passes * STEPS * v.k;
     });
   }
   return vs.map((v, i) => {
     const s = [...samples[i]!].sort((a, b) => a - b);
-    return { name: v.name, k: v.k, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
+    const mean = total[i]!.ns / total[i]!.steps;
+    return { name: v.name, k: v.k, mean, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
   });
 }
 
@@ -250,12 +258,12 @@ export function inWorker(req: WorkerRequest): Promise<KernelRow[]> {
 
 export function printRows(rows: readonly KernelRow[]): void {
   const today = new Map<string, number>();
-  for (const r of rows) if (r.name.includes("today")) today.set(r.name.split(" ")[0]!, r.median);
+  for (const r of rows) if (r.name.includes("today")) today.set(r.name.split(" ")[0]!, r.mean);
   for (const r of rows) {
     const base = today.get(r.name.split(" ")[0]!);
-    const vs = base ? `  ${(base / r.median).toFixed(2)}x today` : "";
+    const vs = base ? `  ${(base / r.mean).toFixed(2)}x today` : "";
     console.log(
-      `${r.name.padEnd(38)} ${r.median.toFixed(3).padStart(7)} ns/config-step (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)})${vs}`,
+      `${r.name.padEnd(38)} ${r.mean.toFixed(3).padStart(7)} ns/config-step (rounds: median ${r.median.toFixed(3)}, min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)})${vs}`,
     );
   }
 }
@@ -268,7 +276,7 @@ if (!isMainThread && workerData) {
   const quick = process.argv.includes("--quick");
   const ri = process.argv.indexOf("--rounds");
   const rounds = ri > 0 ? Number(process.argv[ri + 1]) : quick ? 3 : 5;
-  const sampleSteps = quick ? 8e6 : 24e6;
+  const sampleSteps = quick ? 16e6 : 64e6;
   const load0 = loadavg()[0]!;
   console.log(
     `curve: ${STEPS.toLocaleString("en-US")} per-step losses; worker thread CPU time, ${rounds} interleaved rounds`,

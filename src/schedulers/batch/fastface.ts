@@ -13,7 +13,8 @@
  *
  * The shape was chosen by measurement (bench/sweep-kernel.ts): the state of every pair and the constants in
  * WebAssembly locals, two steps per loop iteration with the roles of x1/x2 swapped (no register moves), the bits
- * shifted into a general-purpose register (i64) rather than a vector, four pairs (K = 8) per group.
+ * shifted into a general-purpose register (i64) rather than a vector, three pairs (K = 6) per group: with four
+ * (K = 8) V8 runs out of the 16 vector registers and spills the recurrence itself to the stack.
  *
  * The cold start (first two finite losses) and the tail that does not fill a 32-step word go through each
  * scheduler's own stepRange; the kernel only runs the steady state.
@@ -26,8 +27,10 @@ import type { BatchCurve } from "./curve.ts";
 import { RuleLane, replayBits } from "./rule.ts";
 import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
 
-/** Lane pairs the module is generated for (K = 2, 4, 8 configurations per pass). */
-export const FASTFACE_PAIRS = [1, 2, 4] as const;
+/** Lane pairs the module is generated for (K = 2, 4, 6, 8 configurations per pass). */
+export const FASTFACE_PAIRS = [1, 2, 3, 4] as const;
+/** The default: K = 6 per pass (bench/sweep-kernel.ts). */
+const DEFAULT_PAIRS = 3;
 export type FastfacePairs = (typeof FASTFACE_PAIRS)[number];
 
 const LANE_OFF = 64;
@@ -274,7 +277,7 @@ function pairsFor(lanes: number, maxPairs: FastfacePairs): FastfacePairs {
 }
 
 export interface FastfaceBatchOptions {
-  /** Lane pairs per pass (K = 2 x pairs; default 4, K = 8). */
+  /** Lane pairs per pass (K = 2 x pairs; default 3, K = 6). */
   pairs?: FastfacePairs;
 }
 
@@ -311,7 +314,7 @@ export function fastfaceBatch(
     const k = kernel();
     k.load(curve);
     const lanes = batch.map((s, b) => laneOf(s, sinks[b]!));
-    const maxPairs = opts.pairs ?? 4;
+    const maxPairs = opts.pairs ?? DEFAULT_PAIRS;
     for (const debias of [false, true]) {
       const of = lanes.filter((l) => l.debias === debias);
       for (let g = 0; g < of.length; g += 2 * maxPairs) {

@@ -7,7 +7,9 @@
  * A run of r stationary steps starting with counter c: the counter overflows at the (toler + 1 - c)-th step of
  * the run and every toler + 1 steps after, so n = floor((c + r) / (toler + 1)) overflows and the counter ends at
  * (c + r) mod (toler + 1); each overflow is an event, and a decay (LR / delta) while events <= maxDecays. A
- * non-stationary step resets the counter. Whole 32-step words of zeros or ones cost O(1).
+ * non-stationary step resets the counter. Whole 32-step words of zeros or ones cost O(1), and so does a mixed word
+ * when toler >= 32 and its leading run does not overflow the counter: no run inside a word can then, and the
+ * counter ends at the word's trailing run.
  *
  * Bit layout (what the kernels write): one little-endian 64-bit word per lane pair and 32 steps, lane 0 in the
  * even bits and lane 1 in the odd bits, the oldest step in the most significant pair of bits.
@@ -104,6 +106,11 @@ function sixteen(lane: RuleLane, v16: number, pos: number, stepOf: Int32Array | 
   }
 }
 
+/** Trailing zero bits of a non-zero 32-bit value. */
+function ctz(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
 /**
  * Replay `words` 32-step words of one lane: `bits` is an Int32Array view, the lane's first word at 32-bit index
  * `at` (low half; high half at at + 1), successive words `stride` 32-bit entries apart; `odd` selects lane 1 of the
@@ -123,6 +130,9 @@ export function replayBits(
   offset: number,
 ): void {
   const mask = odd ? 0xaaaaaaaa | 0 : 0x55555555;
+  // the oldest step of a half is bit 31 (lane 1) or 30 (lane 0), the newest bit 1 or 0
+  const top = odd ? 0 : 1;
+  const long = lane.toler >= 32;
   let a = at;
   let pos = pos0;
   for (let w = 0; w < words; w++) {
@@ -131,8 +141,15 @@ export function replayBits(
     if ((hi | lo) === 0) lane.count = 0;
     else if (hi === mask && lo === mask) lane.stationary(32, pos, stepOf, offset);
     else {
-      sixteen(lane, squeeze(hi, odd), pos, stepOf, offset);
-      sixteen(lane, squeeze(lo, odd), pos + 16, stepOf, offset);
+      const zh = ~hi & mask;
+      const zl = ~lo & mask;
+      const lead = zh !== 0 ? (Math.clz32(zh) - top) >> 1 : 16 + ((Math.clz32(zl) - top) >> 1);
+      if (long && lane.count + lead <= lane.toler) {
+        lane.count = zl !== 0 ? (ctz(zl) - odd) >> 1 : 16 + ((ctz(zh) - odd) >> 1);
+      } else {
+        sixteen(lane, squeeze(hi, odd), pos, stepOf, offset);
+        sixteen(lane, squeeze(lo, odd), pos + 16, stepOf, offset);
+      }
     }
     a += stride;
     pos += 32;
