@@ -4,6 +4,7 @@
  * workers, commits what is done and returns `interrupted: true`; `kill -9` loses at most the uncommitted
  * batch, which `--resume` recomputes.
  */
+import { BATCH_LANES } from "../schedulers/batch/index.ts";
 import type { SweepConfig } from "./grid.ts";
 import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool, type SweepTask } from "./pool.ts";
@@ -78,13 +79,10 @@ function workOfPair(c: PreparedCurve): number {
   return c.losses.length + (c.sim ? c.sim.seeds * c.sim.budgetSteps * 40 : 0);
 }
 
-/** Configurations a batch task holds at least (a multiple of the kernels' widest pass, K = 8). */
-const BATCH_MIN = 8;
-
 /**
  * Group missing pairs into tasks of similar work (about 2M steps), with enough tasks to balance workers. With
- * `batch` (the worker replays a task's configs in shared passes) a task holds at least BATCH_MIN configs when
- * there are that many, so the kernel's passes are full.
+ * `batch` (the worker replays a task's configs in shared passes) a task holds a multiple of BATCH_LANES configs
+ * (up to 2 x BATCH_LANES) when there are that many, so every pass of the kernels is full.
  */
 export function makeTasks(
   missing: ReadonlyArray<{ curveId: number; configIndex: number }>,
@@ -99,7 +97,9 @@ export function makeTasks(
   for (const p of missing) {
     if (!cur || cur.curveId !== p.curveId || cur.configIndices.length >= cap) {
       const byWork = Math.floor(2_000_000 / Math.max(1, stepsOf(p.curveId)));
-      cap = Math.max(1, Math.min(64, balance, batch ? Math.max(BATCH_MIN, 8 * byWork) : byWork));
+      cap = batch
+        ? Math.max(1, Math.min(2 * BATCH_LANES, balance, BATCH_LANES * Math.max(1, byWork)))
+        : Math.max(1, Math.min(64, balance, byWork));
       cur = { curveId: p.curveId, configIndices: [] };
       tasks.push(cur);
     }

@@ -30,6 +30,8 @@ const FASTFACE = [
   "fastface:alpha=0.01,beta=0.3,lambda=1e-2,tau=0,maxDecays=3,delta=3",
   "fastface:alpha=0.2,beta=0.2,lambda=1e-2,tau=0.01,maxDecays=0,debias=true",
   "fastface:alpha=0.01,beta=0.01,lambda=2e-3,tau=0.03,maxDecays=40",
+  // same statistic and threshold as the first (the kernel shares their lane), another rule
+  "fastface:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.0005,maxDecays=3,delta=10",
 ];
 const HCK = [
   "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.002,maxDecays=40",
@@ -38,6 +40,7 @@ const HCK = [
   "hck:alpha=0.5,m=64,lambda=-1e-4,tau=0.001,maxDecays=40",
   "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.002,impl=naive",
   "hck:alpha=0.05,m=40,lambda=2e-3,tau=0.03,maxDecays=40",
+  "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.0005,maxDecays=3,delta=10",
 ];
 
 /**

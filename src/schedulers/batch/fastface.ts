@@ -16,8 +16,10 @@
  * shifted into a general-purpose register (i64) rather than a vector, three pairs (K = 6) per group: with four
  * (K = 8) V8 runs out of the 16 vector registers and spills the recurrence itself to the stack.
  *
- * The cold start (first two finite losses) and the tail that does not fill a 32-step word go through each
- * scheduler's own stepRange; the kernel only runs the steady state.
+ * Configurations whose kernel inputs are bit-identical (same alpha, beta, lambda and state: they differ only in
+ * tau, maxDecays or delta, as along a grid's tau axis) share one lane: the bits are the same, the rule is each
+ * one's own. The cold start (first two finite losses) and the tail that does not fill a 32-step word go through
+ * each scheduler's own stepRange; the kernel only runs the steady state.
  */
 import { tolerance } from "../decide.ts";
 import type { Loadable } from "../factory.ts";
@@ -192,6 +194,8 @@ interface Lane {
   w2: number;
   w3: number;
   lambda: number;
+  /** Other lanes with the same kernel inputs (bit for bit): they share this lane's pass and bits. */
+  same: Lane[];
 }
 
 function laneOf(s: Scheduler, sink: DecaySink): Lane {
@@ -219,6 +223,7 @@ function laneOf(s: Scheduler, sink: DecaySink): Lane {
     w2: (1 - alpha) * (1 - beta),
     w3: alpha * beta,
     lambda: p.lambda as number,
+    same: [],
   };
 }
 
@@ -256,18 +261,40 @@ function runGroup(
     pass1(DECREASES_OFF + pos * 8, n, BITS_OFF);
     const i32 = k.i32;
     for (let j = 0; j < group.length; j++) {
-      replayBits(group[j]!.rule, i32, BITS_OFF / 4 + (j >> 1) * 2, pairs * 2, n, j & 1, pos, stepOf, 0);
+      const l = group[j]!;
+      const first = BITS_OFF / 4 + (j >> 1) * 2;
+      replayBits(l.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
+      for (const o of l.same) replayBits(o.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
     }
   }
   for (let j = 0; j < group.length; j++) {
     const l = group[j]!;
-    l.state.x1 = f64[at(j, SLOT.x1)]!;
-    l.state.x2 = f64[at(j, SLOT.x2)]!;
-    if (debias) {
-      l.state.c1 = f64[at(j, SLOT.c1)]!;
-      l.state.c2 = f64[at(j, SLOT.c2)]!;
+    for (const o of [l, ...l.same]) {
+      o.state.x1 = f64[at(j, SLOT.x1)]!;
+      o.state.x2 = f64[at(j, SLOT.x2)]!;
+      if (debias) {
+        o.state.c1 = f64[at(j, SLOT.c1)]!;
+        o.state.c2 = f64[at(j, SLOT.c2)]!;
+      }
     }
   }
+}
+
+const keyScratch = new Float64Array(8);
+const keyWords = new Uint32Array(keyScratch.buffer);
+
+/** The kernel inputs of a lane as an exact key (the bits of every value: -0 and NaN payloads included). */
+function inputKey(l: Lane): string {
+  const st = l.state;
+  keyScratch[0] = l.w1;
+  keyScratch[1] = l.w2;
+  keyScratch[2] = l.w3;
+  keyScratch[3] = l.lambda;
+  keyScratch[4] = st.x1 as number;
+  keyScratch[5] = st.x2 as number;
+  keyScratch[6] = l.debias ? (st.c1 as number) : 0;
+  keyScratch[7] = l.debias ? (st.c2 as number) : 0;
+  return `${l.debias ? "d" : "o"}${keyWords.join(",")}`;
 }
 
 /** Smallest generated pair count that holds `lanes` lanes. */
@@ -314,9 +341,22 @@ export function fastfaceBatch(
     const k = kernel();
     k.load(curve);
     const lanes = batch.map((s, b) => laneOf(s, sinks[b]!));
+    // configurations whose statistic and threshold are the same (a grid's tau, maxDecays or delta axis) share a
+    // lane of the pass: identical inputs give identical bits, and each replays its own rule from them
+    const byKey = new Map<string, Lane>();
+    const distinct: Lane[] = [];
+    for (const l of lanes) {
+      const key = inputKey(l);
+      const first = byKey.get(key);
+      if (first) first.same.push(l);
+      else {
+        byKey.set(key, l);
+        distinct.push(l);
+      }
+    }
     const maxPairs = opts.pairs ?? DEFAULT_PAIRS;
     for (const debias of [false, true]) {
-      const of = lanes.filter((l) => l.debias === debias);
+      const of = distinct.filter((l) => l.debias === debias);
       for (let g = 0; g < of.length; g += 2 * maxPairs) {
         const group = of.slice(g, g + 2 * maxPairs);
         runGroup(k, group, pairsFor(group.length, maxPairs), debias, q0, words, curve);

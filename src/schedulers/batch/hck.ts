@@ -10,8 +10,10 @@
  * and packs `x < lambda` into bits; pass 2 (rule.ts) replays the counter, events, maxDecays and LRs. The two lanes
  * of a pair share one ring slot of 16 bytes, so every pair of a group reads and writes at the same offsets.
  *
- * The warm-up (window not yet full), impl=naive, a ring too large for the kernel's memory and the tail that does
- * not fill a 32-step word go through each scheduler's own stepRange.
+ * Configurations whose kernel inputs are bit-identical (same alpha, lambda, m and state, ring included: they
+ * differ only in tau, maxDecays or delta) share one lane. The warm-up (window not yet full), impl=naive, a ring too
+ * large for the kernel's memory and the tail that does not fill a 32-step word go through each scheduler's own
+ * stepRange.
  */
 import { tolerance } from "../decide.ts";
 import type { Loadable } from "../factory.ts";
@@ -54,7 +56,6 @@ function generate(pairs: number): WasmFunction {
   const j = f.local(I32);
   const q = f.local(I32);
   const loss = f.local(V128);
-  const le = f.local(V128);
   const v = f.local(V128);
   const t = f.local(V128);
   const lanes = Array.from({ length: pairs }, () => ({
@@ -264,6 +265,29 @@ interface Lane {
   m: number;
   state: SchedulerState;
   rule: RuleLane;
+  /** Other lanes with the same kernel inputs (bit for bit): they share this lane's pass and bits. */
+  same: Lane[];
+}
+
+const keyScratch = new Float64Array(7);
+const keyWords = new Uint32Array(keyScratch.buffer);
+
+/** The scalar kernel inputs of a lane as an exact key (the ring is compared separately). */
+function inputKey(st: SchedulerState): string {
+  keyScratch[0] = st.params.alpha as number;
+  keyScratch[1] = st.params.lambda as number;
+  keyScratch[2] = st.le as number;
+  keyScratch[3] = st.sOld as number;
+  keyScratch[4] = st.cOld as number;
+  keyScratch[5] = st.sNew as number;
+  keyScratch[6] = st.cNew as number;
+  return keyWords.join(",");
+}
+
+function sameRing(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 function ruleOf(state: SchedulerState, sink: DecaySink): RuleLane {
@@ -320,20 +344,26 @@ function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: num
     slot = (slot + n * 32) % m;
     const i32 = k.i32;
     for (let j = 0; j < group.length; j++) {
-      replayBits(group[j]!.rule, i32, BITS_OFF / 4 + (j >> 1) * 2, pairs * 2, n, j & 1, pos, stepOf, 0);
+      const l = group[j]!;
+      const first = BITS_OFF / 4 + (j >> 1) * 2;
+      replayBits(l.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
+      for (const o of l.same) replayBits(o.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
     }
   }
   const k1 = kk + words * 32;
   for (let j = 0; j < group.length; j++) {
-    const st = group[j]!.state;
-    st.le = f64[at(j, SLOT.le)]!;
-    st.sOld = f64[at(j, SLOT.sOld)]!;
-    st.cOld = f64[at(j, SLOT.cOld)]!;
-    st.sNew = f64[at(j, SLOT.sNew)]!;
-    st.cNew = f64[at(j, SLOT.cNew)]!;
     const values: number[] = new Array(m);
     for (let q = 0; q < m; q++) values[q] = f64[ringAt((k1 - m + q) % m, j & 1) + (j >> 1) * 2]!;
-    st.ring = values;
+    const l = group[j]!;
+    for (const o of [l, ...l.same]) {
+      const st = o.state;
+      st.le = f64[at(j, SLOT.le)]!;
+      st.sOld = f64[at(j, SLOT.sOld)]!;
+      st.cOld = f64[at(j, SLOT.cOld)]!;
+      st.sNew = f64[at(j, SLOT.sNew)]!;
+      st.cNew = f64[at(j, SLOT.cNew)]!;
+      st.ring = o === l ? values : [...values];
+    }
   }
 }
 
@@ -396,10 +426,24 @@ export function hckBatch(
       const lanes: Lane[] = idx.map((b) => {
         const s = batch[b]!;
         const state = s.getState();
-        return { s: s as Loadable, sink: sinks[b]!, m, state, rule: ruleOf(state, sinks[b]!) };
+        return { s: s as Loadable, sink: sinks[b]!, m, state, rule: ruleOf(state, sinks[b]!), same: [] };
       });
-      for (let g = 0; g < lanes.length; g += 2 * maxPairs) {
-        const group = lanes.slice(g, g + 2 * maxPairs);
+      // configurations with the same statistic and threshold (a grid's tau axis) share a lane of the pass
+      const byKey = new Map<string, Lane[]>();
+      const distinct: Lane[] = [];
+      for (const l of lanes) {
+        const key = inputKey(l.state);
+        const candidates = byKey.get(key) ?? [];
+        const first = candidates.find((c) => sameRing(c.state.ring as number[], l.state.ring as number[]));
+        if (first) first.same.push(l);
+        else {
+          candidates.push(l);
+          byKey.set(key, candidates);
+          distinct.push(l);
+        }
+      }
+      for (let g = 0; g < distinct.length; g += 2 * maxPairs) {
+        const group = distinct.slice(g, g + 2 * maxPairs);
         runGroup(k, group, pairsFor(group.length, maxPairs), m, q0, words, curve);
       }
       const end = curve.stepOf(q0 + words * 32 - 1) + 1;

@@ -12,6 +12,9 @@ import { hckBatch } from "./hck.ts";
 
 export { BatchCurve } from "./curve.ts";
 
+/** A batch size that fills every pass of every kernel (fastface: K = 6, hck: K = 8). */
+export const BATCH_LANES = 24;
+
 /** A multi-configuration kernel: the contract of `feedRangeBatch` for schedulers of one family. */
 export type BatchKernel = (
   batch: readonly Scheduler[],
