@@ -37,7 +37,13 @@ interface Timed {
   cpu: number;
 }
 
-async function timed(name: string, grid: string[], workers: number, kernel?: SweepKernel): Promise<Timed> {
+async function timed(
+  name: string,
+  grid: string[],
+  workers: number,
+  kernel?: SweepKernel,
+  random?: { n: number; seed: number },
+): Promise<Timed> {
   let first = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -48,6 +54,7 @@ async function timed(name: string, grid: string[], workers: number, kernel?: Swe
     workers,
     batchSize: 1000,
     ...(kernel ? { kernel } : {}),
+    ...(random ? { random } : {}),
     onProgress: () => {
       if (first === 0) first = performance.now();
     },
@@ -99,8 +106,19 @@ try {
     pairs.push([before, after]);
   }
   const cps = (t: Timed) => t.summary.computed / t.wall;
+  const cpuPer = (t: Timed) => t.cpu / t.summary.computed;
   console.log(
-    `configs/s with 2 workers: before ${pairs.map(([b]) => cps(b).toFixed(1)).join(", ")}; after ${pairs.map(([, a]) => cps(a).toFixed(1)).join(", ")}; after/before ${pairs.map(([b, a]) => (cps(a) / cps(b)).toFixed(2)).join(", ")}x (${load()})`,
+    `configs/s with 2 workers: before ${pairs.map(([b]) => cps(b).toFixed(1)).join(", ")}; after ${pairs.map(([, a]) => cps(a).toFixed(1)).join(", ")}; after/before ${pairs.map(([b, a]) => (cps(a) / cps(b)).toFixed(2)).join(", ")}x wall, ${pairs.map(([b, a]) => (cpuPer(b) / cpuPer(a)).toFixed(2)).join(", ")}x CPU per config (${load()})`,
+  );
+  // the grid above shares a pass among the tau axis (10 configs per statistic); random configs share nothing
+  const n = quick ? 600 : 2000;
+  console.log(`\n${n} random configs (no two share a statistic) x 1M steps, 2 workers: before and after`);
+  const rb = await timed("random-before", big, 2, "single", { n, seed: 7 });
+  line("before (single)", rb);
+  const ra = await timed("random-after", big, 2, undefined, { n, seed: 7 });
+  line("after (batch)", ra);
+  console.log(
+    `random configs: after/before ${(cps(ra) / cps(rb)).toFixed(2)}x configs/s, ${(cpuPer(rb) / cpuPer(ra)).toFixed(2)}x CPU per config (${load()})`,
   );
   // 1. the speed-up, measured on the sweep the issue names (10,000 configs over the 1M-step curve): the fixed
   //    start-up (planning, DuckDB file, TypeScript loading in each worker, ~0.6 s) is part of the wall time.
