@@ -54,6 +54,7 @@ export { sweepSections } from "./report/charts-sweep.ts";
 export { buildDemo } from "./report/demo.ts";
 export { renderReportHtml } from "./report/page.ts";
 export type { ChartSpec, ReportDocument, ReportSection, TableSpec, VegaLiteSpec } from "./report/types.ts";
+export { BatchCurve, feedRangeBatch, hasBatchKernel } from "./schedulers/batch/index.ts";
 export {
   createScheduler,
   formatSchedulerSpec,

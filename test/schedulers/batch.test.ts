@@ -4,9 +4,11 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { loadCurve } from "../../src/ingest/load.ts";
-import { fastfaceBatch } from "../../src/schedulers/batch/fastface.ts";
-import { hckBatch } from "../../src/schedulers/batch/hck.ts";
+import { FASTFACE_BATCH_PARAMS, fastfaceBatch } from "../../src/schedulers/batch/fastface.ts";
+import { HCK_BATCH_PARAMS, hckBatch } from "../../src/schedulers/batch/hck.ts";
 import { BatchCurve, feedRangeBatch, hasBatchKernel } from "../../src/schedulers/batch/index.ts";
+import { FASTFACE_PARAMS } from "../../src/schedulers/fastface.ts";
+import { HCK_PARAMS } from "../../src/schedulers/hck.ts";
 import { createScheduler } from "../../src/schedulers/registry.ts";
 import type { DecaySink, Scheduler } from "../../src/schedulers/types.ts";
 import { prepareCurve } from "../../src/sweep/prepare.ts";
@@ -87,9 +89,15 @@ function assertSame(a: Scheduler[], sa: DecaySink[], b: Scheduler[], sb: DecaySi
 }
 
 describe("batch kernels equal step() per configuration", () => {
-  it("has kernels for fastface and hck only", () => {
+  it("has kernels for fastface and hck only, each for every parameter its scheduler has", () => {
     assert.ok(hasBatchKernel("fastface") && hasBatchKernel("hck"));
     assert.ok(!hasBatchKernel("plateau-torch"));
+    // a parameter added to a scheduler must be taught to its kernel (until then the kernel steps aside)
+    const teach =
+      "a scheduler parameter the batch kernel does not implement: implement it in src/schedulers/batch/ and add " +
+      "it to this test's property (adding the name to the kernel's set alone would make the kernel ignore it)";
+    assert.deepEqual([...FASTFACE_BATCH_PARAMS].sort(), Object.keys(FASTFACE_PARAMS).sort(), teach);
+    assert.deepEqual([...HCK_BATCH_PARAMS].sort(), Object.keys(HCK_PARAMS).sort(), teach);
   });
 
   for (const [family, specs] of [

@@ -29,6 +29,17 @@ import type { BatchCurve } from "./curve.ts";
 import { RuleLane, replayBits } from "./rule.ts";
 import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
 
+/** The fastface parameters this kernel implements (fastface.ts FASTFACE_PARAMS when it was written). */
+export const FASTFACE_BATCH_PARAMS: ReadonlySet<string> = new Set([
+  "alpha",
+  "beta",
+  "lambda",
+  "tau",
+  "delta",
+  "maxDecays",
+  "debias",
+]);
+
 /** Lane pairs the module is generated for (K = 2, 4, 6, 8 configurations per pass). */
 export const FASTFACE_PAIRS = [1, 2, 3, 4] as const;
 /** The default: K = 6 per pass (bench/sweep-kernel.ts). */

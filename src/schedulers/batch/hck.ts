@@ -23,6 +23,17 @@ import type { BatchCurve } from "./curve.ts";
 import { RuleLane, replayBits } from "./rule.ts";
 import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
 
+/** The hck parameters this kernel implements (hck.ts HCK_PARAMS when it was written). */
+export const HCK_BATCH_PARAMS: ReadonlySet<string> = new Set([
+  "alpha",
+  "m",
+  "lambda",
+  "tau",
+  "delta",
+  "maxDecays",
+  "impl",
+]);
+
 /** Lane pairs the module is generated for (K = 2, 4, 8 configurations per pass). */
 export const HCK_PAIRS = [1, 2, 4] as const;
 export type HckPairs = (typeof HCK_PAIRS)[number];

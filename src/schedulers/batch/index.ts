@@ -7,8 +7,8 @@
 import { feedRange } from "../step-range.ts";
 import type { DecaySink, Scheduler } from "../types.ts";
 import { BatchCurve } from "./curve.ts";
-import { fastfaceBatch } from "./fastface.ts";
-import { hckBatch } from "./hck.ts";
+import { FASTFACE_BATCH_PARAMS, fastfaceBatch } from "./fastface.ts";
+import { HCK_BATCH_PARAMS, hckBatch } from "./hck.ts";
 
 export { BatchCurve } from "./curve.ts";
 
@@ -24,9 +24,13 @@ export type BatchKernel = (
   sinks: readonly DecaySink[],
 ) => void;
 
-const KERNELS: Readonly<Record<string, BatchKernel>> = {
-  fastface: (batch, curve, from, to, sinks) => fastfaceBatch(batch, curve, from, to, sinks),
-  hck: (batch, curve, from, to, sinks) => hckBatch(batch, curve, from, to, sinks),
+/**
+ * Each kernel and the parameters it implements: a scheduler with any other parameter (one a kernel has not been
+ * taught yet) replays through its own stepRange, so a new parameter can never be silently ignored.
+ */
+const KERNELS: Readonly<Record<string, { run: BatchKernel; params: ReadonlySet<string> }>> = {
+  fastface: { run: (b, c, from, to, s) => fastfaceBatch(b, c, from, to, s), params: FASTFACE_BATCH_PARAMS },
+  hck: { run: (b, c, from, to, s) => hckBatch(b, c, from, to, s), params: HCK_BATCH_PARAMS },
 };
 
 /**
@@ -54,14 +58,16 @@ export function feedRangeBatch(
   const c = curve instanceof BatchCurve ? curve : new BatchCurve(curve);
   const byName = new Map<string, number[]>();
   batch.forEach((s, i) => {
-    const list = byName.get(s.name);
+    const kernel = KERNELS[s.name];
+    const key = kernel && Object.keys(s.params).every((k) => kernel.params.has(k)) ? s.name : "";
+    const list = byName.get(key);
     if (list) list.push(i);
-    else byName.set(s.name, [i]);
+    else byName.set(key, [i]);
   });
   for (const [name, idx] of byName) {
     const kernel = KERNELS[name];
     if (kernel && idx.length > 1) {
-      kernel(
+      kernel.run(
         idx.map((i) => batch[i]!),
         c,
         from,
