@@ -12,7 +12,7 @@ import { HCK_PARAMS } from "../../src/schedulers/hck.ts";
 import { createScheduler } from "../../src/schedulers/registry.ts";
 import type { DecaySink, Scheduler } from "../../src/schedulers/types.ts";
 import { prepareCurve } from "../../src/sweep/prepare.ts";
-import { noisyCurve, rng } from "./helpers.ts";
+import { holeyCurve } from "./helpers.ts";
 
 /**
  * The multi-configuration kernels (WebAssembly SIMD, the rule replayed from packed bits) against step() one loss
@@ -44,24 +44,6 @@ const HCK = [
   "hck:alpha=0.05,m=40,lambda=2e-3,tau=0.03,maxDecays=40",
   "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.0005,maxDecays=3,delta=10",
 ];
-
-/**
- * A noisy curve with non-finite values (NaN, +Inf, -Inf) at `holes` random places, in runs of 1-3, and `spikes`
- * huge finite losses (+-1e16: a running sum below the added value's ulp; +-1e300: fastface's x overflows).
- */
-function holeyCurve(n: number, seed: number, holes: number, spikes = 0): Float64Array {
-  const L = noisyCurve(n, seed, 0.5);
-  const r = rng(seed + 17);
-  const huge = [1e16, -1e16, 1e300, -1e300];
-  for (let k = 0; k < spikes; k++) L[Math.floor(r() * n)] = huge[Math.floor(r() * 4)]!;
-  const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (let h = 0; h < holes; h++) {
-    const at = Math.floor(r() * n);
-    const len = 1 + Math.floor(r() * 3);
-    for (let q = at; q < Math.min(n, at + len); q++) L[q] = bad[Math.floor(r() * 3)]!;
-  }
-  return L;
-}
 
 const sink = (): DecaySink => ({ index: [], lr: [] });
 

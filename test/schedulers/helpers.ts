@@ -39,3 +39,21 @@ export function record(s: Scheduler, losses: ArrayLike<number>): StepRecord {
 }
 
 export const firedAt = (fired: boolean[]): number[] => fired.flatMap((f, i) => (f ? [i] : []));
+
+/**
+ * A noisy curve with non-finite values (NaN, +Inf, -Inf) at `holes` random places, in runs of 1-3, and `spikes`
+ * huge finite losses (+-1e16: a running sum below the added value's ulp; +-1e300: fastface's x overflows).
+ */
+export function holeyCurve(n: number, seed: number, holes: number, spikes = 0): Float64Array {
+  const L = noisyCurve(n, seed, 0.5);
+  const r = rng(seed + 17);
+  const huge = [1e16, -1e16, 1e300, -1e300];
+  for (let k = 0; k < spikes; k++) L[Math.floor(r() * n)] = huge[Math.floor(r() * 4)]!;
+  const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (let h = 0; h < holes; h++) {
+    const at = Math.floor(r() * n);
+    const len = 1 + Math.floor(r() * 3);
+    for (let q = at; q < Math.min(n, at + len); q++) L[q] = bad[Math.floor(r() * 3)]!;
+  }
+  return L;
+}

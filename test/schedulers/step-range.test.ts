@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { createScheduler, schedulerNames } from "../../src/schedulers/registry.ts";
 import type { DecaySink, Scheduler } from "../../src/schedulers/types.ts";
-import { noisyCurve, rng } from "./helpers.ts";
+import { holeyCurve } from "./helpers.ts";
 
 /**
  * The `stepRange` fast paths (locals, chunks with rollback, no per-step checks) against step() one loss at a
@@ -26,19 +26,6 @@ const SPECS: Record<string, string[]> = {
   "plateau-keras": ["plateau-keras:patience=30,cooldown=5"],
   dlib: ["dlib:thresh=60,shrink=0.5"],
 };
-
-/** A noisy curve with non-finite values (NaN, +Inf, -Inf) at `holes` random places, in runs of 1-3. */
-function holeyCurve(n: number, seed: number, holes: number): Float64Array {
-  const L = noisyCurve(n, seed, 0.5);
-  const r = rng(seed + 17);
-  const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (let h = 0; h < holes; h++) {
-    const at = Math.floor(r() * n);
-    const len = 1 + Math.floor(r() * 3);
-    for (let q = at; q < Math.min(n, at + len); q++) L[q] = bad[Math.floor(r() * 3)]!;
-  }
-  return L;
-}
 
 function viaStep(s: Scheduler, L: Float64Array): DecaySink {
   const sink: DecaySink = { index: [], lr: [] };

@@ -21,13 +21,27 @@
  * one's own. The cold start (first two finite losses) and the tail that does not fill a 32-step word go through
  * each scheduler's own stepRange; the kernel only runs the steady state.
  */
-import { tolerance } from "../decide.ts";
 import type { Loadable } from "../factory.ts";
 import { enc } from "../params.ts";
 import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
-import { RuleLane, replayBits } from "./rule.ts";
-import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
+import {
+  BITS_OFF,
+  BLOCK_WORDS,
+  bitsKey,
+  DATA_OFF,
+  emitPackBit,
+  emitWordLoop,
+  KernelInstance,
+  LANE_OFF,
+  laneIndex,
+  type PassLane,
+  pairsFor,
+  replayGroup,
+  ruleLaneOf,
+  shareLanes,
+} from "./pass.ts";
+import { I32, I64, OP, SIMD, V128, WasmFunction } from "./wasm.ts";
 
 /** The fastface parameters this kernel implements (fastface.ts FASTFACE_PARAMS when it was written). */
 export const FASTFACE_BATCH_PARAMS: ReadonlySet<string> = new Set([
@@ -46,13 +60,8 @@ export const FASTFACE_PAIRS = [1, 2, 3, 4] as const;
 const DEFAULT_PAIRS = 3;
 export type FastfacePairs = (typeof FASTFACE_PAIRS)[number];
 
-const LANE_OFF = 64;
 const PAIR_BYTES = 128;
 const SLOT = { w1: 0, w2: 1, w3: 2, lam: 3, x1: 4, x2: 5, c1: 6, c2: 7 } as const;
-const BITS_OFF = 2048;
-/** 32-step words per kernel call (8192 steps): the bits of a block stay in the L1 cache for pass 2. */
-const BLOCK_WORDS = 256;
-const DECREASES_OFF = BITS_OFF + BLOCK_WORDS * 8 * 4;
 
 const fnName = (pairs: number, debias: boolean) => `ff${pairs}${debias ? "d" : ""}`;
 
@@ -62,7 +71,6 @@ function generate(pairs: number, debias: boolean): WasmFunction {
   const G = 0;
   const WORDS = 1;
   const BITS = 2;
-  const j = f.local(I32);
   const g = f.local(V128);
   const s = f.local(V128);
   const lanes = Array.from({ length: pairs }, () => ({
@@ -77,17 +85,27 @@ function generate(pairs: number, debias: boolean): WasmFunction {
     lam: f.local(V128),
   }));
   const addr = (p: number, slot: number) => LANE_OFF + p * PAIR_BYTES + slot * 16;
+  const stateSlots = (q: (typeof lanes)[number]) =>
+    [
+      [q.xa, SLOT.x1],
+      [q.xb, SLOT.x2],
+      ...(debias
+        ? [
+            [q.ca, SLOT.c1],
+            [q.cb, SLOT.c2],
+          ]
+        : []),
+    ] as Array<[number, number]>;
   lanes.forEach((q, p) => {
-    f.i32(0).vload(addr(p, SLOT.x1)).set(q.xa);
-    f.i32(0).vload(addr(p, SLOT.x2)).set(q.xb);
-    if (debias) {
-      f.i32(0).vload(addr(p, SLOT.c1)).set(q.ca);
-      f.i32(0).vload(addr(p, SLOT.c2)).set(q.cb);
+    for (const [local, slot] of [
+      ...stateSlots(q),
+      [q.w1, SLOT.w1],
+      [q.w2, SLOT.w2],
+      [q.w3, SLOT.w3],
+      [q.lam, SLOT.lam],
+    ] as Array<[number, number]>) {
+      f.i32(0).vload(addr(p, slot)).set(local);
     }
-    f.i32(0).vload(addr(p, SLOT.w1)).set(q.w1);
-    f.i32(0).vload(addr(p, SLOT.w2)).set(q.w2);
-    f.i32(0).vload(addr(p, SLOT.w3)).set(q.w3);
-    f.i32(0).vload(addr(p, SLOT.lam)).set(q.lam);
   });
   // one step; `swapped` says which local holds x_{t-1}: the new x overwrites x_{t-2}'s local
   const step = (swapped: boolean, offset: number) => {
@@ -111,80 +129,47 @@ function generate(pairs: number, debias: boolean): WasmFunction {
         f.get(x2).get(c2).simd(SIMD.f64x2Div).set(s);
         stat = s;
       }
-      // bits = bits << 2 | bitmask(stat < lambda): lane 0 in the even bit, lane 1 in the odd bit
-      f.get(q.bits).i64small(2).op(OP.i64Shl);
-      f.get(stat).get(q.lam).simd(SIMD.f64x2Lt).simd(SIMD.i64x2Bitmask).op(OP.i64ExtendI32U);
-      f.op(OP.i64Or).set(q.bits);
+      emitPackBit(
+        f,
+        q.bits,
+        () => f.get(stat),
+        () => f.get(q.lam),
+      );
     }
   };
-  f.block();
-  f.loop();
-  f.get(WORDS).op(OP.i32Eqz).brIf(1);
-  f.i32(16).set(j);
-  f.loop();
-  step(false, 0);
-  step(true, 8);
-  f.get(G).i32(16).op(OP.i32Add).set(G);
-  f.get(j).i32(1).op(OP.i32Sub).tee(j).brIf(0);
-  f.end();
+  emitWordLoop(
+    f,
+    WORDS,
+    BITS,
+    lanes.map((q) => q.bits),
+    2,
+    () => {
+      step(false, 0);
+      step(true, 8);
+      f.get(G).i32(16).op(OP.i32Add).set(G);
+    },
+  );
   lanes.forEach((q, p) => {
-    f.get(BITS)
-      .get(q.bits)
-      .i64store(p * 8);
-  });
-  f.get(BITS)
-    .i32(pairs * 8)
-    .op(OP.i32Add)
-    .set(BITS);
-  f.get(WORDS).i32(1).op(OP.i32Sub).set(WORDS);
-  f.br(0);
-  f.end();
-  f.end();
-  lanes.forEach((q, p) => {
-    f.i32(0).get(q.xa).vstore(addr(p, SLOT.x1));
-    f.i32(0).get(q.xb).vstore(addr(p, SLOT.x2));
-    if (debias) {
-      f.i32(0).get(q.ca).vstore(addr(p, SLOT.c1));
-      f.i32(0).get(q.cb).vstore(addr(p, SLOT.c2));
-    }
+    for (const [local, slot] of stateSlots(q)) f.i32(0).get(local).vstore(addr(p, slot));
   });
   return f;
 }
 
 type Pass1 = (decreasesPtr: number, words: number, bitsPtr: number) => void;
 
-/** The module instance of this thread and the curve whose decreases its memory holds. */
-class FastfaceKernel {
-  private readonly memory: WasmMemory;
-  private readonly fns: Map<string, Pass1>;
-  f64: Float64Array;
-  i32: Int32Array;
+/** The module of this thread and the curve whose decreases its memory holds. */
+class FastfaceKernel extends KernelInstance<Pass1> {
   private loaded: BatchCurve | null = null;
 
   constructor() {
-    const fns = FASTFACE_PAIRS.flatMap((p) => [generate(p, false), generate(p, true)]);
-    const exports = instantiate(assemble(fns, 1));
-    this.memory = exports.mem as WasmMemory;
-    this.fns = new Map(fns.map((fn) => [fn.name, exports[fn.name] as Pass1]));
-    this.f64 = new Float64Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
-  }
-
-  fn(pairs: number, debias: boolean): Pass1 {
-    return this.fns.get(fnName(pairs, debias))!;
+    super(FASTFACE_PAIRS.flatMap((p) => [generate(p, false), generate(p, true)]));
   }
 
   /** Make the memory hold `curve`'s decreases (once per curve switch). */
   load(curve: BatchCurve): void {
+    this.reserve(DATA_OFF + curve.length * 8);
     if (this.loaded === curve) return;
-    const need = DECREASES_OFF + curve.length * 8;
-    const have = this.memory.buffer.byteLength;
-    if (need > have) {
-      this.memory.grow(Math.ceil((need - have) / 65536));
-      this.f64 = new Float64Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-    }
-    curve.writeDecreases(this.f64, DECREASES_OFF / 8);
+    curve.writeDecreases(this.f64, DATA_OFF / 8);
     this.loaded = curve;
   }
 }
@@ -196,16 +181,14 @@ function kernel(): FastfaceKernel {
 }
 
 /** What the kernel needs of one fastface scheduler (read from its state). */
-interface Lane {
+interface Lane extends PassLane {
   s: Loadable;
   state: SchedulerState;
   debias: boolean;
-  rule: RuleLane;
   w1: number;
   w2: number;
   w3: number;
   lambda: number;
-  /** Other lanes with the same kernel inputs (bit for bit): they share this lane's pass and bits. */
   same: Lane[];
 }
 
@@ -218,17 +201,7 @@ function laneOf(s: Scheduler, sink: DecaySink): Lane {
     s: s as Loadable,
     state,
     debias: p.debias === true,
-    rule: new RuleLane(
-      {
-        count: state.count as number,
-        events: state.events as number,
-        lr: state.lr,
-        toler: tolerance(state.ctx.totalSteps, p.tau as number),
-        maxDecays: p.maxDecays as number,
-        delta: p.delta as number,
-      },
-      sink,
-    ),
+    rule: ruleLaneOf(state, sink),
     // the scheduler's own expressions (fastface.ts constructor)
     w1: 1 - alpha + (1 - beta),
     w2: (1 - alpha) * (1 - beta),
@@ -238,8 +211,16 @@ function laneOf(s: Scheduler, sink: DecaySink): Lane {
   };
 }
 
+/** The kernel inputs of a lane as an exact key. */
+function inputKey(l: Lane): string {
+  const st = l.state;
+  const c = l.debias ? [st.c1 as number, st.c2 as number] : [];
+  return `${l.debias ? "d" : "o"}${bitsKey([l.w1, l.w2, l.w3, l.lambda, st.x1 as number, st.x2 as number, ...c])}`;
+}
+
 /**
- * Run one group (<= 2 x pairs lanes, all official or all debias) over compact positions [q0, q0 + 32 words).
+ * Run one group (<= 2 x pairs distinct lanes, all official or all debias) over compact positions
+ * [q0, q0 + 32 words).
  */
 function runGroup(
   k: FastfaceKernel,
@@ -251,7 +232,7 @@ function runGroup(
   curve: BatchCurve,
 ) {
   const f64 = k.f64;
-  const at = (lane: number, slot: number) => (LANE_OFF + (lane >> 1) * PAIR_BYTES + slot * 16) / 8 + (lane & 1);
+  const at = (lane: number, slot: number) => laneIndex(lane, slot, PAIR_BYTES);
   for (let j = 0; j < 2 * pairs; j++) {
     const l = group[j];
     f64[at(j, SLOT.w1)] = l ? l.w1 : 0;
@@ -264,19 +245,12 @@ function runGroup(
     f64[at(j, SLOT.c1)] = l ? (l.state.c1 as number) : 0;
     f64[at(j, SLOT.c2)] = l ? (l.state.c2 as number) : 0;
   }
-  const pass1 = k.fn(pairs, debias);
-  const stepOf = curve.finite;
+  const pass1 = k.fn(fnName(pairs, debias));
   for (let w0 = 0; w0 < words; w0 += BLOCK_WORDS) {
     const n = Math.min(BLOCK_WORDS, words - w0);
     const pos = q0 + w0 * 32;
-    pass1(DECREASES_OFF + pos * 8, n, BITS_OFF);
-    const i32 = k.i32;
-    for (let j = 0; j < group.length; j++) {
-      const l = group[j]!;
-      const first = BITS_OFF / 4 + (j >> 1) * 2;
-      replayBits(l.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
-      for (const o of l.same) replayBits(o.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
-    }
+    pass1(DATA_OFF + pos * 8, n, BITS_OFF);
+    replayGroup(group, k.i32, pairs, n, pos, curve.finite);
   }
   for (let j = 0; j < group.length; j++) {
     const l = group[j]!;
@@ -289,29 +263,6 @@ function runGroup(
       }
     }
   }
-}
-
-const keyScratch = new Float64Array(8);
-const keyWords = new Uint32Array(keyScratch.buffer);
-
-/** The kernel inputs of a lane as an exact key (the bits of every value: -0 and NaN payloads included). */
-function inputKey(l: Lane): string {
-  const st = l.state;
-  keyScratch[0] = l.w1;
-  keyScratch[1] = l.w2;
-  keyScratch[2] = l.w3;
-  keyScratch[3] = l.lambda;
-  keyScratch[4] = st.x1 as number;
-  keyScratch[5] = st.x2 as number;
-  keyScratch[6] = l.debias ? (st.c1 as number) : 0;
-  keyScratch[7] = l.debias ? (st.c2 as number) : 0;
-  return `${l.debias ? "d" : "o"}${keyWords.join(",")}`;
-}
-
-/** Smallest generated pair count that holds `lanes` lanes. */
-function pairsFor(lanes: number, maxPairs: FastfacePairs): FastfacePairs {
-  for (const p of FASTFACE_PAIRS) if (p <= maxPairs && 2 * p >= lanes) return p;
-  return maxPairs;
 }
 
 export interface FastfaceBatchOptions {
@@ -354,23 +305,13 @@ export function fastfaceBatch(
     const lanes = batch.map((s, b) => laneOf(s, sinks[b]!));
     // configurations whose statistic and threshold are the same (a grid's tau, maxDecays or delta axis) share a
     // lane of the pass: identical inputs give identical bits, and each replays its own rule from them
-    const byKey = new Map<string, Lane>();
-    const distinct: Lane[] = [];
-    for (const l of lanes) {
-      const key = inputKey(l);
-      const first = byKey.get(key);
-      if (first) first.same.push(l);
-      else {
-        byKey.set(key, l);
-        distinct.push(l);
-      }
-    }
+    const distinct = shareLanes(lanes, inputKey);
     const maxPairs = opts.pairs ?? DEFAULT_PAIRS;
     for (const debias of [false, true]) {
       const of = distinct.filter((l) => l.debias === debias);
       for (let g = 0; g < of.length; g += 2 * maxPairs) {
         const group = of.slice(g, g + 2 * maxPairs);
-        runGroup(k, group, pairsFor(group.length, maxPairs), debias, q0, words, curve);
+        runGroup(k, group, pairsFor(group.length, maxPairs, FASTFACE_PAIRS), debias, q0, words, curve);
       }
     }
     // every lane consumed steps [i, end): write the state back

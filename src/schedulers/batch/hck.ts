@@ -15,13 +15,27 @@
  * large for the kernel's memory and the tail that does not fill a 32-step word go through each scheduler's own
  * stepRange.
  */
-import { tolerance } from "../decide.ts";
 import type { Loadable } from "../factory.ts";
 import { enc } from "../params.ts";
 import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
-import { RuleLane, replayBits } from "./rule.ts";
-import { assemble, I32, I64, instantiate, OP, SIMD, V128, WasmFunction, type WasmMemory } from "./wasm.ts";
+import {
+  BITS_OFF,
+  BLOCK_WORDS,
+  bitsKey,
+  DATA_OFF,
+  emitPackBit,
+  emitWordLoop,
+  KernelInstance,
+  LANE_OFF,
+  laneIndex,
+  type PassLane,
+  pairsFor,
+  replayGroup,
+  ruleLaneOf,
+  shareLanes,
+} from "./pass.ts";
+import { I32, I64, OP, SIMD, V128, WasmFunction } from "./wasm.ts";
 
 /** The hck parameters this kernel implements (hck.ts HCK_PARAMS when it was written). */
 export const HCK_BATCH_PARAMS: ReadonlySet<string> = new Set([
@@ -38,12 +52,8 @@ export const HCK_BATCH_PARAMS: ReadonlySet<string> = new Set([
 export const HCK_PAIRS = [1, 2, 4] as const;
 export type HckPairs = (typeof HCK_PAIRS)[number];
 
-const LANE_OFF = 64;
 const PAIR_BYTES = 160;
 const SLOT = { alpha: 0, oma: 1, inv: 2, lam: 3, le: 4, sOld: 5, cOld: 6, sNew: 7, cNew: 8 } as const;
-const BITS_OFF = 2048;
-const BLOCK_WORDS = 256;
-const LOSSES_OFF = BITS_OFF + BLOCK_WORDS * 8 * 4;
 /** Largest ring (m x pairs x 16 bytes) the kernel takes; larger windows replay one config at a time. */
 const MAX_RING_BYTES = 256 * 1024 * 1024;
 
@@ -64,7 +74,6 @@ function generate(pairs: number): WasmFunction {
   const MID = 6;
   const stride = pairs * 16;
   const half = f.local(I32);
-  const j = f.local(I32);
   const q = f.local(I32);
   const loss = f.local(V128);
   const v = f.local(V128);
@@ -98,111 +107,105 @@ function generate(pairs: number): WasmFunction {
     f.get(c).simd(SIMD.f64x2Add).set(c);
     f.get(t).set(s);
   };
-  f.block();
-  f.loop(); // words
-  f.get(WORDS).op(OP.i32Eqz).brIf(1);
-  f.i32(32).set(j);
-  f.loop(); // steps
-  f.get(LOSS).simdMem(SIMD.load64Splat, 0, 3).set(loss);
-  lanes.forEach((l, p) => {
-    // LE = alpha L + (1 - alpha) LE
-    konst(p, SLOT.alpha).get(loss).simd(SIMD.f64x2Mul);
-    konst(p, SLOT.oma).get(l.le).simd(SIMD.f64x2Mul);
-    f.simd(SIMD.f64x2Add).set(l.le);
-    // new half: += LE; the ring slot's LE_{j-m} is read before LE overwrites it
-    f.get(l.le).set(v);
-    neumaier(l.sNew, l.cNew);
-    // LE_{j-h} leaves the new half and enters the old one
-    f.get(MID)
-      .vload(p * 16)
-      .simd(SIMD.f64x2Neg)
-      .set(v);
-    neumaier(l.sNew, l.cNew);
-    f.get(MID)
-      .vload(p * 16)
-      .set(v);
-    neumaier(l.sOld, l.cOld);
-    f.get(SL)
-      .vload(p * 16)
-      .simd(SIMD.f64x2Neg)
-      .set(v);
-    neumaier(l.sOld, l.cOld);
-    f.get(SL)
-      .get(l.le)
-      .vstore(p * 16);
-  });
-  // advance the slots; the last slot of the ring closes a window: exact re-sum of both halves, in order
-  f.get(MID).i32(stride).op(OP.i32Add).tee(MID).get(END).op(0x46); // i32.eq
-  f.op(0x04, 0x40).get(RING).set(MID).end();
-  f.get(SL).i32(stride).op(OP.i32Add).tee(SL).get(END).op(0x46);
-  f.op(0x04, 0x40);
-  {
-    f.get(RING).set(SL);
-    // sums in chronological order: slot 0 holds LE_{j-m+1} when the window closes at slot m - 1
-    const resum = (from: () => void, to: () => void, sel: "sOld" | "sNew", corr: "cOld" | "cNew") => {
-      for (const l of lanes) {
-        f.f64(0).simd(SIMD.f64x2Splat).set(l[sel]);
-        f.f64(0).simd(SIMD.f64x2Splat).set(l[corr]);
-      }
-      from();
-      f.set(q);
-      f.block();
-      f.loop();
-      f.get(q);
-      to();
-      f.op(OP.i32GeU).brIf(1);
-      lanes.forEach((l, p) => {
-        f.get(l[sel])
-          .get(q)
-          .vload(p * 16)
-          .simd(SIMD.f64x2Add)
-          .set(l[sel]);
-      });
-      f.get(q).i32(stride).op(OP.i32Add).set(q);
-      f.br(0);
-      f.end();
-      f.end();
-    };
-    resum(
-      () => f.get(RING),
-      () => f.get(RING).get(half).op(OP.i32Add),
-      "sOld",
-      "cOld",
-    );
-    resum(
-      () => f.get(RING).get(half).op(OP.i32Add),
-      () => f.get(END),
-      "sNew",
-      "cNew",
-    );
-  }
-  f.end();
-  lanes.forEach((l, p) => {
-    // x = (old + cOld - (new + cNew)) * inv; bits = bits << 2 | bitmask(x < lambda)
-    f.get(l.bits).i64small(2).op(OP.i64Shl);
-    f.get(l.sOld).get(l.cOld).simd(SIMD.f64x2Add);
-    f.get(l.sNew).get(l.cNew).simd(SIMD.f64x2Add);
-    f.simd(SIMD.f64x2Sub);
-    konst(p, SLOT.inv).simd(SIMD.f64x2Mul);
-    konst(p, SLOT.lam).simd(SIMD.f64x2Lt).simd(SIMD.i64x2Bitmask).op(OP.i64ExtendI32U);
-    f.op(OP.i64Or).set(l.bits);
-  });
-  f.get(LOSS).i32(8).op(OP.i32Add).set(LOSS);
-  f.get(j).i32(1).op(OP.i32Sub).tee(j).brIf(0);
-  f.end();
-  lanes.forEach((l, p) => {
-    f.get(BITS)
-      .get(l.bits)
-      .i64store(p * 8);
-  });
-  f.get(BITS)
-    .i32(pairs * 8)
-    .op(OP.i32Add)
-    .set(BITS);
-  f.get(WORDS).i32(1).op(OP.i32Sub).set(WORDS);
-  f.br(0);
-  f.end();
-  f.end();
+  const step = () => {
+    f.get(LOSS).simdMem(SIMD.load64Splat, 0, 3).set(loss);
+    lanes.forEach((l, p) => {
+      // LE = alpha L + (1 - alpha) LE
+      konst(p, SLOT.alpha).get(loss).simd(SIMD.f64x2Mul);
+      konst(p, SLOT.oma).get(l.le).simd(SIMD.f64x2Mul);
+      f.simd(SIMD.f64x2Add).set(l.le);
+      // new half: += LE; the ring slot's LE_{j-m} is read before LE overwrites it
+      f.get(l.le).set(v);
+      neumaier(l.sNew, l.cNew);
+      // LE_{j-h} leaves the new half and enters the old one
+      f.get(MID)
+        .vload(p * 16)
+        .simd(SIMD.f64x2Neg)
+        .set(v);
+      neumaier(l.sNew, l.cNew);
+      f.get(MID)
+        .vload(p * 16)
+        .set(v);
+      neumaier(l.sOld, l.cOld);
+      f.get(SL)
+        .vload(p * 16)
+        .simd(SIMD.f64x2Neg)
+        .set(v);
+      neumaier(l.sOld, l.cOld);
+      f.get(SL)
+        .get(l.le)
+        .vstore(p * 16);
+    });
+    // advance the slots; the last slot of the ring closes a window: exact re-sum of both halves, in order
+    f.get(MID).i32(stride).op(OP.i32Add).tee(MID).get(END).op(0x46); // i32.eq
+    f.op(0x04, 0x40).get(RING).set(MID).end();
+    f.get(SL).i32(stride).op(OP.i32Add).tee(SL).get(END).op(0x46);
+    f.op(0x04, 0x40);
+    {
+      f.get(RING).set(SL);
+      // sums in chronological order: slot 0 holds LE_{j-m+1} when the window closes at slot m - 1
+      const resum = (from: () => void, to: () => void, sel: "sOld" | "sNew", corr: "cOld" | "cNew") => {
+        for (const l of lanes) {
+          f.f64(0).simd(SIMD.f64x2Splat).set(l[sel]);
+          f.f64(0).simd(SIMD.f64x2Splat).set(l[corr]);
+        }
+        from();
+        f.set(q);
+        f.block();
+        f.loop();
+        f.get(q);
+        to();
+        f.op(OP.i32GeU).brIf(1);
+        lanes.forEach((l, p) => {
+          f.get(l[sel])
+            .get(q)
+            .vload(p * 16)
+            .simd(SIMD.f64x2Add)
+            .set(l[sel]);
+        });
+        f.get(q).i32(stride).op(OP.i32Add).set(q);
+        f.br(0);
+        f.end();
+        f.end();
+      };
+      resum(
+        () => f.get(RING),
+        () => f.get(RING).get(half).op(OP.i32Add),
+        "sOld",
+        "cOld",
+      );
+      resum(
+        () => f.get(RING).get(half).op(OP.i32Add),
+        () => f.get(END),
+        "sNew",
+        "cNew",
+      );
+    }
+    f.end();
+    lanes.forEach((l, p) => {
+      // x = (old + cOld - (new + cNew)) * inv; bits = bits << 2 | bitmask(x < lambda)
+      emitPackBit(
+        f,
+        l.bits,
+        () => {
+          f.get(l.sOld).get(l.cOld).simd(SIMD.f64x2Add);
+          f.get(l.sNew).get(l.cNew).simd(SIMD.f64x2Add);
+          f.simd(SIMD.f64x2Sub);
+          konst(p, SLOT.inv).simd(SIMD.f64x2Mul);
+        },
+        () => konst(p, SLOT.lam),
+      );
+    });
+    f.get(LOSS).i32(8).op(OP.i32Add).set(LOSS);
+  };
+  emitWordLoop(
+    f,
+    WORDS,
+    BITS,
+    lanes.map((l) => l.bits),
+    1,
+    step,
+  );
   lanes.forEach((l, p) => {
     f.i32(0).get(l.le).vstore(addr(p, SLOT.le));
     f.i32(0).get(l.sOld).vstore(addr(p, SLOT.sOld));
@@ -223,43 +226,22 @@ type Pass1 = (
   mid: number,
 ) => void;
 
-/** The module instance of this thread and the curve whose finite losses its memory holds. */
-class HckKernel {
-  private readonly memory: WasmMemory;
-  private readonly fns: Map<number, Pass1>;
-  f64: Float64Array;
-  i32: Int32Array;
+/** The module of this thread and the curve whose finite losses its memory holds. */
+class HckKernel extends KernelInstance<Pass1> {
   private loaded: BatchCurve | null = null;
   /** Byte offset of the ring (after the losses). */
   ringOff = 0;
 
   constructor() {
-    const fns = HCK_PAIRS.map((p) => generate(p));
-    const exports = instantiate(assemble(fns, 1));
-    this.memory = exports.mem as WasmMemory;
-    this.fns = new Map(HCK_PAIRS.map((p) => [p, exports[fnName(p)] as Pass1]));
-    this.f64 = new Float64Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
-  }
-
-  fn(pairs: number): Pass1 {
-    return this.fns.get(pairs)!;
+    super(HCK_PAIRS.map((p) => generate(p)));
   }
 
   /** Make the memory hold `curve`'s finite losses and room for a ring of `ringBytes`. */
   load(curve: BatchCurve, ringBytes: number): void {
-    const ringOff = Math.ceil((LOSSES_OFF + curve.length * 8) / 16) * 16;
-    const need = ringOff + ringBytes;
-    const have = this.memory.buffer.byteLength;
-    if (need > have) {
-      this.memory.grow(Math.ceil((need - have) / 65536));
-      this.f64 = new Float64Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-      this.loaded = null;
-    }
-    this.ringOff = ringOff;
+    this.ringOff = Math.ceil((DATA_OFF + curve.length * 8) / 16) * 16;
+    this.reserve(this.ringOff + ringBytes);
     if (this.loaded === curve) return;
-    curve.writeFinite(this.f64, LOSSES_OFF / 8);
+    curve.writeFinite(this.f64, DATA_OFF / 8);
     this.loaded = curve;
   }
 }
@@ -270,50 +252,25 @@ function kernel(): HckKernel {
   return shared;
 }
 
-interface Lane {
+interface Lane extends PassLane {
   s: Loadable;
-  sink: DecaySink;
-  m: number;
   state: SchedulerState;
-  rule: RuleLane;
-  /** Other lanes with the same kernel inputs (bit for bit): they share this lane's pass and bits. */
   same: Lane[];
 }
 
-const keyScratch = new Float64Array(7);
-const keyWords = new Uint32Array(keyScratch.buffer);
-
 /** The scalar kernel inputs of a lane as an exact key (the ring is compared separately). */
-function inputKey(st: SchedulerState): string {
-  keyScratch[0] = st.params.alpha as number;
-  keyScratch[1] = st.params.lambda as number;
-  keyScratch[2] = st.le as number;
-  keyScratch[3] = st.sOld as number;
-  keyScratch[4] = st.cOld as number;
-  keyScratch[5] = st.sNew as number;
-  keyScratch[6] = st.cNew as number;
-  return keyWords.join(",");
+function inputKey(l: Lane): string {
+  const st = l.state;
+  const v = [st.params.alpha, st.params.lambda, st.le, st.sOld, st.cOld, st.sNew, st.cNew] as number[];
+  return bitsKey(v);
 }
 
-function sameRing(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+function sameRing(a: Lane, b: Lane): boolean {
+  const x = a.state.ring as number[];
+  const y = b.state.ring as number[];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
   return true;
-}
-
-function ruleOf(state: SchedulerState, sink: DecaySink): RuleLane {
-  const p = state.params;
-  return new RuleLane(
-    {
-      count: state.count as number,
-      events: state.events as number,
-      lr: state.lr,
-      toler: tolerance(state.ctx.totalSteps, p.tau as number),
-      maxDecays: p.maxDecays as number,
-      delta: p.delta as number,
-    },
-    sink,
-  );
 }
 
 /** Run one group (same m and k, <= 2 x pairs lanes) over compact positions [q0, q0 + 32 words). */
@@ -322,7 +279,7 @@ function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: num
   const stride = pairs * 16;
   k.load(curve, m * stride);
   const f64 = k.f64;
-  const at = (lane: number, slot: number) => (LANE_OFF + (lane >> 1) * PAIR_BYTES + slot * 16) / 8 + (lane & 1);
+  const at = (lane: number, slot: number) => laneIndex(lane, slot, PAIR_BYTES);
   const kk = group[0]!.state.k as number;
   const ring = k.ringOff;
   const ringAt = (slot: number, lane: number) => (ring + slot * stride) / 8 + lane;
@@ -344,22 +301,15 @@ function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: num
     // the state's ring is chronological (LE_{k-m} .. LE_{k-1}); slot of LE_j is j % m
     for (let q = 0; q < m; q++) f64[ringAt((kk - m + q) % m, j & 1) + (j >> 1) * 2] = values ? values[q]! : 0;
   }
-  const pass1 = k.fn(pairs);
-  const stepOf = curve.finite;
+  const pass1 = k.fn(fnName(pairs));
   let slot = kk % m;
   for (let w0 = 0; w0 < words; w0 += BLOCK_WORDS) {
     const n = Math.min(BLOCK_WORDS, words - w0);
     const pos = q0 + w0 * 32;
     const mid = slot >= h ? slot - h : slot + h;
-    pass1(LOSSES_OFF + pos * 8, n, BITS_OFF, ring, ring + m * stride, ring + slot * stride, ring + mid * stride);
+    pass1(DATA_OFF + pos * 8, n, BITS_OFF, ring, ring + m * stride, ring + slot * stride, ring + mid * stride);
     slot = (slot + n * 32) % m;
-    const i32 = k.i32;
-    for (let j = 0; j < group.length; j++) {
-      const l = group[j]!;
-      const first = BITS_OFF / 4 + (j >> 1) * 2;
-      replayBits(l.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
-      for (const o of l.same) replayBits(o.rule, i32, first, pairs * 2, n, j & 1, pos, stepOf, 0);
-    }
+    replayGroup(group, k.i32, pairs, n, pos, curve.finite);
   }
   const k1 = kk + words * 32;
   for (let j = 0; j < group.length; j++) {
@@ -376,11 +326,6 @@ function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: num
       st.ring = o === l ? values : [...values];
     }
   }
-}
-
-function pairsFor(lanes: number, maxPairs: HckPairs): HckPairs {
-  for (const p of HCK_PAIRS) if (p <= maxPairs && 2 * p >= lanes) return p;
-  return maxPairs;
 }
 
 export interface HckBatchOptions {
@@ -437,25 +382,13 @@ export function hckBatch(
       const lanes: Lane[] = idx.map((b) => {
         const s = batch[b]!;
         const state = s.getState();
-        return { s: s as Loadable, sink: sinks[b]!, m, state, rule: ruleOf(state, sinks[b]!), same: [] };
+        return { s: s as Loadable, state, rule: ruleLaneOf(state, sinks[b]!), same: [] };
       });
       // configurations with the same statistic and threshold (a grid's tau axis) share a lane of the pass
-      const byKey = new Map<string, Lane[]>();
-      const distinct: Lane[] = [];
-      for (const l of lanes) {
-        const key = inputKey(l.state);
-        const candidates = byKey.get(key) ?? [];
-        const first = candidates.find((c) => sameRing(c.state.ring as number[], l.state.ring as number[]));
-        if (first) first.same.push(l);
-        else {
-          candidates.push(l);
-          byKey.set(key, candidates);
-          distinct.push(l);
-        }
-      }
+      const distinct = shareLanes(lanes, inputKey, sameRing);
       for (let g = 0; g < distinct.length; g += 2 * maxPairs) {
         const group = distinct.slice(g, g + 2 * maxPairs);
-        runGroup(k, group, pairsFor(group.length, maxPairs), m, q0, words, curve);
+        runGroup(k, group, pairsFor(group.length, maxPairs, HCK_PAIRS), m, q0, words, curve);
       }
       const end = curve.stepOf(q0 + words * 32 - 1) + 1;
       const inv = 1 / ((m / 2) * (m / 2));
