@@ -25,6 +25,11 @@ export class RuleLane {
   readonly maxDecays: number;
   readonly delta: number;
   readonly sink: DecaySink;
+  /**
+   * Compact position of the first step that is decided (0: all): earlier steps leave the counters as they are,
+   * as step() does while a scheduler holds its decisions back (a warm-up).
+   */
+  quietUntil = 0;
 
   constructor(
     s: { count: number; events: number; lr: number; toler: number; maxDecays: number; delta: number },
@@ -86,8 +91,20 @@ function sixteen(lane: RuleLane, v16: number, pos: number, stepOf: Int32Array | 
     lane.stationary(16, pos, stepOf, offset);
     return;
   }
-  let v = v16 << 16;
-  let rem = 16;
+  runs(lane, v16 << 16, 16, pos, stepOf, offset);
+}
+
+/** The `rem` most significant bits of v (oldest first) at compact positions pos .. pos + rem - 1, run by run. */
+function runs(
+  lane: RuleLane,
+  bits: number,
+  rem0: number,
+  pos: number,
+  stepOf: Int32Array | null,
+  offset: number,
+): void {
+  let v = bits;
+  let rem = rem0;
   let p = pos;
   while (rem > 0) {
     let r: number;
@@ -138,7 +155,13 @@ export function replayBits(
   for (let w = 0; w < words; w++) {
     const hi = bits[a + 1]! & mask;
     const lo = bits[a]! & mask;
-    if ((hi | lo) === 0) lane.count = 0;
+    if (pos + 32 <= lane.quietUntil) {
+      // held back: no decision, the counters stay
+    } else if (pos < lane.quietUntil) {
+      const skip = lane.quietUntil - pos;
+      const v = (squeeze(hi, odd) << 16) | squeeze(lo, odd);
+      runs(lane, v << skip, 32 - skip, lane.quietUntil, stepOf, offset);
+    } else if ((hi | lo) === 0) lane.count = 0;
     else if (hi === mask && lo === mask) lane.stationary(32, pos, stepOf, offset);
     else {
       const zh = ~hi & mask;
