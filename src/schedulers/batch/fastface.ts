@@ -22,6 +22,7 @@
  * each scheduler's own stepRange; the kernel only runs the steady state.
  */
 import type { Loadable } from "../factory.ts";
+import { stepsOrFraction } from "../fixed.ts";
 import { enc } from "../params.ts";
 import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
@@ -43,7 +44,10 @@ import {
 } from "./pass.ts";
 import { I32, I64, OP, SIMD, V128, WasmFunction } from "./wasm.ts";
 
-/** The fastface parameters this kernel implements (fastface.ts FASTFACE_PARAMS when it was written). */
+/**
+ * The fastface parameters this kernel implements (fastface.ts FASTFACE_PARAMS, and `warmup`: no decision while
+ * t <= warmup, held back in the rule pass; absent means 0).
+ */
 export const FASTFACE_BATCH_PARAMS: ReadonlySet<string> = new Set([
   "alpha",
   "beta",
@@ -52,6 +56,7 @@ export const FASTFACE_BATCH_PARAMS: ReadonlySet<string> = new Set([
   "delta",
   "maxDecays",
   "debias",
+  "warmup",
 ]);
 
 /** Lane pairs the module is generated for (K = 2, 4, 6, 8 configurations per pass). */
@@ -211,6 +216,11 @@ function laneOf(s: Scheduler, sink: DecaySink): Lane {
   };
 }
 
+/** The warm-up in steps, resolved against T as the scheduler does. */
+function warmupOf(state: SchedulerState): number {
+  return stepsOrFraction((state.params.warmup as number | undefined) ?? 0, state.ctx.totalSteps);
+}
+
 /** The kernel inputs of a lane as an exact key. */
 function inputKey(l: Lane): string {
   const st = l.state;
@@ -303,6 +313,8 @@ export function fastfaceBatch(
     const k = kernel();
     k.load(curve);
     const lanes = batch.map((s, b) => laneOf(s, sinks[b]!));
+    // warmup: no decision while t <= warmup (fastface.ts step()); the rule holds back until that step
+    for (const l of lanes) l.rule.quietUntil = curve.rank(i + Math.max(0, warmupOf(l.state) - l.state.t));
     // configurations whose statistic and threshold are the same (a grid's tau, maxDecays or delta axis) share a
     // lane of the pass: identical inputs give identical bits, and each replays its own rule from them
     const distinct = shareLanes(lanes, inputKey);

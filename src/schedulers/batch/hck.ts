@@ -16,6 +16,7 @@
  * stepRange.
  */
 import type { Loadable } from "../factory.ts";
+import { stepsOrFraction } from "../fixed.ts";
 import { enc } from "../params.ts";
 import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
@@ -37,7 +38,7 @@ import {
 } from "./pass.ts";
 import { I32, I64, OP, SIMD, V128, WasmFunction } from "./wasm.ts";
 
-/** The hck parameters this kernel implements (hck.ts HCK_PARAMS when it was written). */
+/** The hck parameters this kernel implements (hck.ts HCK_PARAMS, and `warmup` as in fastface's kernel). */
 export const HCK_BATCH_PARAMS: ReadonlySet<string> = new Set([
   "alpha",
   "m",
@@ -46,6 +47,7 @@ export const HCK_BATCH_PARAMS: ReadonlySet<string> = new Set([
   "delta",
   "maxDecays",
   "impl",
+  "warmup",
 ]);
 
 /** Lane pairs the module is generated for (K = 2, 4, 8 configurations per pass). */
@@ -382,7 +384,11 @@ export function hckBatch(
       const lanes: Lane[] = idx.map((b) => {
         const s = batch[b]!;
         const state = s.getState();
-        return { s: s as Loadable, state, rule: ruleLaneOf(state, sinks[b]!), same: [] };
+        const rule = ruleLaneOf(state, sinks[b]!);
+        // warmup: no decision while t <= warmup (hck.ts decide()); the rule holds back until that step
+        const warmup = stepsOrFraction((state.params.warmup as number | undefined) ?? 0, state.ctx.totalSteps);
+        rule.quietUntil = curve.rank(i + Math.max(0, warmup - state.t));
+        return { s: s as Loadable, state, rule, same: [] };
       });
       // configurations with the same statistic and threshold (a grid's tau axis) share a lane of the pass
       const distinct = shareLanes(lanes, inputKey, sameRing);
