@@ -36,6 +36,7 @@ import {
   KernelInstance,
   LANE_OFF,
   laneIndex,
+  MAX_MEMORY,
   type PassLane,
   pairsFor,
   replayGroup,
@@ -308,7 +309,7 @@ export function fastfaceBatch(
     i++;
   }
   const q0 = curve.rank(i);
-  const words = Math.floor((curve.rank(to) - q0) / 32);
+  const words = DATA_OFF + curve.length * 8 <= MAX_MEMORY ? Math.floor((curve.rank(to) - q0) / 32) : 0;
   if (words > 0) {
     const k = kernel();
     k.load(curve);

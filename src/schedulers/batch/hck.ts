@@ -30,6 +30,7 @@ import {
   KernelInstance,
   LANE_OFF,
   laneIndex,
+  MAX_MEMORY,
   type PassLane,
   pairsFor,
   replayGroup,
@@ -354,10 +355,11 @@ export function hckBatch(
   // groups of the same window and position (the ring slots line up); others replay one at a time
   const groups = new Map<string, number[]>();
   const alone: number[] = [];
+  const tooLarge = DATA_OFF + curve.length * 8 + MAX_RING_BYTES > MAX_MEMORY;
   batch.forEach((s, b) => {
     const p = s.params;
     const m = p.m as number;
-    if (p.impl !== "running" || m * maxPairs * 16 > MAX_RING_BYTES) {
+    if (p.impl !== "running" || m * maxPairs * 16 > MAX_RING_BYTES || tooLarge) {
       alone.push(b);
       return;
     }

@@ -15,6 +15,9 @@ export const BLOCK_WORDS = 256;
 /** Room for the bits of up to four pairs. */
 export const DATA_OFF = BITS_OFF + BLOCK_WORDS * 8 * 4;
 
+/** The most a kernel's 32-bit memory can hold (4 GiB less a page); a larger curve replays one config at a time. */
+export const MAX_MEMORY = 2 ** 32 - 65536;
+
 /** One compiled kernel module of this thread: its exported functions and its (growable) memory. */
 export class KernelInstance<F> {
   private readonly memory: WasmMemory;
