@@ -297,17 +297,17 @@ export function fastfaceBatch(
   opts: FastfaceBatchOptions = {},
 ): void {
   const losses = curve.losses;
-  // lead-in through each scheduler's own path: the cold start, and up to the first finite loss, so that every
-  // lane's last finite loss (prevL) is losses[i - 1] and the decreases of the curve apply from i on
-  let i = from;
-  for (;;) {
-    if (i >= to) return;
-    const ready =
-      i > from && losses[i - 1]! - losses[i - 1]! === 0 && batch.every((s) => (s.getState().k as number) >= 2);
-    if (ready) break;
-    for (let b = 0; b < batch.length; b++) batch[b]!.stepRange!(losses, i, i + 1, sinks[b]!);
-    i++;
+  // lead-in through each scheduler's own path: the cold start (k < 2), and at least one finite loss, so that
+  // every lane's last finite loss (prevL) is the curve's and the decreases of the curve apply from i on
+  const k0 = Math.min(...batch.map((s) => s.getState().k as number));
+  const need = Math.max(1, 2 - k0);
+  const r0 = curve.rank(from);
+  if (r0 + need > curve.rank(to)) {
+    for (let b = 0; b < batch.length; b++) batch[b]!.stepRange!(losses, from, to, sinks[b]!);
+    return;
   }
+  let i = curve.stepOf(r0 + need - 1) + 1;
+  for (let b = 0; b < batch.length; b++) batch[b]!.stepRange!(losses, from, i, sinks[b]!);
   const q0 = curve.rank(i);
   const words = DATA_OFF + curve.length * 8 <= MAX_MEMORY ? Math.floor((curve.rank(to) - q0) / 32) : 0;
   if (words > 0) {
