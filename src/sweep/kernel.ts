@@ -23,6 +23,8 @@ export interface PreparedCurve {
   firstStep: number;
   /** T handed to the scheduler context. */
   totalSteps: number;
+  /** End tolerance of the scores in indices of `losses` (replay's judge.tolerance). */
+  tolerance: number;
   /** Loss scale for lambdaMode=relative. */
   lossScale: number;
   /** Training steps before index 0 for fixed schedules (replay's `stepOffsetOf`); 0 when none. */
@@ -52,7 +54,7 @@ export function evaluateConfig(
   const stepAt = curve.stepAt;
   const first = curve.firstStep;
   const stepOf = stepAt ? (i: number) => stepAt[i]! : (i: number) => first + i;
-  const score = scoreDecays(curve.spans, run.decayIndices, stepOf);
+  const score = scoreDecays(curve.spans, run.decayIndices, stepOf, curve.tolerance);
   const decaySteps = run.decayIndices.map(stepOf);
   const lambda = s.params.lambda;
   return {

@@ -113,7 +113,7 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
     if (p.info.stationary.length === 0) opts.warnings?.add(M.W_SWEEP_NO_PLATEAUS, M.noPlateaus(p.info.name));
   }
   const def: SweepDefinition = {
-    version: 2,
+    version: 3,
     scheduler: spec.name,
     grid,
     random,
