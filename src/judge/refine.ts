@@ -45,16 +45,14 @@ interface Sums {
   s2: Float64Array;
 }
 
-function sums(x: Float64Array): Sums {
+function sums(x: Float64Array, s1?: Float64Array): Sums {
   const n = x.length;
-  const s1 = new Float64Array(n + 1);
   const s2 = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    const v = x[i]!;
-    s1[i + 1] = s1[i]! + v;
-    s2[i + 1] = s2[i]! + v * v;
-  }
-  return { s1, s2 };
+  for (let i = 0; i < n; i++) s2[i + 1] = s2[i]! + x[i]! * x[i]!;
+  if (s1) return { s1, s2 };
+  const own = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) own[i + 1] = own[i]! + x[i]!;
+  return { s1: own, s2 };
 }
 
 function meanOf(P: Float64Array, a: number, b: number): number {
@@ -107,19 +105,21 @@ function splitAt(S: Sums, a: number, b: number, level: number, flatFirst: boolea
 
 /**
  * Refine the coarse spans of a finite per-step sequence `x` (see the file comment). Returns new spans.
+ * `prefix` (optional): x's prefix sums (P[i] = x[0] + ... + x[i-1]) when the caller has them.
  * @example refineSpans(x, [{ start: 1040, end: 2950 }], { half: 50, q: 6, band: 4 }) // -> [{ start: 1040, end: 2999 }] on a drop at 3000
  */
 export function refineSpans(
   x: Float64Array,
   spans: readonly StationaryIndexSpan[],
   p: RefineParams,
+  prefix?: Float64Array,
 ): StationaryIndexSpan[] {
   const n = x.length;
   const h = Math.max(1, Math.floor(p.half));
   const q = Math.max(1, Math.floor(p.q));
   const out = spans.map((s) => ({ start: s.start, end: s.end }));
   if (out.length === 0 || n < 4 * q) return out;
-  const S = sums(x);
+  const S = sums(x, prefix);
   for (let i = 0; i < out.length; i++) {
     const sp = out[i]!;
     const prevEnd = i > 0 ? out[i - 1]!.end : -1;

@@ -95,18 +95,18 @@ function finiteCopy(loss: Float64Array): Float64Array | undefined {
   return out;
 }
 
-/**
- * The rate r_t for every index (NaN-free; edges copy the nearest full-window value). Exposed for charts/tests.
- * @example relativeRates(Float64Array.from([4, 3, 2, 1]), 2) // -> Float64Array [0.4, 0.4, ~0.667, 0.667]
- */
-export function relativeRates(loss: Float64Array, window: number): Float64Array {
-  const n = loss.length;
+/** Prefix sums P[i] = x[0] + ... + x[i-1] of a finite sequence. */
+function prefixSums(x: Float64Array): Float64Array {
+  const P = new Float64Array(x.length + 1);
+  for (let i = 0; i < x.length; i++) P[i + 1] = P[i]! + x[i]!;
+  return P;
+}
+
+/** r_t from the prefix sums of the finite sequence (n values). */
+function ratesFromPrefix(P: Float64Array, n: number, window: number): Float64Array {
   const r = new Float64Array(n);
-  const x = finiteCopy(loss);
-  if (!x || n < 2) return r;
+  if (n < 2) return r;
   const h = Math.max(1, Math.min(Math.floor(window / 2), Math.floor(n / 2)));
-  const P = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) P[i + 1] = P[i]! + x[i]!;
   for (let t = h; t <= n - h; t++) {
     const a = P[t]! - P[t - h]!;
     const b = P[t + h]! - P[t]!;
@@ -122,13 +122,18 @@ export function relativeRates(loss: Float64Array, window: number): Float64Array 
 }
 
 /**
- * The coarse runs of the rate test (no refinement, no refusal): maximal runs of >= M indices with r_t < eps.
- * @example coarseStationary(loss, resolveJudgeParams(loss.length))
+ * The rate r_t for every index (NaN-free; edges copy the nearest full-window value). Exposed for charts/tests.
+ * @example relativeRates(Float64Array.from([4, 3, 2, 1]), 2) // -> Float64Array [0.4, 0.4, ~0.667, 0.667]
  */
-export function coarseStationary(loss: Float64Array, p: JudgeParams): StationaryIndexSpan[] {
-  const n = loss.length;
-  if (n < 2 || !loss.some(Number.isFinite)) return [];
-  const r = relativeRates(loss, p.window);
+export function relativeRates(loss: Float64Array, window: number): Float64Array {
+  const x = finiteCopy(loss);
+  if (!x || loss.length < 2) return new Float64Array(loss.length);
+  return ratesFromPrefix(prefixSums(x), x.length, window);
+}
+
+/** Maximal runs of >= minLength indices with r_t < eps. */
+function runsBelow(r: Float64Array, p: JudgeParams): StationaryIndexSpan[] {
+  const n = r.length;
   const out: StationaryIndexSpan[] = [];
   let start = -1;
   for (let t = 0; t <= n; t++) {
@@ -141,6 +146,15 @@ export function coarseStationary(loss: Float64Array, p: JudgeParams): Stationary
     }
   }
   return out;
+}
+
+/**
+ * The coarse runs of the rate test (no refinement, no refusal): maximal runs of >= M indices with r_t < eps.
+ * @example coarseStationary(loss, resolveJudgeParams(loss.length))
+ */
+export function coarseStationary(loss: Float64Array, p: JudgeParams): StationaryIndexSpan[] {
+  if (loss.length < 2 || !loss.some(Number.isFinite)) return [];
+  return runsBelow(relativeRates(loss, p.window), p);
 }
 
 /** What the judge says about one per-step sequence. */
@@ -173,13 +187,15 @@ export function judgeStationary(
     for (let i = 0; i < n; i++) if (Number.isFinite(loss[i]!)) points++;
   }
   if (points < minPoints) return { spans: [], params: p, minPoints, refused: { points, needed: minPoints } };
-  const coarse = coarseStationary(loss, p);
-  if (p.refine === 0 || coarse.length === 0) return { spans: coarse, params: p, minPoints };
-  const x = finiteCopy(loss);
+  const x = n < 2 ? undefined : finiteCopy(loss);
   if (!x) return { spans: [], params: p, minPoints };
+  // one finite copy and one prefix sum, shared by the rate test and the refinement
+  const P = prefixSums(x);
+  const coarse = runsBelow(ratesFromPrefix(P, n, p.window), p);
+  if (p.refine === 0 || coarse.length === 0) return { spans: coarse, params: p, minPoints };
   const half = Math.max(1, Math.min(Math.floor(p.window / 2), Math.floor(n / 2)));
   const q = Math.max(1, Math.round(p.window * REFINE_WINDOW_FRACTION));
-  return { spans: refineSpans(x, coarse, { half, q, band: p.band }), params: p, minPoints };
+  return { spans: refineSpans(x, coarse, { half, q, band: p.band }, P), params: p, minPoints };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Report sections for the closed-loop part of a sweep (`fastface sweep --simulate`): the model of each curve,
  * the best configurations by time to target (with final loss, decays and plateaus in the simulated curves) and
- * a scatter of open-loop steps saved against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
+ * a scatter of open-loop lead against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
  * the database has closed-loop metrics.
  */
 import { topK } from "../sweep/rank.ts";
@@ -110,7 +110,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
     charts: [
       {
         id: "sweep-sim-scatter-chart",
-        title: "Steps saved on the logged curve vs loss at the budget in closed loop",
+        title: "Open-loop lead on the logged curve vs loss at the budget in closed loop",
         caption:
           "One point per (curve, configuration). Right: the configuration removes more of the logged plateaus (open-loop " +
           "replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted.",
@@ -129,7 +129,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
           },
           mark: { type: "point", filled: true, tooltip: true },
           encoding: {
-            x: { field: "openLoopLead", type: "quantitative", title: "steps saved (open loop)" },
+            x: { field: "openLoopLead", type: "quantitative", title: "open-loop lead" },
             y: {
               field: "loss",
               type: "quantitative",

@@ -74,10 +74,11 @@ export function prepareCurve(
   id: number,
   opts: PrepareOptions,
   hash = curveHash(curve),
-): { info: CurveInfo; prepared: PreparedCurve } {
+): { info: CurveInfo; prepared: PreparedCurve; refused?: { points: number; needed: number } } {
   const ex = expandCurve(curve, opts.expand);
   // the same judge, tolerance and T as `fastface replay` (the kernel-equals-replay tests pin it)
-  const spans = judgeStationary(ex.loss, parseJudgeSpec(opts.judge).params, { points: finitePoints(curve) }).spans;
+  const verdict = judgeStationary(ex.loss, parseJudgeSpec(opts.judge).params, { points: finitePoints(curve) });
+  const spans = verdict.spans;
   const scale = lossScale(ex.loss);
   const stepAt = opts.expand === "none" ? Float64Array.from(curve.columns.step) : null;
   const info: CurveInfo = {
@@ -104,5 +105,5 @@ export function prepareCurve(
     lossScale: scale,
     stepOffset: stepOffsetOf(curve, ex.mode, ex.firstStep),
   };
-  return { info, prepared };
+  return verdict.refused ? { info, prepared, refused: verdict.refused } : { info, prepared };
 }
