@@ -152,7 +152,7 @@ describe("LR timing", () => {
   it("the closed loop of src/simulate uses it: official trains one step later than immediate", () => {
     const params = { Linit: 40, k: 0.002, p: 0.5, a: 1.2, b: 12, q: 0.6, lrRef: 0.1 };
     const grid = Array.from({ length: 30000 }, (_, i) => i + 1);
-    const run = (timing: "official" | "immediate") =>
+    const run = (timing?: "official" | "immediate") =>
       runClosedLoop({
         model: floor,
         params,
@@ -163,7 +163,7 @@ describe("LR timing", () => {
         seed: 1,
         target: 3,
         grid,
-        timing,
+        ...(timing ? { timing } : {}),
       });
     const off = run("official");
     const imm = run("immediate");
@@ -176,17 +176,7 @@ describe("LR timing", () => {
     assert.equal(off.lr[d], 0.1);
     assert.equal(off.lr[d + 1], 0.05);
     // the default for fastface is official
-    const dflt = runClosedLoop({
-      model: floor,
-      params,
-      scheduler: parseSchedulerSpec("fastface:lambda=1e-4,tau=0.02"),
-      ctx: { totalSteps: 30000, lr0: 0.1 },
-      steps: 30000,
-      stride: 10,
-      seed: 1,
-      target: 3,
-      grid,
-    });
+    const dflt = run();
     assert.deepEqual([...dflt.lr], [...off.lr]);
   });
 });
