@@ -32,10 +32,14 @@ describe("too short to judge", () => {
       assert.match(formatReplay(r), /not judged/);
     });
   }
-  it("real short files: a Keras CSVLogger run (5 epochs) and an MLflow metric (10 points)", async () => {
+  it("real short files: Keras CSVLogger (5 epochs), MLflow (10 points), detectron2 (5, 15), mmcv (5), mmengine (11)", async () => {
     for (const [path, points] of [
       ["real/keras_braintumor_training_log.csv", 5],
       ["real/mlflow_swahili/mlruns", 10],
+      ["real/detectron2_levi_metrics.json", 5],
+      ["real/detectron2_fruits_metrics.json", 15],
+      ["real/mmcv_yolov3_balloon.log.json", 5],
+      ["real/mmengine_dfine_scalars.json", 11],
     ] as const) {
       const curve = await loadCurve(fileURLToPath(new URL(path, FIXTURES)));
       const r = replayCurve(curve, {});
