@@ -4,6 +4,7 @@
  * a scatter of open-loop lead against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
  * the database has closed-loop metrics.
  */
+import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import { topK } from "../sweep/rank.ts";
 import { queryRows } from "../sweep/store.ts";
 import type { SweepDefinition } from "../sweep/types.ts";
@@ -113,7 +114,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
         title: "Open-loop lead on the logged curve vs loss at the budget in closed loop",
         caption:
           "One point per (curve, configuration). Right: the configuration removes more of the logged plateaus (open-loop " +
-          "replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted.",
+          `replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted. ${OPEN_LOOP_CAVEAT}`,
         spec: {
           $schema: SCHEMA,
           width: 700,

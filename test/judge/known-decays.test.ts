@@ -77,6 +77,27 @@ describe("known decays end their plateaus", () => {
   }
 });
 
+describe("a decay at each judged plateau end", () => {
+  it("removes every plateau with no premature decay (the r50 and glint360k logs)", async () => {
+    for (const file of ["logs/insightface_ms1mv3_r50_multistep.log", "corpus/glint360k_cosface_r18_fp16_0.1.log"]) {
+      const curve = await loadCurve(`${DATA}${file}`);
+      const ends = replayCurve(curve, { schedulers: ["constant"] })
+        .stationary.map((p) => p.end)
+        .filter((e) => e < curve.columns.step.at(-1)!);
+      // multistep:milestones=M fires at logged step M on an arcface_torch log
+      const r = replayCurve(curve, { schedulers: [`multistep:milestones=${ends.join(",")}`] });
+      const s = r.schedulers[0]!;
+      assert.deepEqual(
+        s.decays.map((d) => d.step),
+        ends,
+      );
+      assert.equal(s.removed, ends.length, file);
+      assert.equal(s.premature, 0, file);
+      assert.equal(s.openLoopLead, 0, file);
+    }
+  });
+});
+
 describe("logs without step decays", () => {
   it("poly runs: no plateau ends before the end of the run, except after a warm-up peak (one known miss)", async () => {
     let unexplained = 0;
