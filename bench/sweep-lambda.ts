@@ -77,7 +77,7 @@ try {
     );
     console.log("\nbest without avoidable premature decay, per curve and mode");
     console.log(
-      "mode      curve                                   steps saved  lambda (as given)  lambda used  tau   premature",
+      "mode      curve                                   openLoopLead lambda (as given)  lambda used  tau   premature",
     );
     for (const b of best) {
       console.log(

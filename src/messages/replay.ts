@@ -11,9 +11,18 @@ export const E_JUDGE_SPEC = "E_JUDGE_SPEC";
 export const E_REPLAY_OPTION = "E_REPLAY_OPTION";
 export const E_REPLAY_EMPTY = "E_REPLAY_EMPTY";
 
-export const W_REPLAY_TOTAL_STEP_HINT = "W_REPLAY_TOTAL_STEP_HINT";
 export const W_REPLAY_NON_FINITE = "W_REPLAY_NON_FINITE";
 export const W_REPLAY_NO_PLATEAUS = "W_REPLAY_NO_PLATEAUS";
+export const W_JUDGE_TOO_SHORT = "W_JUDGE_TOO_SHORT";
+export const W_REPLAY_LR_FLOOR = "W_REPLAY_LR_FLOOR";
+export const W_REPLAY_COLD_START = "W_REPLAY_COLD_START";
+
+/**
+ * The open-loop caveat, one sentence wherever openLoopLead is shown (CLI tables, reports, docs): the lead is
+ * measured on a curve another schedule produced.
+ */
+export const OPEN_LOOP_CAVEAT =
+  "openLoopLead is open loop: how many plateau steps remained after each removing decay on this logged curve, which another schedule produced; what a schedule saves needs the closed loop (`fastface simulate`).";
 
 export const unknownScheduler = (name: string, valid: readonly string[]): string =>
   `unknown scheduler '${name}'; valid schedulers: ${valid.join(", ")}`;
@@ -50,14 +59,35 @@ export const badLr0 = (value: unknown): string => `--lr0 ${JSON.stringify(value)
 
 export const emptyCurve = (name: string): string => `curve '${name}' has no points to replay`;
 
-export const totalStepHint = (headerTotal: number, used: number): string =>
-  `the log header says total_step = ${headerTotal}, but T = ${used} (the expanded length) is used for the tolerances; pass --total-steps ${headerTotal} to use the planned run length`;
+/** Where T came from, for the human output. */
+export const totalStepsNote = (value: number, from: string): string =>
+  `T = ${value} (${
+    from === "header"
+      ? "from the log header's total_step"
+      : from === "option"
+        ? "--total-steps"
+        : from === "points"
+          ? "points, --expand none"
+          : "the last logged step; no total_step in the log, pass --total-steps for the planned length"
+  })`;
+
+export const judgeTooShort = (points: number, needed: number): string =>
+  `the curve has ${points} logged point${points === 1 ? "" : "s"}; the plateau judge needs at least ${needed} (3 per half window W/2, by default 3% of the run) to tell a plateau from noise, so it judged none: schedulers still replay, but removed/premature/openLoopLead are not scored (log more often, or pass a larger --judge haar:window=W)`;
+
+export const lrBelowFloor = (scheduler: string, ratio: number, step: number, floor: number): string =>
+  `${scheduler}: a decay at step ${step} takes the LR to ${ratio.toExponential(2)} x lr0, below the floor ${floor} x lr0: a schedule that stops training ends every plateau, so its removed/openLoopLead say little`;
+
+export const coldStartIntervalMeans = (stride: number, alpha: number): string =>
+  `the curve's points are means of ${stride}-step intervals: fastface's cold start x_1 = alpha (L_0 - L_1) is built from two held interval means here, where the online rule differences two minibatch losses, so its decisions in the first ~${Math.round(1 / alpha)} steps (1/alpha) can differ from the online run; fastface:warmup=N (ours) makes no decision during the first N steps, debias=true (ours) removes the start's ramp`;
+
+export const badLrFloor = (value: unknown): string =>
+  `lrFloor ${JSON.stringify(value)} is invalid (expected a number in [0, 1))`;
 
 export const nonFiniteLosses = (count: number): string =>
   `${count} per-step losses are NaN or infinite; loss-driven schedulers skip them (no information) and the judge holds the last finite value`;
 
 export const noPlateaus = (): string =>
-  "the judge found no stationary subsequence; removed/openLoopLead are 0 for every scheduler (try --judge haar:eps=...)";
+  "the judge found no stationary subsequence (the loss kept falling); removed/openLoopLead are 0 for every scheduler and every decay is premature (try --judge haar:eps=...)";
 
 export const tooLongToHold = (span: number, max: number): string =>
   `--expand hold would build ${span} per-step values (more than ${max}); use --expand none for this curve`;

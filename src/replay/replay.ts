@@ -2,31 +2,38 @@
  * `replayCurve`: a logged curve x schedulers -> ReplayResult (the stable `--json` contract of issue #3).
  *
  * The curve is expanded to a per-step sequence (`hold` or `none`), the judge finds the stationary
- * subsequences on it (looking ahead), every scheduler is run over it once (timed), and its decays are scored
- * against the plateaus. T (for tolerances and fractional milestones) is the expanded length unless
- * `totalSteps` is given; the log header's total_step is reported as a hint when it differs.
+ * subsequences on it (looking ahead, edges refined to the change points; none when the curve has too few
+ * points), every scheduler is run over it once (timed), and its decays are scored against the plateaus with
+ * the end tolerance (one logged stride + one `frequent` interval). T (for tolerances and fractional milestones)
+ * is `totalSteps` when given, else the log header's total_step, else the last logged step (`resolveTotalSteps`).
  */
 import type { Curve } from "../curve/curve.ts";
 import { type ExpandMode, expandCurve } from "../curve/expand.ts";
 import { ConfigError, InputError } from "../errors.ts";
 import { scoreDecays } from "../judge/score.ts";
-import { findStationary, parseJudgeSpec, resolveJudgeParams } from "../judge/stationary.ts";
+import { judgeStationary, parseJudgeSpec, relativeRates } from "../judge/stationary.ts";
+import { endToleranceIndices, endToleranceSteps } from "../judge/tolerance.ts";
 import {
   badExpand,
   badLr0,
+  badLrFloor,
   badTotalSteps,
+  coldStartIntervalMeans,
   E_REPLAY_EMPTY,
   E_REPLAY_OPTION,
   emptyCurve,
+  judgeTooShort,
+  lrBelowFloor,
   nonFiniteLosses,
   noPlateaus,
   tooLongToHold,
-  totalStepHint,
+  W_JUDGE_TOO_SHORT,
+  W_REPLAY_COLD_START,
+  W_REPLAY_LR_FLOOR,
   W_REPLAY_NO_PLATEAUS,
   W_REPLAY_NON_FINITE,
-  W_REPLAY_TOTAL_STEP_HINT,
 } from "../messages/replay.ts";
-import { createScheduler, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
+import { createScheduler, parseSchedulerSpec, resolvedParams, type SchedulerSpec } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
 import { runScheduler, sampleScheduler } from "./run.ts";
 import { buildTraces, sampleIndices, type TracedScheduler } from "./traces.ts";
@@ -36,7 +43,7 @@ export interface ReplayOptions {
   /** Scheduler specs (`name:k=v,...`); default fastface + hck with official defaults. */
   schedulers?: readonly string[];
   expand?: ExpandMode;
-  /** T override (default: the expanded length). */
+  /** T override (default: the log header's total_step, else the last logged step; see resolveTotalSteps). */
   totalSteps?: number;
   /** Initial LR; LRs are relative (1.0) when absent. */
   lr0?: number;
@@ -44,7 +51,12 @@ export interface ReplayOptions {
   judge?: string;
   /** Number of trace points (LTTB); no traces when absent or 0. */
   traces?: number;
+  /** LR floor as a fraction of lr0 (default LR_FLOOR_RATIO): a decay below it is warned about. */
+  lrFloor?: number;
 }
+
+/** Default LR floor of the final-LR check: 1e-4 x lr0. */
+export const LR_FLOOR_RATIO = 1e-4;
 
 export const DEFAULT_SCHEDULERS: readonly string[] = ["fastface", "hck"];
 
@@ -65,6 +77,43 @@ export function stepOffsetOf(curve: Curve, mode: ExpandMode, firstStep: number):
   if (mode !== "hold") return 0;
   const off = curve.meta.format === "arcface-log" ? firstStep - 1 : firstStep;
   return Number.isInteger(off) && off > 0 ? off : 0;
+}
+
+/**
+ * T for a replay: the option when given; with `none`, the number of points (indices are points); else the log
+ * header's total_step (arcface_torch logs echo the planned run length); else the steps through the last logged
+ * one (the steps before the first logged point count: stepOffset + per-step values).
+ * @example resolveTotalSteps(curve, ex) // { value: 124550, from: "header" } for a 2021 arcface_torch log
+ */
+export function resolveTotalSteps(
+  curve: Curve,
+  ex: { mode: ExpandMode; steps: number; firstStep: number },
+  override?: number,
+): ReplayResult["totalSteps"] {
+  if (override !== undefined) return { value: override, from: "option" };
+  if (ex.mode === "none") return { value: Math.max(1, ex.steps), from: "points" };
+  const header = Number(curve.meta.config?.total_step);
+  if (Number.isInteger(header) && header > 0) return { value: header, from: "header" };
+  return { value: Math.max(1, stepOffsetOf(curve, ex.mode, ex.firstStep) + ex.steps), from: "logged" };
+}
+
+/** Finite losses among the logged points (what the judge counts). */
+export function finitePoints(curve: Curve): number {
+  const loss = curve.columns.loss;
+  let k = 0;
+  for (let i = 0; i < loss.length; i++) if (Number.isFinite(loss[i]!)) k++;
+  return k;
+}
+
+/** fastface specs that start from the official cold start at step 0 (no debias, no warmup). */
+function officialColdStart(specs: readonly SchedulerSpec[]): number | undefined {
+  for (const sp of specs) {
+    if (sp.name !== "fastface") continue;
+    const p = resolvedParams(sp);
+    if (p.debias === true || (typeof p.warmup === "number" && p.warmup > 0)) continue;
+    return typeof p.alpha === "number" ? p.alpha : 0.001;
+  }
+  return undefined;
 }
 
 /**
@@ -94,21 +143,39 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
 
   const warnings: Array<{ code: string; message: string }> = [];
-  const T = opts.totalSteps ?? ex.steps;
-  const headerTotal = Number(curve.meta.config?.total_step);
-  if (opts.totalSteps === undefined && Number.isInteger(headerTotal) && headerTotal > 0 && headerTotal !== T) {
-    warnings.push({ code: W_REPLAY_TOTAL_STEP_HINT, message: totalStepHint(headerTotal, T) });
+  const lrFloor = opts.lrFloor ?? LR_FLOOR_RATIO;
+  if (!(Number.isFinite(lrFloor) && lrFloor >= 0 && lrFloor < 1)) {
+    throw new ConfigError(badLrFloor(opts.lrFloor), E_REPLAY_OPTION);
   }
+  const totalSteps = resolveTotalSteps(curve, ex, opts.totalSteps);
+  const T = totalSteps.value;
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
   if (nonFinite > 0) warnings.push({ code: W_REPLAY_NON_FINITE, message: nonFiniteLosses(nonFinite) });
+  const coldAlpha = officialColdStart(specs);
+  if (coldAlpha !== undefined && curve.meta.aggregation === "mean-of-interval" && curve.meta.stride > 1) {
+    warnings.push({ code: W_REPLAY_COLD_START, message: coldStartIntervalMeans(curve.meta.stride, coldAlpha) });
+  }
 
   const ctx: SchedulerContext = { totalSteps: T, lr0: opts.lr0 ?? 1 };
   const offset = stepOffsetOf(curve, ex.mode, ex.firstStep);
   if (offset > 0) ctx.stepOffset = offset;
-  const jp = resolveJudgeParams(ex.steps, judge.params);
-  const spans = findStationary(ex.loss, jp);
-  if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
+  const verdict = judgeStationary(ex.loss, judge.params, { points: finitePoints(curve) });
+  const jp = verdict.params;
+  const spans = verdict.spans;
+  if (verdict.refused) {
+    warnings.push({
+      code: W_JUDGE_TOO_SHORT,
+      message: judgeTooShort(verdict.refused.points, verdict.refused.needed),
+    });
+  } else if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
+  const tolIdx = endToleranceIndices(curve, ex.mode);
+  let rates: Float64Array | undefined;
+  // the judge's rate over the W steps before index i (the window centred at i - W/2 ends at i)
+  const rateBefore = (i: number) => {
+    rates ??= relativeRates(ex.loss, jp.window);
+    return rates[Math.max(0, i - Math.floor(jp.window / 2))]!;
+  };
 
   // with traces, the untimed warm-up pass is also the pass that records the sampled diagnostics
   const idx =
@@ -121,16 +188,39 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     else runScheduler(warm, ex.loss);
     const s = createScheduler(spec, ctx);
     const run = runScheduler(s, ex.loss);
-    const score = scoreDecays(spans, run.decayIndices, ex.stepOf);
+    const refused = verdict.refused !== undefined;
+    const score = scoreDecays(spans, run.decayIndices, ex.stepOf, tolIdx);
+    const decays = run.decayIndices.map((i, k) => {
+      const v = score.verdicts[k]!;
+      const d: SchedulerReplay["decays"][number] = {
+        step: ex.stepOf(i),
+        lr: run.lrAfter[k]!,
+        plateau: v.plateau < 0 ? null : v.plateau,
+        removes: v.removes,
+      };
+      if (v.plateau < 0 && !refused) d.rate = rateBefore(i);
+      return d;
+    });
+    const below = decays.find((d) => d.lr < lrFloor * ctx.lr0);
     const entry: SchedulerReplay = {
       name: spec.name,
       params: resolvedParams(spec),
-      decays: run.decayIndices.map((i, k) => ({ step: ex.stepOf(i), lr: run.lrAfter[k]! })),
+      decays,
       removed: score.removed,
       openLoopLead: score.openLoopLead,
-      premature: score.premature,
+      premature: refused ? 0 : score.premature,
+      detection: { lags: score.lags, meanLag: score.meanLag },
+      finalLr: s.lr,
+      finalLrRatio: s.lr / ctx.lr0,
       nsPerStep: round(run.ns, 3),
     };
+    if (below) {
+      entry.belowFloorStep = below.step;
+      warnings.push({
+        code: W_REPLAY_LR_FLOOR,
+        message: lrBelowFloor(spec.name, below.lr / ctx.lr0, below.step, lrFloor),
+      });
+    }
     const toler = (s as { toler?: number }).toler;
     if (typeof toler === "number") entry.toler = toler;
     return entry;
@@ -152,7 +242,15 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
       config: meta.config,
       evaluations: meta.evaluations,
     },
-    judge: { name: judge.name, params: { window: jp.window, eps: jp.eps, minLength: jp.minLength } },
+    judge: {
+      name: judge.name,
+      params: { window: jp.window, eps: jp.eps, minLength: jp.minLength, band: jp.band, refine: jp.refine },
+      tolerance: endToleranceSteps(curve),
+      minPoints: verdict.minPoints,
+      ...(verdict.refused ? { refused: verdict.refused } : {}),
+    },
+    totalSteps,
+    lrFloor,
     stationary: spans.map((sp) => ({ start: ex.stepOf(sp.start), end: ex.stepOf(sp.end) })),
     schedulers,
   };

@@ -17,16 +17,46 @@ export interface DecayEvent {
   step: number;
   /** LR after the decay, relative to the initial LR (1.0) unless --lr0 was given. */
   lr: number;
+  /** Index into `stationary` of the plateau this decay removes or sits in; null when it is premature. */
+  plateau: number | null;
+  /** True for the decay credited with removing that plateau (its first decay, or the one that ended it). */
+  removes: boolean;
+  /**
+   * Premature decays only: the judge's relative decrease rate of the loss over the W steps before the decay
+   * (per step; >= eps: the loss was still falling when it fired).
+   */
+  rate?: number;
+}
+
+/** Detection lag per plateau: curve steps from its start to the decay that removes it. */
+export interface Detection {
+  /** One entry per plateau of `stationary` (same order); null when no decay removes it. */
+  lags: Array<number | null>;
+  /** Mean of the non-null lags; null when no plateau is removed. */
+  meanLag: number | null;
 }
 
 export interface SchedulerReplay {
   name: string;
   params: Params;
   decays: DecayEvent[];
+  /** Plateaus removed: a decay inside the plateau, or at / just after its end (within `judge.tolerance`). */
   removed: number;
+  /**
+   * Open loop: curve steps between each removing decay and the end of its plateau, summed, on a curve that
+   * another schedule produced. Not a saving: savings need the closed loop (`fastface simulate`).
+   */
   openLoopLead: number;
-  /** Decays that fire outside every stationary subsequence. */
-  premature?: number;
+  /** Decays outside every plateau (and its end tolerance). */
+  premature: number;
+  /** How early in each plateau the scheduler fired. */
+  detection: Detection;
+  /** LR after the last step (same unit as `decays[].lr`). */
+  finalLr: number;
+  /** finalLr / lr0. */
+  finalLrRatio: number;
+  /** Step of the first decay that takes the LR below `lrFloor` x lr0 (absent when none does). */
+  belowFloorStep?: number;
   nsPerStep: number;
   /** Tolerance floor(T * tau) of fastface/hck (for reports). */
   toler?: number;
@@ -69,10 +99,23 @@ export interface ReplayResult {
     config?: Record<string, string | number | boolean>;
     evaluations?: Evaluation[];
   };
-  judge?: { name: string; params: Params };
+  judge?: {
+    name: string;
+    params: Params;
+    /** End tolerance in curve steps: one logged stride + one `frequent` interval (removals and verdicts use it). */
+    tolerance: number;
+    /** Logged points the judge needs; below it, it refuses. */
+    minPoints: number;
+    /** Set when the judge refused (too few points): no plateaus, scores are 0 (see warnings, W_JUDGE_TOO_SHORT). */
+    refused?: { points: number; needed: number };
+  };
+  /** T used for tolerances and fractional milestones, and where it came from. */
+  totalSteps: { value: number; from: "option" | "header" | "logged" | "points" };
+  /** The LR floor of the final-LR check, as a fraction of lr0. */
+  lrFloor: number;
   stationary: StationarySpan[];
   schedulers: SchedulerReplay[];
   traces?: ReplayTraces;
-  /** Notes for the user (e.g. the log header's total_step as a hint for --total-steps); not part of the minimal contract. */
+  /** Notes for the user (W_JUDGE_TOO_SHORT, W_REPLAY_LR_FLOOR, W_REPLAY_COLD_START, ...); not part of the minimal contract. */
   warnings?: Array<{ code: string; message: string }>;
 }

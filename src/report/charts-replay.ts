@@ -5,6 +5,7 @@
  * interpretation per scheduler, and the run's metadata. Reads the result only: the sole computation is
  * downsampling for display.
  */
+import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import type { ReplayResult, SchedulerReplay } from "../replay/types.ts";
 import { changeIndices, DISPLAY_POINTS, lttbIndices, SMOOTH_POINTS, vertexIndices } from "./downsample.ts";
 import { slug } from "./escape.ts";
@@ -337,7 +338,7 @@ export function interpretScheduler(s: SchedulerReplay, label: string, plateaus: 
   else if (s.removed === 0) text += `; none of its decays cut any of the ${pl(plateaus)} short`;
   else {
     const pct = steps > 0 ? ` (${((100 * s.openLoopLead) / steps).toFixed(1)}% of the run)` : "";
-    text += `; it cut ${s.removed} of ${pl(plateaus)} short, saving ${fmtInt(s.openLoopLead)} steps${pct}`;
+    text += `; it removed ${s.removed} of ${pl(plateaus)}, ${fmtInt(s.openLoopLead)} plateau steps after its decays (open-loop lead${pct})`;
   }
   if (s.premature !== undefined && s.premature > 0) {
     text += `; ${s.premature} decay${s.premature === 1 ? "" : "s"} fired outside every plateau (premature)`;
@@ -347,7 +348,7 @@ export function interpretScheduler(s: SchedulerReplay, label: string, plateaus: 
 
 function schedulerTable(result: ReplayResult, labels: string[]): TableSpec {
   const hasPremature = result.schedulers.some((s) => s.premature !== undefined);
-  const columns = ["scheduler", "params", "decays", "plateaus removed", "steps saved"];
+  const columns = ["scheduler", "params", "decays", "plateaus removed", "open-loop lead"];
   if (hasPremature) columns.push("premature");
   columns.push("ns/step", "interpretation");
   const k = result.stationary.length;
@@ -368,8 +369,8 @@ function schedulerTable(result: ReplayResult, labels: string[]): TableSpec {
     columns,
     rows,
     caption:
-      "A plateau is removed when a scheduler's first decay inside it comes before its end; steps saved sums " +
-      "(plateau end − decay step) over removed plateaus.",
+      "A plateau is removed by a scheduler's first decay inside it or at its end (within the judge's end tolerance); " +
+      `open-loop lead sums (plateau end − decay step) over removed plateaus. ${OPEN_LOOP_CAVEAT}`,
   };
 }
 
@@ -399,7 +400,11 @@ function metadataSection(result: ReplayResult, prefix: string, runTitle: string)
     const p = formatParams(result.judge.params);
     facts.push(["judge", p ? `${result.judge.name}:${p}` : result.judge.name]);
   }
-  facts.push(["stationary subsequences", result.stationary.length]);
+  facts.push([
+    "stationary subsequences",
+    result.judge?.refused ? "not judged (too few points)" : result.stationary.length,
+  ]);
+  if (result.totalSteps) facts.push(["T", `${result.totalSteps.value} (${result.totalSteps.from})`]);
   const tables: TableSpec[] = [];
   const config = Object.entries(c.config ?? {});
   if (config.length > 0) {
@@ -418,11 +423,21 @@ function metadataSection(result: ReplayResult, prefix: string, runTitle: string)
       `through ${result.schedulers.length} scheduler${result.schedulers.length === 1 ? "" : "s"}; ` +
       `the judge found ${result.stationary.length} stationary subsequence${result.stationary.length === 1 ? "" : "s"}.`,
   ];
+  const refused = tooShortNote(result);
+  if (refused) paragraphs.push(refused);
   if (!result.traces)
     paragraphs.push(
       "This result carries no traces (replay without --traces): charts of the loss and statistics are omitted.",
     );
   return { id: `${prefix}-run`, title: `${runTitle}: run`, paragraphs, facts, tables };
+}
+
+/** One sentence instead of the shaded plateaus when the judge refused the curve (too few points). */
+function tooShortNote(result: ReplayResult): string | undefined {
+  const r = result.judge?.refused;
+  return r
+    ? `The judge did not judge this curve: it has ${fmtInt(r.points)} logged points and needs at least ${fmtInt(r.needed)}, so no plateau is shaded and no decay is scored.`
+    : undefined;
 }
 
 /**
@@ -438,7 +453,15 @@ export function replaySections(result: ReplayResult): ReportSection[] {
   const labels = schedulerLabels(result);
   const sections: ReportSection[] = [metadataSection(result, prefix, run)];
   const loss = lossChart(result, `${prefix}-loss`);
-  if (loss) sections.push({ id: `${prefix}-loss`, title: `${run}: loss`, charts: [loss] });
+  const note = tooShortNote(result);
+  if (loss) {
+    sections.push({
+      id: `${prefix}-loss`,
+      title: `${run}: loss`,
+      ...(note ? { paragraphs: [note] } : {}),
+      charts: [loss],
+    });
+  }
   const stats = result.schedulers
     .map((_, k) => statisticChart(result, k, labels[k] ?? "", `${prefix}-statistic-${slug(labels[k] ?? String(k))}`))
     .filter((c): c is ChartSpec => c !== undefined);

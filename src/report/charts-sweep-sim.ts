@@ -1,9 +1,10 @@
 /**
  * Report sections for the closed-loop part of a sweep (`fastface sweep --simulate`): the model of each curve,
  * the best configurations by time to target (with final loss, decays and plateaus in the simulated curves) and
- * a scatter of open-loop steps saved against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
+ * a scatter of open-loop lead against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
  * the database has closed-loop metrics.
  */
+import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import { topK } from "../sweep/rank.ts";
 import { queryRows } from "../sweep/store.ts";
 import type { SweepDefinition } from "../sweep/types.ts";
@@ -110,10 +111,10 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
     charts: [
       {
         id: "sweep-sim-scatter-chart",
-        title: "Steps saved on the logged curve vs loss at the budget in closed loop",
+        title: "Open-loop lead on the logged curve vs loss at the budget in closed loop",
         caption:
           "One point per (curve, configuration). Right: the configuration removes more of the logged plateaus (open-loop " +
-          "replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted.",
+          `replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted. ${OPEN_LOOP_CAVEAT}`,
         spec: {
           $schema: SCHEMA,
           width: 700,
@@ -129,7 +130,7 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
           },
           mark: { type: "point", filled: true, tooltip: true },
           encoding: {
-            x: { field: "openLoopLead", type: "quantitative", title: "steps saved (open loop)" },
+            x: { field: "openLoopLead", type: "quantitative", title: "open-loop lead" },
             y: {
               field: "loss",
               type: "quantitative",

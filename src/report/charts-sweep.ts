@@ -1,11 +1,13 @@
 /**
  * Report sections for a sweep database (`fastface report sweep.duckdb`): what was swept, heatmaps of steps
- * saved and premature decays over two parameters, the Pareto front of steps saved vs premature decays (summed
+ * lead and premature decays over two parameters, the Pareto front of open-loop lead vs premature decays (summed
  * over curves), the configurations that work on every curve, the best per curve and, when the sweep has a
  * lambdaMode axis, the absolute-vs-relative lambda transfer table. Reads the database (read-only) and never
  * recomputes a replay.
  */
+
 import type { Warnings } from "../errors.ts";
+import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
 import type * as RankModule from "../sweep/rank.ts";
@@ -144,12 +146,12 @@ async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamCo
           field,
           type: "quantitative",
           scale: { scheme },
-          title: field === "saved" ? "steps saved" : "premature",
+          title: field === "saved" ? "open-loop lead" : "premature",
         },
         tooltip: [
           { field: "x", title: ax.name },
           { field: "y", title: ay.name },
-          { field: "saved", title: "mean steps saved", format: ",.0f" },
+          { field: "saved", title: "mean open-loop lead", format: ",.0f" },
           { field: "premature", title: "mean premature decays", format: ".2f" },
           { field: "configs", title: "configs in cell" },
         ],
@@ -183,13 +185,13 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
   const over = curves > 1 ? ` summed over ${curves} curves` : "";
   return {
     id: "sweep-pareto",
-    title: "Pareto front: steps saved vs premature decays",
+    title: "Pareto front: open-loop lead vs premature decays",
     charts: [
       {
         id: "sweep-pareto-chart",
         title: `Every configuration${over}; the front in colour`,
         caption:
-          "Up is more steps saved, left is fewer premature decays. A configuration is on the front when no other saves at least as many steps with at most as many premature decays (one strictly)." +
+          `Up is more open-loop lead, left is fewer premature decays. A configuration is on the front when no other has at least as much lead with at most as many premature decays (one strictly). ${OPEN_LOOP_CAVEAT}` +
           (stride > 1 ? ` Off-front points are thinned to every ${stride}th.` : ""),
         spec: {
           $schema: SCHEMA,
@@ -207,7 +209,7 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
               mark: { type: "point", filled: true, tooltip: true },
               encoding: {
                 x: { field: "premature", type: "quantitative", title: `premature decays${over}` },
-                y: { field: "openLoopLead", type: "quantitative", title: `steps saved${over}` },
+                y: { field: "openLoopLead", type: "quantitative", title: `open-loop lead${over}` },
                 color: {
                   field: "front",
                   type: "nominal",
@@ -231,7 +233,7 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
     ],
     tables: [
       {
-        columns: ["config", "params", "steps saved", "premature decays"],
+        columns: ["config", "params", "open-loop lead", "premature decays"],
         rows: front.slice(0, 50).map((r) => [r.configId, paramsText(r.params), r.openLoopLead, r.premature]),
         caption: front.length > 50 ? `First 50 of ${front.length} front configurations.` : "The front configurations.",
       },
@@ -247,14 +249,14 @@ async function robustSection(conn: Conn, curves: number): Promise<ReportSection>
     paragraphs: [
       rows.length === 0
         ? `No configuration removes a plateau without a premature decay on all ${curves} curves.`
-        : `Configurations that remove at least one plateau and fire no premature decay on each of the ${curves} curves, ranked by the worst curve's steps saved, then the mean.`,
+        : `Configurations that remove at least one plateau and fire no premature decay on each of the ${curves} curves, ranked by the worst curve's open-loop lead, then the mean.`,
     ],
     tables:
       rows.length === 0
         ? []
         : [
             {
-              columns: ["config", "params", "min steps saved", "mean steps saved", "plateaus removed"],
+              columns: ["config", "params", "min open-loop lead", "mean open-loop lead", "plateaus removed"],
               rows: rows.map((r) => [
                 r.configId,
                 paramsText(r.params),
@@ -271,10 +273,10 @@ async function topSection(conn: Conn): Promise<ReportSection> {
   const rows = await rank.topK(conn, { by: "openLoopLead", k: 5 });
   return {
     id: "sweep-top",
-    title: "Best 5 per curve by steps saved",
+    title: "Best 5 per curve by open-loop lead",
     tables: [
       {
-        columns: ["curve", "rank", "params", "decays", "removed", "steps saved", "premature", "plateaus"],
+        columns: ["curve", "rank", "params", "decays", "removed", "open-loop lead", "premature", "plateaus"],
         rows: rows.map((r) => [
           r.curve,
           r.rank ?? 0,
@@ -297,8 +299,8 @@ async function transferSection(conn: Conn): Promise<ReportSection> {
     id: "sweep-transfer",
     title: "Does lambda transfer across runs? absolute vs relative",
     paragraphs: [
-      "Tune on one curve (most steps saved without a premature decay), apply the same configuration to every other curve. " +
-        "Ratio: steps saved on the target / the target's own best (0 when the transfer fires a premature decay). " +
+      "Tune on one curve (most open-loop lead without a premature decay), apply the same configuration to every other curve. " +
+        "Ratio: open-loop lead on the target / the target's own best (0 when the transfer fires a premature decay). " +
         "Best common: the single configuration whose worst curve does best.",
     ],
     tables: [

@@ -4,11 +4,13 @@
  * hck and the peers, and build one report document with an overview across runs followed by each run's
  * sections.
  */
+
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Curve } from "../curve/curve.ts";
 import { FastfaceError, InputError, Warnings } from "../errors.ts";
 import { loadCurves } from "../ingest/load.ts";
+import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import { demoNoData, demoSkipped, E_DEMO_NO_DATA, W_DEMO_SKIPPED } from "../messages/report.ts";
 import { replayCurve } from "../replay/replay.ts";
 import type { ReplayResult } from "../replay/types.ts";
@@ -118,14 +120,14 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
       `${results.length} run${results.length === 1 ? "" : "s"} from ${dataDir} (provenance in ${join(dataDir, "README.md")}), ` +
         `each replayed step by step through ${results[0]?.schedulers.length ?? 0} schedulers. A plateau (stationary ` +
         "subsequence found by the scheduler-independent judge) is removed when a scheduler decays the LR inside it " +
-        "before it ends; steps saved add up the plateau steps that remained after those decays.",
+        `or at its end; the open-loop lead adds up the plateau steps that remained after those decays. ${OPEN_LOOP_CAVEAT}`,
     ],
     charts: [
       {
         id: "overview-steps-saved",
-        title: "Steps saved per scheduler and run, as a share of the run",
+        title: "Open-loop lead per scheduler and run, as a share of the run",
         caption:
-          "Plateau steps cut short by each scheduler's decays, in % of the run's per-step length (runs differ in " +
+          "Plateau steps that remained after each scheduler's decays (open loop), in % of the run's per-step length (runs differ in " +
           "length by orders of magnitude); hover a bar for the steps and plateaus removed.",
         spec: {
           $schema: VEGA_LITE_SCHEMA,
@@ -135,12 +137,12 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
           encoding: {
             y: { field: "run", type: "nominal", title: null },
             yOffset: { field: "scheduler", type: "nominal", sort: null },
-            x: { field: "savedPct", type: "quantitative", title: "steps saved (% of the run)" },
+            x: { field: "savedPct", type: "quantitative", title: "open-loop lead (% of the run)" },
             color: { field: "scheduler", type: "nominal", sort: null },
             tooltip: [
               { field: "run", type: "nominal" },
               { field: "scheduler", type: "nominal" },
-              { field: "openLoopLead", type: "quantitative", title: "steps saved" },
+              { field: "openLoopLead", type: "quantitative", title: "open-loop lead" },
               { field: "savedPct", type: "quantitative", title: "% of the run" },
               { field: "removed", type: "quantitative", title: "plateaus removed" },
             ],
@@ -152,7 +154,7 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
     ],
     tables: [
       {
-        columns: ["run", "scheduler", "decays", "plateaus removed", "steps saved"],
+        columns: ["run", "scheduler", "decays", "plateaus removed", "open-loop lead"],
         rows,
         caption: "Every run x scheduler; details per run below.",
       },

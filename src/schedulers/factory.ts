@@ -4,6 +4,7 @@
  * shape and name first, then does the same and loads the state into a fresh scheduler.
  */
 import { checkContext, checkState, resolveParams } from "./params.ts";
+import type { LrTiming } from "./timing.ts";
 import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 /** A scheduler that can take over a saved state (every scheduler class has `load`). */
@@ -16,6 +17,8 @@ export interface SchedulerDefinition {
   readonly summary: string;
   readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
   readonly adaptive: boolean;
+  /** Default LR timing in closed loops (timing.ts); absent: `immediate`. */
+  readonly lrTiming?: LrTiming;
   /** Build a fresh scheduler from resolved parameters and a checked context. */
   make(params: Params, ctx: SchedulerContext): Loadable;
 }
@@ -33,6 +36,7 @@ export function defineScheduler(def: SchedulerDefinition): SchedulerFactory {
     summary: def.summary,
     paramSpecs,
     adaptive: def.adaptive,
+    ...(def.lrTiming ? { lrTiming: def.lrTiming } : {}),
     create(params: Params, ctx: SchedulerContext): Scheduler {
       return make(resolveParams(name, paramSpecs, params), checkContext(ctx));
     },

@@ -19,11 +19,19 @@
  * constant unit decrease (c_t -> 1), like Adam's bias correction: x_t / c_t is an unbiased weighted mean of the
  * per-step decreases from t = 1 on, with no cold-start ramp.
  *
+ * `warmup=N` (our addition, off by default): no decision during the first N steps (N in (0, 1): a fraction of
+ * T). The statistic runs as usual; the tolerance counter starts at the first step after the warm-up. Useful on
+ * strided logs, where the cold start above is built from interval means, and on runs whose loss rises at first.
+ *
  * Non-finite losses are "no information": the step is skipped (statistic NaN, counter unchanged, no decision);
- * the next finite loss is differenced against the last finite one.
+ * the next finite loss is differenced against the last finite one. The official MHLR is different: a NaN loss
+ * makes D_EMA NaN, and NaN stays NaN in the recurrence, so `D_EMA < lambd` is false at every later step: the
+ * counter is reset each step and the official rule never decays again (an infinite loss does the same one step
+ * later). See docs/replay.md.
  */
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
+import { stepsOrFraction } from "./fixed.ts";
 import { dec, enc, num } from "./params.ts";
 import type {
   DecaySink,
@@ -46,6 +54,12 @@ export const FASTFACE_PARAMS = {
   delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
   maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
   debias: { type: "boolean", default: false, doc: "bias-corrected cold start (ours; the official code has none)" },
+  warmup: {
+    type: "number",
+    default: 0,
+    min: 0,
+    doc: "no decision during the first N steps (ours; values in (0,1): fraction of T; 0: off, as the official code)",
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 class FastFaceScheduler implements Scheduler {
@@ -59,6 +73,8 @@ class FastFaceScheduler implements Scheduler {
   private readonly w3: number;
   private readonly delta: number;
   private readonly debias: boolean;
+  /** Steps without a decision (warmup param, resolved against T). */
+  private readonly warmup: number;
   private readonly rule: DecayRule;
   /** Finite losses consumed. */
   private k = 0;
@@ -126,6 +142,7 @@ class FastFaceScheduler implements Scheduler {
     this.w3 = alpha * beta;
     this.delta = params.delta as number;
     this.debias = params.debias as boolean;
+    this.warmup = stepsOrFraction(params.warmup as number, ctx.totalSteps);
     this.rule = new DecayRule({
       lambda: params.lambda as number,
       toler: tolerance(ctx.totalSteps, params.tau as number),
@@ -178,6 +195,7 @@ class FastFaceScheduler implements Scheduler {
       s = x;
     }
     this.statistic = s;
+    if (this.t <= this.warmup) return false;
     if (this.rule.decide(s)) {
       this.lr /= this.delta;
       return true;
@@ -193,6 +211,8 @@ class FastFaceScheduler implements Scheduler {
    * or a store per step inside the loop makes V8 spill the recurrence's registers, which doubles its cost).
    * A non-finite loss poisons x for good (NaN/Inf times a weight stays non-finite), so a chunk that ends with a
    * finite x held only finite losses; otherwise the chunk is rolled back and replayed through step().
+   * Chunks do not cross the end of the warm-up; a warm-up chunk runs with lambda = -Infinity (x < lambda never
+   * holds, so the counter stays 0 and nothing fires: the same state as step()'s "no decision").
    */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     let i = from;
@@ -205,9 +225,14 @@ class FastFaceScheduler implements Scheduler {
       i++;
     }
     while (i < to) {
-      const end = to - i > CHUNK ? i + CHUNK : to;
+      const quiet = this.warmup - this.t;
+      const span = quiet > 0 && quiet < CHUNK ? quiet : CHUNK;
+      const end = to - i > span ? i + span : to;
+      const lambda = quiet > 0 ? Number.NEGATIVE_INFINITY : this.rule.lambda;
       const decays0 = sink.index.length;
-      const done = this.debias ? this.chunkDebias(losses, i, end, sink) : this.chunkOfficial(losses, i, end, sink);
+      const done = this.debias
+        ? this.chunkDebias(losses, i, end, sink, lambda)
+        : this.chunkOfficial(losses, i, end, sink, lambda);
       if (!done) {
         // a non-finite loss (or an overflowing x) in this chunk: drop its decays and take the exact path from
         // the chunk's start state, still in the fields
@@ -225,9 +250,9 @@ class FastFaceScheduler implements Scheduler {
   }
 
   /** One chunk of the official recurrence; false (fields untouched) when x ends non-finite. */
-  private chunkOfficial(losses: Float64Array, from: number, to: number, sink: DecaySink): boolean {
+  private chunkOfficial(losses: Float64Array, from: number, to: number, sink: DecaySink, lambda: number): boolean {
     const { w1, w2, w3, delta, rule } = this;
-    const { lambda, toler, maxDecays } = rule;
+    const { toler, maxDecays } = rule;
     let prevL = this.prevL;
     let x1 = this.x1;
     let x2 = this.x2;
@@ -272,9 +297,9 @@ class FastFaceScheduler implements Scheduler {
   }
 
   /** As chunkOfficial, for debias=true (statistic x_t / c_t). */
-  private chunkDebias(losses: Float64Array, from: number, to: number, sink: DecaySink): boolean {
+  private chunkDebias(losses: Float64Array, from: number, to: number, sink: DecaySink, lambda: number): boolean {
     const { w1, w2, w3, delta, rule } = this;
-    const { lambda, toler, maxDecays } = rule;
+    const { toler, maxDecays } = rule;
     let prevL = this.prevL;
     let x1 = this.x1;
     let x2 = this.x2;
@@ -372,5 +397,7 @@ export const fastface: SchedulerFactory = defineScheduler({
   summary: "FastFace O(1) recurrence (double EMA of the loss decrease, official cold start), LR / delta on plateaus",
   paramSpecs: FASTFACE_PARAMS,
   adaptive: true,
+  // MHLR applies a decision at the next my_step call: the optimizer trains with it two steps later
+  lrTiming: "official",
   make: (params, ctx) => new FastFaceScheduler(params, ctx),
 });

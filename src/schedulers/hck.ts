@@ -13,12 +13,16 @@
  * (default) keeps Neumaier-compensated running sums in O(1) and re-sums exactly once per m steps (O(1)
  * amortised), so it agrees with naive to ~1e-15 relative.
  *
+ * `warmup=N` (our addition, off by default): no decision during the first N steps (N in (0, 1): a fraction of
+ * T), counted from the first loss, the window's fill included; the statistic runs as usual.
+ *
  * Non-finite losses are skipped (no information), as in fastface.
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
+import { stepsOrFraction } from "./fixed.ts";
 import { dec, enc, num, numArray } from "./params.ts";
 import type {
   DecaySink,
@@ -38,6 +42,12 @@ export const HCK_PARAMS = {
   delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
   maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
   impl: { type: "string", default: "running", choices: ["running", "naive"], doc: "running O(1) or naive O(m)" },
+  warmup: {
+    type: "number",
+    default: 0,
+    min: 0,
+    doc: "no decision during the first N steps (ours; values in (0,1): fraction of T; 0: off)",
+  },
 } as const satisfies Record<string, ParamSpec>;
 
 /** Steps per call of the running fast path. */
@@ -66,6 +76,8 @@ class HckScheduler implements Scheduler {
   private readonly inv: number;
   private readonly delta: number;
   private readonly naive: boolean;
+  /** Steps without a decision (warmup param, resolved against T). */
+  private readonly warmup: number;
   private readonly rule: DecayRule;
   private readonly ring: Float64Array;
   /** Finite losses consumed (index j of the next LE). */
@@ -136,6 +148,7 @@ class HckScheduler implements Scheduler {
     this.inv = 1 / (this.h * this.h);
     this.delta = params.delta as number;
     this.naive = params.impl === "naive";
+    this.warmup = stepsOrFraction(params.warmup as number, ctx.totalSteps);
     this.ring = new Float64Array(m);
     this.rule = new DecayRule({
       lambda: params.lambda as number,
@@ -218,6 +231,7 @@ class HckScheduler implements Scheduler {
 
   private decide(x: number): boolean {
     this.statistic = x;
+    if (this.t <= this.warmup) return false;
     if (this.rule.decide(x)) {
       this.lr /= this.delta;
       return true;
@@ -241,16 +255,19 @@ class HckScheduler implements Scheduler {
       i++;
     }
     while (i < to) {
-      const end = to - i > CHUNK ? i + CHUNK : to;
-      this.chunkRunning(losses, i, end, sink);
+      // chunks do not cross the end of the warm-up; a warm-up chunk never decides (lambda = -Infinity)
+      const quiet = this.warmup - this.t;
+      const span = quiet > 0 && quiet < CHUNK ? quiet : CHUNK;
+      const end = to - i > span ? i + span : to;
+      this.chunkRunning(losses, i, end, sink, quiet > 0 ? Number.NEGATIVE_INFINITY : this.rule.lambda);
       i = end;
     }
   }
 
-  private chunkRunning(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+  private chunkRunning(losses: Float64Array, from: number, to: number, sink: DecaySink, lambda: number): void {
     let i = from;
     const { alpha, m, h, inv, delta, rule, ring } = this;
-    const { lambda, toler, maxDecays } = rule;
+    const { toler, maxDecays } = rule;
     let le = this.le;
     let sOld = this.sOld;
     let cOld = this.cOld;

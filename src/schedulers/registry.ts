@@ -27,6 +27,7 @@ import { coerceParam, resolveParams } from "./params.ts";
 import { plateauKeras } from "./plateau-keras.ts";
 import { plateauTorch } from "./plateau-torch.ts";
 import { poly } from "./poly.ts";
+import { type LrTiming, TimedLr } from "./timing.ts";
 import type { Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 const FACTORIES: readonly SchedulerFactory[] = [
@@ -131,6 +132,24 @@ export function formatSchedulerSpec(spec: SchedulerSpec): string {
 export function createScheduler(spec: string | SchedulerSpec, ctx: SchedulerContext): Scheduler {
   const s = typeof spec === "string" ? parseSchedulerSpec(spec) : spec;
   return getSchedulerFactory(s.name).create(s.params, ctx);
+}
+
+/**
+ * The LR timing a scheduler has by default (its registry entry's `lrTiming`: `official` for fastface).
+ * @example defaultTiming("fastface") // "official"
+ */
+export function defaultTiming(name: string): LrTiming {
+  return getSchedulerFactory(name).lrTiming ?? "immediate";
+}
+
+/**
+ * Create a scheduler wrapped for a closed loop: `lr` is the LR to train the next step with, under `timing`
+ * (default: the scheduler's own, `defaultTiming`). See timing.ts.
+ * @example const t = createTimed("fastface", { totalSteps: 1000, lr0: 0.1 }); t.lr; t.step(2.5);
+ */
+export function createTimed(spec: string | SchedulerSpec, ctx: SchedulerContext, timing?: LrTiming): TimedLr {
+  const s = createScheduler(spec, ctx);
+  return new TimedLr(s, timing ?? defaultTiming(s.name));
 }
 
 /**

@@ -7,6 +7,7 @@
  * The same objects serve replay (logged losses), simulate (model losses), sweep (many configs) and retrain
  * (live losses), so a rule is written once.
  */
+import type { LrTiming } from "./timing.ts";
 
 export type ParamValue = number | string | boolean | number[];
 export type Params = Record<string, ParamValue>;
@@ -90,6 +91,8 @@ export interface SchedulerFactory {
   readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
   /** True for loss-driven schedulers (fastface, hck, plateau-*, dlib); false for fixed schedules. */
   readonly adaptive: boolean;
+  /** When its decisions reach the optimizer in a closed loop by default (timing.ts); absent: `immediate`. */
+  readonly lrTiming?: LrTiming;
   create(params: Params, ctx: SchedulerContext): Scheduler;
   restore(state: SchedulerState): Scheduler;
 }

@@ -3,14 +3,16 @@
  * resampled noise, and chooses the LR of the next step. O(1) per step for the state models (O(LR changes) for
  * multipower); no allocation per step besides the optional per-step observed sequence for the judge.
  *
- * Step convention: simulated step tau (1-based) trains with `scheduler.lr`, the model then gives the loss after
- * it; the scheduler consumes that (noisy) loss as its index tau-1, so a decay it fires there applies from step
- * tau+1 on and is reported at step tau. The noise is one bootstrap draw per `stride` steps (the logged
- * resolution), held over the stride.
+ * Step convention: simulated step tau (1-based) trains with the timed LR (`TimedLr.lr`), the model then gives
+ * the loss after it; the scheduler consumes that (noisy) loss as its index tau-1 and a decay it decides there is
+ * reported at step tau. With `timing` immediate it trains step tau+1; with official (fastface's default, the
+ * MHLR code) step tau+2 (src/schedulers/timing.ts). The noise is one bootstrap draw per `stride` steps (the
+ * logged resolution), held over the stride.
  */
 import { findStationary, type JudgeParams } from "../judge/stationary.ts";
 import type { SchedulerSpec } from "../schedulers/registry.ts";
-import { createScheduler } from "../schedulers/registry.ts";
+import { createTimed } from "../schedulers/registry.ts";
+import type { LrTiming } from "../schedulers/timing.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
 import { makeStepper } from "./epoch.ts";
 import type { LossModel, ParamValues } from "./model.ts";
@@ -35,6 +37,8 @@ export interface ClosedLoopOptions {
   judge?: JudgeParams;
   /** multipower: merge LR changes closer than this (see StepperOptions.minGap). */
   minGap?: number;
+  /** When a decision reaches the model (default: the scheduler's own; official for fastface). */
+  timing?: LrTiming;
 }
 
 export interface ClosedLoopRun {
@@ -62,7 +66,8 @@ export interface ClosedLoopRun {
  */
 export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
   const stepper = makeStepper(o.model, o.params, o.minGap === undefined ? {} : { minGap: o.minGap });
-  const sched = createScheduler(o.scheduler, o.ctx);
+  const timed = createTimed(o.scheduler, o.ctx, o.timing);
+  const sched = timed.scheduler;
   const boot = o.noise ? new BlockBootstrap(o.noise, o.seed) : undefined;
   const stride = Math.max(1, Math.round(o.stride));
   const steps = Math.max(0, Math.floor(o.steps));
@@ -79,13 +84,13 @@ export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
   let last = stepper.loss;
   const t0 = process.hrtime.bigint();
   for (let tau = 1; tau <= steps; tau++) {
-    const lr = sched.lr;
+    const lr = timed.lr;
     last = stepper.next(lr);
     if (boot && (tau - 1) % stride === 0) factor = Math.exp(boot.next());
     const obs = last * factor;
     if (perStep) perStep[tau - 1] = obs;
     if (reachStep === null && last <= o.target) reachStep = tau;
-    if (sched.step(obs)) decays.push({ step: tau, lr: sched.lr });
+    if (timed.step(obs)) decays.push({ step: tau, lr: sched.lr });
     while (tau === nextGrid) {
       loss[g] = last;
       observed[g] = obs;

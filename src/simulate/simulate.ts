@@ -10,6 +10,7 @@ import type { Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
 import { msg, W } from "../messages/simulate.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
+import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
 import { type ClosedLoopRun, runClosedLoop } from "./closed-loop.ts";
 import { makeStepper } from "./epoch.ts";
@@ -32,6 +33,8 @@ export interface SimulateOptions {
   judge?: Partial<JudgeParams>;
   /** Simulate without noise (the model's loss only). */
   noNoise?: boolean;
+  /** When a decision reaches the model (default per scheduler: official for fastface; src/schedulers/timing.ts). */
+  timing?: LrTiming;
 }
 
 export interface Spread {
@@ -246,6 +249,7 @@ export function simulate(
           grid,
           judge,
           minGap,
+          ...(opts.timing ? { timing: opts.timing } : {}),
         }),
       );
     }

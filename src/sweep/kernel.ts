@@ -26,6 +26,8 @@ export interface PreparedCurve {
   firstStep: number;
   /** T handed to the scheduler context. */
   totalSteps: number;
+  /** End tolerance of the scores in indices of `losses` (replay's judge.tolerance). */
+  tolerance: number;
   /** Loss scale for lambdaMode=relative. */
   lossScale: number;
   /** Training steps before index 0 for fixed schedules (replay's `stepOffsetOf`); 0 when none. */
@@ -45,7 +47,7 @@ function rowOf(curve: PreparedCurve, s: Scheduler, decayIndices: number[], ns: n
   const stepAt = curve.stepAt;
   const first = curve.firstStep;
   const stepOf = stepAt ? (i: number) => stepAt[i]! : (i: number) => first + i;
-  const score = scoreDecays(curve.spans, decayIndices, stepOf);
+  const score = scoreDecays(curve.spans, decayIndices, stepOf, curve.tolerance);
   const lambda = s.params.lambda;
   return {
     curveId: curve.curveId,

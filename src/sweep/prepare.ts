@@ -6,8 +6,9 @@
 import { createHash } from "node:crypto";
 import type { Curve } from "../curve/curve.ts";
 import { type ExpandMode, expandCurve } from "../curve/expand.ts";
-import { findStationary, parseJudgeSpec } from "../judge/stationary.ts";
-import { stepOffsetOf } from "../replay/replay.ts";
+import { judgeStationary, parseJudgeSpec } from "../judge/stationary.ts";
+import { endToleranceIndices } from "../judge/tolerance.ts";
+import { finitePoints, resolveTotalSteps, stepOffsetOf } from "../replay/replay.ts";
 import type { PreparedCurve } from "./kernel.ts";
 import type { CurveInfo } from "./types.ts";
 
@@ -60,7 +61,7 @@ export interface PrepareOptions {
   expand: ExpandMode;
   /** Canonical judge spec. */
   judge: string;
-  /** T override (null: the expanded length). */
+  /** T override (null: as `fastface replay`: the header's total_step, else the last logged step). */
   totalSteps: number | null;
 }
 
@@ -73,9 +74,11 @@ export function prepareCurve(
   id: number,
   opts: PrepareOptions,
   hash = curveHash(curve),
-): { info: CurveInfo; prepared: PreparedCurve } {
+): { info: CurveInfo; prepared: PreparedCurve; refused?: { points: number; needed: number } } {
   const ex = expandCurve(curve, opts.expand);
-  const spans = findStationary(ex.loss, parseJudgeSpec(opts.judge).params);
+  // the same judge, tolerance and T as `fastface replay` (the kernel-equals-replay tests pin it)
+  const verdict = judgeStationary(ex.loss, parseJudgeSpec(opts.judge).params, { points: finitePoints(curve) });
+  const spans = verdict.spans;
   const scale = lossScale(ex.loss);
   const stepAt = opts.expand === "none" ? Float64Array.from(curve.columns.step) : null;
   const info: CurveInfo = {
@@ -97,9 +100,10 @@ export function prepareCurve(
     spans,
     stepAt,
     firstStep: ex.firstStep,
-    totalSteps: opts.totalSteps ?? Math.max(1, ex.steps),
+    totalSteps: resolveTotalSteps(curve, ex, opts.totalSteps ?? undefined).value,
+    tolerance: endToleranceIndices(curve, ex.mode),
     lossScale: scale,
     stepOffset: stepOffsetOf(curve, ex.mode, ex.firstStep),
   };
-  return { info, prepared };
+  return verdict.refused ? { info, prepared, refused: verdict.refused } : { info, prepared };
 }

@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import type { Curve } from "../curve/curve.ts";
 import type { ExpandMode } from "../curve/expand.ts";
 import { ConfigError, InputError, type Warnings } from "../errors.ts";
+import { judgeTooShort, W_JUDGE_TOO_SHORT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { Params } from "../schedulers/types.ts";
@@ -113,10 +114,12 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
   }
   const prepared = unique.map((h, id) => prepareCurve(h.curve, id, { expand, judge, totalSteps }, h.hash));
   for (const p of prepared) {
-    if (p.info.stationary.length === 0) opts.warnings?.add(M.W_SWEEP_NO_PLATEAUS, M.noPlateaus(p.info.name));
+    if (p.refused) {
+      opts.warnings?.add(W_JUDGE_TOO_SHORT, `${p.info.name}: ${judgeTooShort(p.refused.points, p.refused.needed)}`);
+    } else if (p.info.stationary.length === 0) opts.warnings?.add(M.W_SWEEP_NO_PLATEAUS, M.noPlateaus(p.info.name));
   }
   const def: SweepDefinition = {
-    version: 2,
+    version: 3,
     scheduler: spec.name,
     grid,
     random,

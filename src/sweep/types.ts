@@ -17,7 +17,8 @@ export interface CurveKey {
  * database with a different definition is an error.
  */
 export interface SweepDefinition {
-  version: 2;
+  /** 3: judge edges refined, end tolerance in the scores, T from the log header (issue 11). */
+  version: 3;
   scheduler: string;
   grid: GridDefinition;
   /** Random search instead of the full grid. */
@@ -25,7 +26,7 @@ export interface SweepDefinition {
   /** Canonical judge spec, e.g. `haar:window=2000,eps=...,minLength=...` (empty = judge defaults). */
   judge: string;
   expand: "hold" | "none";
-  /** --total-steps override (null: the expanded length of each curve). */
+  /** --total-steps override (null: as replay, the log header's total_step, else the last logged step). */
   totalSteps: number | null;
   lr0: number;
   curves: CurveKey[];

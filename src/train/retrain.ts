@@ -13,6 +13,7 @@ import { E, msg } from "../messages/train.ts";
 import { retrainSections } from "../report/charts-retrain.ts";
 import { renderReportHtml } from "../report/page.ts";
 import { parseSchedulerSpec } from "../schedulers/registry.ts";
+import type { LrTiming } from "../schedulers/timing.ts";
 import type { BackendRequest } from "./backend.ts";
 import type { DatasetSpec } from "./load-dataset.ts";
 import type { MarginConfig } from "./margin-loss.ts";
@@ -41,6 +42,8 @@ export interface RetrainOptions {
   weightDecay: number;
   clipNorm: number;
   frequent: number;
+  /** When a scheduler decision reaches the optimizer (default per scheduler: official for fastface). */
+  lrTiming?: LrTiming;
   /** Output folder (runs/<name>); nothing is written when undefined. */
   out?: string | undefined;
   /** Allow writing into a non-empty --out. */
@@ -170,6 +173,7 @@ function trainConfig(o: RetrainOptions, label: string, scheduler: string, epochs
     frequent: o.frequent,
     evalEvery: 0,
     evalName: o.dataset.kind === "synthetic" ? "synthetic" : "pairs",
+    ...(o.lrTiming ? { lrTiming: o.lrTiming } : {}),
   };
 }
 

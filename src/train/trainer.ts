@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Curve } from "../curve/curve.ts";
 import type { Warning } from "../errors.ts";
-import { createScheduler } from "../schedulers/registry.ts";
+import { createTimed } from "../schedulers/registry.ts";
+import type { LrTiming } from "../schedulers/timing.ts";
 import { type FaceDataset, fillBatch, imageSize } from "./dataset.ts";
 import { ArcfaceLogWriter } from "./log-writer.ts";
 import { type MarginConfig, marginLoss } from "./margin-loss.ts";
@@ -40,6 +41,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** Data set label written to evaluation lines. */
   evalName: string;
+  /** When a scheduler decision reaches the optimizer (default: the scheduler's own; official for fastface). */
+  lrTiming?: LrTiming;
 }
 
 export interface EvalPoint {
@@ -148,7 +151,8 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
   const stepsPerEpoch = Math.max(1, Math.floor(ds.train.count / B));
   const steps = Math.max(1, Math.round(cfg.epochs * stepsPerEpoch));
   const evalEvery = cfg.evalEvery > 0 ? cfg.evalEvery : stepsPerEpoch;
-  const sched = createScheduler(cfg.scheduler, { totalSteps: steps, lr0: cfg.lr });
+  const timed = createTimed(cfg.scheduler, { totalSteps: steps, lr0: cfg.lr }, cfg.lrTiming);
+  const sched = timed.scheduler;
   const model = createModel({
     kind: cfg.model,
     height: ds.height,
@@ -231,7 +235,7 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
     }
     fillBatch(ds.train, size, order, pos, B, xBuf, yBuf);
     pos += B;
-    const lr = sched.lr;
+    const lr = timed.lr;
     const loss = tf.tidy(() => {
       const x = tf.tensor2d(xBuf, [B, size]);
       const oh = tf.oneHot(tf.tensor1d(yBuf, "int32"), ds.numClasses).toFloat() as tf.Tensor2D;
@@ -240,16 +244,19 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
       return value.dataSync()[0]!;
     });
     if (s === 1) tensors.afterFirstStep = tf.memory().numTensors;
-    const decayed = sched.step(loss);
-    const lrNext = sched.lr;
+    const decayed = timed.step(loss);
+    // what the log line of this step shows: the LR the next step trains with (MHLR's get_last_lr())
+    const lrNext = timed.lr;
     stepCol[s - 1] = s;
     lossCol[s - 1] = loss;
     lrCol[s - 1] = lr;
     epochCol[s - 1] = epoch;
     wallCol[s - 1] = Date.now() / 1000;
     if (decayed) {
-      decays.push({ step: s, lr: lrNext });
-      writer.info(`lr_scheduler ${sched.name}: decay at global step ${s}, LearningRate now ${lrNext.toFixed(6)}`);
+      decays.push({ step: s, lr: sched.lr });
+      writer.info(
+        `lr_scheduler ${sched.name}: decay decided at global step ${s}, LearningRate ${sched.lr.toFixed(6)} from step ${s + timed.lag}`,
+      );
     }
     writer.step(s, loss, lrNext, epoch);
     if (s % evalEvery === 0 || s === steps) runEval(s);

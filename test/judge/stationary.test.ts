@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors.ts";
-import { findStationary, parseJudgeSpec, relativeRates, resolveJudgeParams } from "../../src/judge/stationary.ts";
+import {
+  coarseStationary,
+  findStationary,
+  judgeStationary,
+  minimumPoints,
+  parseJudgeSpec,
+  relativeRates,
+  resolveJudgeParams,
+} from "../../src/judge/stationary.ts";
 import { noisyCurve } from "../schedulers/helpers.ts";
 
 /** Direct O(n W) reference of r_t on the indices with a full window. */
@@ -51,12 +59,24 @@ describe("haar judge: stationary subsequences", () => {
     else if (t < 4000) L[t] = 4 - 0.002 * (t - 3000);
     else L[t] = 2;
   }
-  it("finds the two flats (ends pulled in by about W/2 around the changes)", () => {
-    const spans = findStationary(L, { window: 100, eps: 1e-5, minLength: 500 });
+  it("coarse runs: ends pulled in by about W/2 around the changes", () => {
+    const spans = coarseStationary(L, resolveJudgeParams(6000, { window: 100, eps: 1e-5, minLength: 500 }));
     assert.equal(spans.length, 2);
     const [a, b] = spans;
     assert.ok(a!.start >= 1040 && a!.start <= 1050 && Math.abs(a!.end - 2950) <= 2, JSON.stringify(spans));
     assert.ok(b!.start >= 4040 && b!.start <= 4050 && b!.end === 5999, JSON.stringify(spans));
+  });
+  it("refined: the first flat ends at the drop (2999) and the flats start where the ramps end", () => {
+    const spans = findStationary(L, { window: 100, eps: 1e-5, minLength: 500 });
+    assert.equal(spans.length, 2);
+    const [a, b] = spans;
+    assert.equal(a!.end, 2999);
+    assert.ok(a!.start >= 990 && a!.start <= 1000, JSON.stringify(spans));
+    assert.ok(b!.start >= 3990 && b!.start <= 4000 && b!.end === 5999, JSON.stringify(spans));
+    assert.deepEqual(
+      findStationary(L, { window: 100, eps: 1e-5, minLength: 500, refine: 0 }),
+      coarseStationary(L, resolveJudgeParams(6000, { window: 100, eps: 1e-5, minLength: 500 })),
+    );
   });
   it("minLength drops short runs", () => {
     assert.equal(findStationary(L, { window: 100, eps: 1e-5, minLength: 1950 }).length, 1);
@@ -69,22 +89,42 @@ describe("haar judge: stationary subsequences", () => {
       findStationary(dirty, { window: 100, eps: 1e-5, minLength: 500 }),
       findStationary(L, { window: 100, eps: 1e-5, minLength: 500 }),
     );
-    assert.deepEqual(findStationary(Float64Array.from([Number.NaN, Number.NaN])), []);
   });
-  it("defaults are relative to n: W = 6% of n, eps = 1.5 / n, M = 4% of n", () => {
-    assert.deepEqual(resolveJudgeParams(200000), { window: 12000, eps: 1.5 / 200000, minLength: 8000 });
-    assert.deepEqual(resolveJudgeParams(1000, { window: 0.1, minLength: 50 }), {
+  it("defaults are relative to n: W = 6% of n, eps = 1.5 / n, M = 3% of n, band 4, refined", () => {
+    assert.deepEqual(resolveJudgeParams(200000), {
+      window: 12000,
+      eps: 1.5 / 200000,
+      minLength: 6000,
+      band: 4,
+      refine: 1,
+    });
+    assert.deepEqual(resolveJudgeParams(1000, { window: 0.1, minLength: 50, refine: 0 }), {
       window: 100,
       eps: 1.5e-3,
       minLength: 50,
+      band: 4,
+      refine: 0,
     });
   });
-  it("short inputs", () => {
+  it("refuses below 3 points per half window: 100 points for the default window", () => {
+    assert.equal(minimumPoints(124451), 100);
+    assert.equal(minimumPoints(5), 100);
+    assert.equal(minimumPoints(10000, { window: 0.1 }), 60);
+    assert.equal(minimumPoints(10000, { window: 2000 }), 30);
+    for (const points of [1, 2, 5, 20, 99]) {
+      const flat = new Float64Array(points).fill(3);
+      const v = judgeStationary(flat);
+      assert.deepEqual(v.spans, [], `${points} points`);
+      assert.deepEqual(v.refused, { points, needed: 100 });
+    }
+    // 20 logged points held over 20,000 steps are still 20 points
+    const held = new Float64Array(20000).fill(3);
+    assert.deepEqual(judgeStationary(held, {}, { points: 20 }).refused, { points: 20, needed: 100 });
+    const ok = judgeStationary(held, {}, { points: 100 });
+    assert.equal(ok.refused, undefined);
+    assert.deepEqual(ok.spans, [{ start: 0, end: 19999 }]);
     assert.deepEqual(findStationary(new Float64Array(0)), []);
-    assert.deepEqual(findStationary(Float64Array.from([1])), []);
-    assert.deepEqual(findStationary(Float64Array.from([1, 1, 1]), { window: 2, eps: 1e-9, minLength: 1 }), [
-      { start: 0, end: 2 },
-    ]);
+    assert.deepEqual(findStationary(Float64Array.from([Number.NaN, Number.NaN])), []);
   });
 });
 
@@ -95,6 +135,7 @@ describe("judge spec", () => {
       name: "haar",
       params: { window: 2000, eps: 1e-6, minLength: 0.05 },
     });
+    assert.deepEqual(parseJudgeSpec("haar:band=2.5,refine=0"), { name: "haar", params: { band: 2.5, refine: 0 } });
   });
   it("errors name what is valid", () => {
     assert.throws(
@@ -103,8 +144,9 @@ describe("judge spec", () => {
     );
     assert.throws(
       () => parseJudgeSpec("haar:w=3"),
-      (e: unknown) => e instanceof ConfigError && e.message.includes("window, eps, minLength"),
+      (e: unknown) => e instanceof ConfigError && e.message.includes("window, eps, minLength, band, refine"),
     );
+    assert.throws(() => parseJudgeSpec("haar:refine=2"), ConfigError);
     assert.throws(() => parseJudgeSpec("haar:window=-3"), ConfigError);
     assert.throws(() => parseJudgeSpec("haar:minLength=2.5"), ConfigError);
   });

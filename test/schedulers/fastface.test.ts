@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { runScheduler } from "../../src/replay/run.ts";
 import { fastface } from "../../src/schedulers/fastface.ts";
+import { createScheduler } from "../../src/schedulers/registry.ts";
 import { firedAt, noisyCurve, record } from "./helpers.ts";
 
 /**
@@ -161,4 +162,30 @@ describe("fastface: non-finite losses carry no information", () => {
     const keptFired = rec.fired.filter((_, i) => i !== 1000 && i !== 2001);
     assert.deepEqual(keptFired, clean.fired);
   });
+});
+
+describe("warmup=N (ours): no decision during the first N steps", () => {
+  const L = noisyCurve(20000, 5, 0.05);
+  const ctx = { totalSteps: 20000, lr0: 1 };
+  for (const name of ["fastface", "hck"]) {
+    it(`${name}: same statistic, counter held at 0, first decay at index >= N; warmup=0 is the official rule`, () => {
+      const base = `${name}:lambda=1e-3,tau=0.01,maxDecays=40${name === "hck" ? ",m=200" : ""}`;
+      const off = record(createScheduler(base, ctx), L);
+      const zero = record(createScheduler(`${base},warmup=0`, ctx), L);
+      assert.deepEqual(zero, off);
+      const firstOff = off.fired.indexOf(true);
+      assert.ok(firstOff >= 0 && firstOff < 15000, "the case is not trivial");
+      const N = firstOff + 500;
+      const w = record(createScheduler(`${base},warmup=${N}`, ctx), L);
+      for (let i = 0; i < N; i++) {
+        assert.equal(w.fired[i], false, `index ${i}`);
+        assert.equal(w.counter[i], 0, `counter at ${i}`);
+      }
+      assert.deepEqual(w.statistic, off.statistic);
+      assert.ok(w.fired.indexOf(true) >= N);
+      // a fraction of T
+      const frac = record(createScheduler(`${base},warmup=0.5`, ctx), L);
+      assert.ok(frac.fired.indexOf(true) === -1 || frac.fired.indexOf(true) >= 10000);
+    });
+  }
 });

@@ -87,8 +87,10 @@ describe("registry", () => {
       delta: 2,
       maxDecays: 8,
       debias: false,
+      warmup: 0,
     });
     assert.equal(resolvedParams("hck").m, 4000);
+    assert.equal(resolvedParams("hck").warmup, 0);
     assert.equal(
       formatSchedulerSpec(parseSchedulerSpec("multistep:milestones=1,2,gamma=0.5")),
       "multistep:milestones=1,2,gamma=0.5",

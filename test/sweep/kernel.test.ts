@@ -41,6 +41,8 @@ describe("sweep kernel equals replay", () => {
     ["fastface", { lambda: 2e-4, tau: 0.01 }],
     ["fastface", { lambda: 1e-5, tau: 0.02, alpha: 0.003, debias: true }],
     ["hck", { m: 2000, lambda: 1e-4, tau: 0.01 }],
+    ["fastface", { lambda: 2e-4, tau: 0.01, warmup: 20000 }],
+    ["hck", { m: 2000, lambda: 1e-4, tau: 0.01, warmup: 0.3 }],
     ["multistep", { milestones: [40000, 80000, 100000], gamma: 0.1 }],
     ["plateau-torch", { patience: 3000 }],
   ];
@@ -56,7 +58,11 @@ describe("sweep kernel equals replay", () => {
 
   it("on a synthetic curve with plateaus", () => {
     const curve = syntheticCurve("s", 30000, { seed: 9 });
-    const cases: Array<[string, Params]> = [["fastface", { lambda: 3e-4, tau: 0.02 }], ...configs.slice(0, 3)];
+    const cases: Array<[string, Params]> = [
+      ["fastface", { lambda: 3e-4, tau: 0.02 }],
+      ["fastface", { lambda: 3e-4, tau: 0.02, warmup: 6000 }],
+      ...configs.slice(0, 5),
+    ];
     for (const [name, params] of cases) {
       const sweep = viaSweep(curve, name, params);
       assert.deepEqual(sweep, viaReplay(curve, name, params), name);

@@ -66,7 +66,7 @@ function floorRun(withLr: boolean): Curve {
 const MODEL: ModelFile = parseModelFile(
   {
     kind: "fastface-model",
-    version: 2,
+    version: 3,
     model: "floor",
     params: PARAMS,
     fittedOn: { name: "hand-set", source: "test", lastStep: STEPS, lr: "log" },

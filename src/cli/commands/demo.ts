@@ -3,6 +3,7 @@
  * peers and write one report, reports/demo.html (overwritten on every run: it is the demo's own output).
  */
 import type { CommandModule } from "yargs";
+import { OPEN_LOOP_CAVEAT } from "../../messages/replay.ts";
 import { buildDemo, DEMO_SCHEDULERS } from "../../report/demo.ts";
 import { writeReport } from "../../report/write.ts";
 import { log, logWarnings, printText, table } from "../output.ts";
@@ -40,11 +41,13 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         r.curve.name,
         s.name,
         s.decays.length,
-        `${s.removed}/${r.stationary.length}`,
+        r.judge?.refused ? "not judged" : `${s.removed}/${r.stationary.length}`,
+        String(s.premature),
         s.openLoopLead.toLocaleString("en-US"),
       ]),
     );
-    printText(table(["run", "scheduler", "decays", "removed", "steps saved"], rows));
+    printText(table(["run", "scheduler", "decays", "removed", "premature", "open-loop lead"], rows));
+    printText(OPEN_LOOP_CAVEAT);
     log(`demo: ${results.length} run(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     printText(`report: ${args.out}`);
   },

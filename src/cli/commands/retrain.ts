@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from "yargs";
 import { VerdictError, type Warning } from "../../errors.ts";
+import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { BACKENDS, parseBackend, RETRAIN_DEFAULTS } from "../../train/defaults.ts";
 import type { DatasetSpec } from "../../train/load-dataset.ts";
 import type { RetrainResult } from "../../train/retrain.ts";
@@ -11,6 +12,7 @@ import { SYNTHETIC_DEFAULTS } from "../../train/synthetic-faces.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 
 interface RetrainArgs {
+  "lr-timing"?: string;
   candidate: string;
   baseline: string;
   budget: number;
@@ -118,6 +120,12 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         type: "number",
         default: RETRAIN_DEFAULTS.tolerance,
         describe: "accuracy points the candidate may lose",
+      })
+      .option("lr-timing", {
+        type: "string",
+        choices: [...LR_TIMINGS],
+        describe:
+          "when a decision reaches the optimizer: official (MHLR, two steps later; fastface's default) | immediate",
       })
       .option("out", { alias: "o", type: "string", describe: "output folder, e.g. runs/ff-vs-ms" })
       .option("force", { type: "boolean", default: false, describe: "write into a non-empty --out" })
@@ -261,6 +269,7 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         weightDecay: args["weight-decay"],
         clipNorm: args["clip-norm"],
         frequent: args.frequent,
+        ...(args["lr-timing"] ? { lrTiming: args["lr-timing"] as LrTiming } : {}),
         out: args.out,
         force: args.force,
         parallel: !args.sequential,

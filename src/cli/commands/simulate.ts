@@ -9,6 +9,7 @@ import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { E, msg } from "../../messages/simulate.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
+import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { fitModel } from "../../simulate/fit.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel } from "../../simulate/registry.ts";
@@ -35,6 +36,7 @@ interface SimulateArgs extends LoadArgs {
   "epoch-steps"?: number;
   judge?: string;
   noise: boolean;
+  "lr-timing"?: string;
   json: boolean;
   report?: string;
   force: boolean;
@@ -91,6 +93,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         type: "boolean",
         default: true,
         describe: "resample fit residuals as noise (--no-noise: off)",
+      })
+      .option("lr-timing", {
+        type: "string",
+        choices: [...LR_TIMINGS],
+        describe: "when a decision reaches the model: official (MHLR, two steps later; fastface's default) | immediate",
       })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("report", { type: "string", describe: "write an HTML report here" })
@@ -153,6 +160,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         seed0: a.seed,
         ...(judge ? { judge } : {}),
         noNoise: !a.noise,
+        ...(a["lr-timing"] ? { timing: a["lr-timing"] as LrTiming } : {}),
       },
       warnings,
     );

@@ -1,10 +1,12 @@
 /**
  * `fastface sweep-top db.duckdb --by openLoopLead --k 10 [--pareto] [--robust] [--json]`: rank a sweep's results
- * in SQL. Default: the best k configurations of each curve. `--pareto`: each curve's front of steps saved vs
+ * in SQL. Default: the best k configurations of each curve. `--pareto`: each curve's front of open-loop lead vs
  * premature decays. `--robust`: configurations that remove a plateau without a premature decay on every curve.
+ * Every table that shows openLoopLead ends with the open-loop caveat (OPEN_LOOP_CAVEAT).
  */
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
+import { OPEN_LOOP_CAVEAT } from "../../messages/replay.ts";
 import * as M from "../../messages/sweep.ts";
 import type { RankedRow } from "../../sweep/rank.ts";
 import { printJson, printText, table } from "../output.ts";
@@ -91,12 +93,12 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
       .option("pareto", {
         type: "boolean",
         default: false,
-        describe: "each curve's Pareto front: steps saved vs premature decays",
+        describe: "each curve's Pareto front: open-loop lead vs premature decays",
       })
       .option("robust", {
         type: "boolean",
         default: false,
-        describe: "configs with removed >= 1 and no premature decay on every curve, by worst-curve steps saved",
+        describe: "configs with removed >= 1 and no premature decay on every curve, by worst-curve open-loop lead",
       })
       .option("json", { type: "boolean", default: false, describe: "print a JSON array of rows" })
       .example("$0 sweep-top sweeps/ff.duckdb --by openLoopLead --k 10", "best 10 per curve")
@@ -121,7 +123,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
         printText(
           rows.length === 0
             ? "no configuration removes a plateau without a premature decay on every curve"
-            : table(
+            : `${table(
                 ["config", "params", "curves", "min openLoopLead", "mean openLoopLead", "removed", "premature"],
                 rows.map((r) => [
                   r.configId,
@@ -132,7 +134,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
                   r.totalRemoved,
                   r.totalPremature,
                 ]),
-              ),
+              )}\n${OPEN_LOOP_CAVEAT}`,
         );
         return;
       }
@@ -146,7 +148,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
       head.push("plateaus");
       if (sim) head.push("sim decays", "sim loss [10-90%]", "time to target (reached)", "sim/logged plateaus");
       printText(
-        table(
+        `${table(
           head,
           rows.map((r, i) => [
             r.curve,
@@ -159,7 +161,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
             r.plateaus,
             ...(sim ? simCells(r) : []),
           ]),
-        ),
+        )}\n${OPEN_LOOP_CAVEAT}`,
       );
     } finally {
       db.conn.closeSync();
