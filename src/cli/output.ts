@@ -5,12 +5,48 @@
 import type { Warning } from "../errors.ts";
 import { formatLocation } from "../errors.ts";
 
+/**
+ * Text from inputs (tag and column names, file contents quoted in messages) made safe for a terminal: control
+ * characters (C0 but tab and line feed, DEL, C1: the bytes of escape sequences) are shown as `\x1b`-style
+ * escapes instead of being sent raw.
+ *
+ * @example
+ * terminalSafe("loss\u001b[2J") // "loss\\x1b[2J"
+ */
+export function terminalSafe(text: string, keepNewlines = true): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const control = c < 0x20 ? c !== 9 && (c !== 10 || !keepNewlines) : c >= 0x7f && c <= 0x9f;
+    if (!control) continue;
+    out += `${text.slice(from, i)}\\x${c.toString(16).padStart(2, "0")}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** DEL and C1 controls as JSON escapes (JSON.stringify escapes only C0). */
+function jsonSafe(json: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c < 0x7f || c > 0x9f) continue;
+    out += `${json.slice(from, i)}\\u${c.toString(16).padStart(4, "0")}`;
+    from = i + 1;
+  }
+  return from === 0 ? json : out + json.slice(from);
+}
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const json = jsonSafe(JSON.stringify(value, null, 2));
+  process.stdout.write(`${json}\n`);
 }
 
 export function printText(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  const safe = terminalSafe(text);
+  process.stdout.write(safe.endsWith("\n") ? safe : `${safe}\n`);
 }
 
 /** `--quiet`: results and errors only; `--verbose`: also timings and notes. Set once by main.ts. */
@@ -35,18 +71,18 @@ const paint = (code: number, text: string) => (useColor() ? `\u001b[${code}m${te
 
 /** Notes and progress text on stderr (not under --quiet). */
 export function log(message: string): void {
-  if (verbosity !== "quiet") process.stderr.write(`${message}\n`);
+  if (verbosity !== "quiet") process.stderr.write(`${terminalSafe(message)}\n`);
 }
 
 /** Errors: always printed (red on a terminal). */
 export function logError(message: string): void {
   const [first, ...rest] = message.split("\n");
-  process.stderr.write(`${[paint(31, first ?? ""), ...rest].join("\n")}\n`);
+  process.stderr.write(`${[paint(31, terminalSafe(first ?? "")), ...rest.map((r) => terminalSafe(r))].join("\n")}\n`);
 }
 
 /** Only under --verbose. */
 export function logVerbose(message: string): void {
-  if (verbosity === "verbose") process.stderr.write(`${message}\n`);
+  if (verbosity === "verbose") process.stderr.write(`${terminalSafe(message)}\n`);
 }
 
 export function logWarnings(warnings: readonly Warning[]): void {
@@ -61,7 +97,7 @@ export const stderrIsTTY = (): boolean => Boolean(process.stderr.isTTY) && verbo
 
 /** Render rows as an aligned plain-text table. */
 export function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = [header.map(String), ...rows.map((r) => r.map(String))];
+  const cells = [header.map(String), ...rows.map((r) => r.map((c) => terminalSafe(String(c), false)))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: readonly string[]) =>
     r

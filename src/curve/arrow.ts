@@ -5,7 +5,7 @@
  * under the key `fastface.curve` in the Arrow schema metadata / the Parquet key-value metadata, so a
  * curve -> file -> curve round trip is exact (non-finite numbers inside the metadata are tagged).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import {
   Field,
   Float64,
@@ -18,8 +18,10 @@ import {
   tableFromIPC,
   tableToIPC,
 } from "apache-arrow";
-import { ConfigError, InputError, ParseError } from "../errors.ts";
+import { ConfigError, FastfaceError, InputError, ParseError } from "../errors.ts";
+import { replaceAtomic, unwritable, writeFileAtomic } from "../io/atomic.ts";
 import { msg } from "../messages/ingest.ts";
+import { validateArrowIpc } from "./arrow-validate.ts";
 import type { Aggregation, Curve, CurveColumns, CurveMeta } from "./curve.ts";
 
 const AGGREGATIONS: readonly Aggregation[] = ["mean-of-interval", "median-of-window", "instant", "unknown"];
@@ -98,15 +100,21 @@ export function curveFromArrowIPC(bytes: Uint8Array, source: string): Curve {
     throw new ParseError(msg.badCurveFile(`no '${META_KEY}' schema metadata`), { file: source }, "a fastface curve");
   }
   const cols: Record<string, Float64Array> = {};
-  for (const name of CURVE_COLUMNS) {
-    const vec = table.getChild(name);
-    if (vec !== null) cols[name] = toFloat64(vec.toArray() as ArrayLike<number | bigint>);
-  }
+  arrowData(source, () => {
+    for (const name of CURVE_COLUMNS) {
+      const vec = table.getChild(name);
+      if (vec !== null) cols[name] = toFloat64(vec.toArray() as ArrayLike<number | bigint>);
+    }
+  });
   return checkedCurve(cols, metaFromJson(json, source), source);
 }
 
 /** Parse Arrow IPC (file or stream format) into a Table, mapping library errors to ParseError. */
-export function readArrowTable(bytes: Uint8Array, source: string): Table {
+export function readArrowTable(input: Uint8Array, source: string): Table {
+  let bytes = input;
+  // bounded: apache-arrow would trust corrupt lengths and loop; it reads a stream only up to its end marker
+  const length = validateArrowIpc(bytes, source);
+  if (length < bytes.byteLength) bytes = bytes.subarray(0, length);
   try {
     if (bytes.byteLength >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === "ARROW1") {
       // apache-arrow's iterator over a file can loop forever when a footer block points at a message of an
@@ -127,6 +135,26 @@ export function readArrowTable(bytes: Uint8Array, source: string): Table {
       `invalid Arrow IPC: ${e instanceof Error ? e.message : String(e)}`,
       { file: source },
       "an Arrow IPC file or stream",
+    );
+  }
+}
+
+/**
+ * Run `f`, which decodes Arrow column data (apache-arrow decodes lazily, so a corrupt buffer surfaces here, not
+ * in `readArrowTable`): a library error becomes a ParseError naming the file.
+ *
+ * @example
+ * arrowData("x.arrow", () => table.getChild("loss")?.toArray());
+ */
+export function arrowData<T>(source: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FastfaceError) throw e;
+    throw new ParseError(
+      `invalid Arrow data: ${e instanceof Error ? e.message : String(e)}`,
+      { file: source },
+      "Arrow columns matching their schema",
     );
   }
 }
@@ -155,6 +183,9 @@ function checkedCurve(cols: Record<string, Float64Array>, meta: CurveMeta, sourc
   const loss = cols.loss;
   if (step === undefined || loss === undefined) {
     throw new ParseError(msg.badCurveFile("missing step or loss column"), { file: source }, "step and loss columns");
+  }
+  if (step.length === 0) {
+    throw new ParseError(msg.badCurveFile("0 rows"), { file: source }, "a curve with at least one point");
   }
   for (const [name, col] of Object.entries(cols)) {
     if (col.length !== step.length) {
@@ -265,31 +296,51 @@ export async function writeCurveParquet(path: string, curves: Curve | readonly C
     const kv = multi
       ? `${sqlString(META_KEY_MULTI)}: ${sqlString(`[${list.map((c) => metaToJson(c.meta)).join(",")}]`)}`
       : `${sqlString(META_KEY)}: ${sqlString(metaToJson((list[0] as Curve).meta))}`;
-    await con.run(`COPY (SELECT ${select} FROM curve) TO ${sqlString(path)} (FORMAT parquet, KV_METADATA {${kv}})`);
+    await replaceAtomic(path, (tmp) =>
+      con.run(`COPY (SELECT ${select} FROM curve) TO ${sqlString(tmp)} (FORMAT parquet, KV_METADATA {${kv}})`),
+    );
   } catch (e) {
-    throw new InputError(path, msg.unwritable(e instanceof Error ? e.message : String(e)), "E_WRITE");
+    throw unwritable(path, e);
   } finally {
     close();
   }
 }
 
-/** Columns (as float64) and key-value metadata of a Parquet file. */
+/** A DuckDB connection from `duckConnect`. */
+export type DuckSession = Awaited<ReturnType<typeof duckConnect>>;
+
+/** Run a query on a Parquet file: any DuckDB error (a corrupt or truncated file) is a ParseError naming it. */
+async function parquetQuery(
+  session: DuckSession,
+  path: string,
+  sql: string,
+): Promise<unknown[][] & { columns?: unknown[][] }> {
+  try {
+    const res = await session.con.runAndReadAll(sql);
+    const rows = res.getRows() as unknown[][] & { columns?: unknown[][] };
+    rows.columns = res.getColumns() as unknown[][];
+    return rows;
+  } catch (e) {
+    throw new ParseError(
+      `invalid Parquet: ${e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e)}`,
+      { file: path },
+      "a Parquet file",
+    );
+  }
+}
+
+/**
+ * Columns (as float64) and key-value metadata of a Parquet file. Every query is guarded: a corrupt file is a
+ * ParseError, never a raw DuckDB error. `session` reuses an open connection (else one is opened and closed).
+ */
 export async function readParquetColumns(
   path: string,
+  session?: DuckSession,
 ): Promise<{ names: string[]; columns: Float64Array[]; nulls: Uint8Array[]; kv: Map<string, string> }> {
-  const { con, close } = await duckConnect();
+  const own = session ?? (await duckConnect());
   try {
     const lit = sqlString(path);
-    let described: unknown[][];
-    try {
-      described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit})`)).getRows() as unknown[][];
-    } catch (e) {
-      throw new ParseError(
-        `invalid Parquet: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
-        { file: path },
-        "a Parquet file",
-      );
-    }
+    const described = await parquetQuery(own, path, `DESCRIBE SELECT * FROM read_parquet(${lit})`);
     const numericTypes = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|U\w*INT|TIMESTAMP.*)$/;
     const names = described.filter((r) => numericTypes.test(String(r[1]))).map((r) => String(r[0]));
     const select = names
@@ -302,20 +353,23 @@ export async function readParquetColumns(
     const columns: Float64Array[] = [];
     const nulls: Uint8Array[] = [];
     if (names.length > 0) {
-      const res = await con.runAndReadAll(`SELECT ${select} FROM read_parquet(${lit})`);
-      for (const col of res.getColumns()) {
+      const res = await parquetQuery(own, path, `SELECT ${select} FROM read_parquet(${lit})`);
+      for (const col of res.columns ?? []) {
         const values = col as Array<number | null>;
         columns.push(toFloat64(values));
         nulls.push(Uint8Array.from(values, (v) => (v === null ? 1 : 0)));
       }
     }
-    const kvRows = (
-      await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${lit})`)
-    ).getRows() as unknown[][];
-    const kv = new Map(kvRows.map((r) => [String(r[0]), String(r[1])]));
+    // keys and values are bytes: decode what is valid UTF-8, skip what is not (a corrupt key is no metadata)
+    const kvRows = await parquetQuery(
+      own,
+      path,
+      `SELECT try(decode(key)) AS k, try(decode(value)) AS v FROM parquet_kv_metadata(${lit})`,
+    );
+    const kv = new Map(kvRows.filter((r) => r[0] !== null && r[1] !== null).map((r) => [String(r[0]), String(r[1])]));
     return { names, columns, nulls, kv };
   } finally {
-    close();
+    if (session === undefined) own.close();
   }
 }
 
@@ -325,8 +379,8 @@ export async function readParquetColumns(
  * @example
  * const [curve] = await readCurvesParquet("run.parquet");
  */
-export async function readCurvesParquet(path: string): Promise<Curve[]> {
-  const { names, columns, kv } = await readParquetColumns(path);
+export async function readCurvesParquet(path: string, session?: DuckSession): Promise<Curve[]> {
+  const { names, columns, kv } = await readParquetColumns(path, session);
   const one = kv.get(META_KEY);
   const many = kv.get(META_KEY_MULTI);
   if (one === undefined && many === undefined) {
@@ -344,7 +398,7 @@ export async function readCurvesParquet(path: string): Promise<Curve[]> {
     throw new ParseError(msg.badCurveFile(String(e)), { file: path }, `a JSON array under '${META_KEY_MULTI}'`);
   }
   if (!Array.isArray(metas)) throw new ParseError(msg.badCurveFile("not an array"), { file: path }, "curve metadata");
-  const curveNames = await readParquetStrings(path, "curve");
+  const curveNames = await readParquetStrings(path, "curve", session);
   return metas.map((m) => {
     const meta = metaFromJson(JSON.stringify(m), path);
     const rows: number[] = [];
@@ -360,14 +414,14 @@ export async function readCurvesParquet(path: string): Promise<Curve[]> {
   });
 }
 
-/** One text column of a Parquet file. */
-async function readParquetStrings(path: string, column: string): Promise<Array<string | null>> {
-  const { con, close } = await duckConnect();
+/** One text column of a Parquet file (guarded like every Parquet query). */
+async function readParquetStrings(path: string, column: string, session?: DuckSession): Promise<Array<string | null>> {
+  const own = session ?? (await duckConnect());
   try {
-    const res = await con.runAndReadAll(`SELECT "${column}" FROM read_parquet(${sqlString(path)})`);
-    return (res.getColumns()[0] ?? []) as Array<string | null>;
+    const res = await parquetQuery(own, path, `SELECT "${column}" FROM read_parquet(${sqlString(path)})`);
+    return (res.columns?.[0] ?? []) as Array<string | null>;
   } finally {
-    close();
+    if (session === undefined) own.close();
   }
 }
 
@@ -377,8 +431,8 @@ async function readParquetStrings(path: string, column: string): Promise<Array<s
  * @example
  * const curve = await readCurveParquet("run.parquet");
  */
-export async function readCurveParquet(path: string): Promise<Curve> {
-  return (await readCurvesParquet(path))[0] as Curve;
+export async function readCurveParquet(path: string, session?: DuckSession): Promise<Curve> {
+  return (await readCurvesParquet(path, session))[0] as Curve;
 }
 
 /** `.parquet` -> "parquet"; `.arrow` / `.feather` / `.ipc` -> "arrow"; anything else undefined. */
@@ -398,11 +452,7 @@ export async function writeCurveFile(path: string, curve: Curve): Promise<void> 
   const kind = curveFileKind(path);
   if (kind === undefined) throw new ConfigError(`${path}: output must end in .arrow, .feather or .parquet`);
   if (kind === "parquet") return writeCurveParquet(path, curve);
-  try {
-    await writeFile(path, curveToArrowIPC(curve));
-  } catch (e) {
-    throw new InputError(path, msg.unwritable(e instanceof Error ? e.message : String(e)), "E_WRITE");
-  }
+  await writeFileAtomic(path, curveToArrowIPC(curve));
 }
 
 /**

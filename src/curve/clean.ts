@@ -53,6 +53,9 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
     }
   }
 
+  const interleaved = interleaving(columns.step);
+  if (interleaved !== undefined) warnings.add(W.interleavedRuns, interleaved, where);
+
   if (isClean(columns.step)) {
     // fast path (the common case): nothing to drop or round; Float64Array columns are taken over, not copied
     const own = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
@@ -101,6 +104,7 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
     keep[top++] = i;
   }
 
+  if (top === 0) throw new ParseError(msg.noUsableStep(n), where, "points with a numeric step");
   if (badStep > 0) warnings.add(W.badStep, msg.badStep(badStep), where);
   if (nonInteger > 0) warnings.add(W.nonIntegerStep, msg.nonIntegerStep(nonInteger), where);
   if (restarts > 0) warnings.add(W.resumedRun, msg.resumedRun(restartDropped, restarts, firstRestart), where);
@@ -113,6 +117,33 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
   }
 
   return finish(out, meta, warnings);
+}
+
+/**
+ * Two runs written to one file at the same time: either the steps go back again and again (a zig-zag, not the
+ * one or two restarts of a resumed run), or they rise by two alternating gaps (100, 105, 200, 205, ...: two
+ * runs of one logging period with offset steps). Returns the warning text, or undefined.
+ *
+ * @example
+ * interleaving([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75].map((s, i) => s + (i % 2) * 2))
+ */
+export function interleaving(step: ArrayLike<number>): string | undefined {
+  const n = step.length;
+  if (n < 8) return undefined;
+  let back = 0;
+  let alternating = 0;
+  for (let i = 1; i < n; i++) {
+    if ((step[i] as number) < (step[i - 1] as number)) back++;
+    if (i >= 3) {
+      const g = (step[i] as number) - (step[i - 1] as number);
+      const g1 = (step[i - 1] as number) - (step[i - 2] as number);
+      const g2 = (step[i - 2] as number) - (step[i - 3] as number);
+      if (g === g2 && g !== g1 && g > 0 && g1 > 0) alternating++;
+    }
+  }
+  if (back >= 3 && back * 5 >= n) return msg.interleavedBack(back, n);
+  if (n >= 16 && alternating * 10 >= (n - 3) * 9) return msg.interleavedOffset(n);
+  return undefined;
 }
 
 function isClean(step: ArrayLike<number>): boolean {
@@ -155,6 +186,19 @@ function gather(src: ArrayLike<number>, idx: Int32Array, count: number): Float64
 }
 
 /**
+ * The consumers' rule (docs/ingest.md): a curve whose losses are all NaN / ±Inf carries no information and is
+ * rejected, with a ParseError naming its source, before replay, sweep or simulate run on it.
+ *
+ * @example
+ * requireFiniteLoss(curve); // throws for a curve of NaN losses
+ */
+export function requireFiniteLoss(curve: Curve): void {
+  const loss = curve.columns.loss;
+  for (let i = 0; i < loss.length; i++) if (Number.isFinite(loss[i] as number)) return;
+  throw new ParseError(msg.noFiniteLoss(curve.meta.name, loss.length), { file: curve.meta.source }, "a finite loss");
+}
+
+/**
  * Count NaN, +Inf and -Inf values.
  *
  * @example
@@ -174,17 +218,72 @@ export function countNonFinite(values: ArrayLike<number>): { nan: number; posInf
 }
 
 /**
- * Median gap between consecutive steps (lower middle value for an even count; 1 with fewer than 2 points).
+ * Median gap between consecutive steps (lower middle value for an even count; 1 with fewer than 2 points),
+ * in O(n): a constant stride (the usual log) is one pass; otherwise the gaps are counted in a table when they
+ * take few distinct values, else the middle one is selected in place (quickselect on a copy).
  *
  * @example
  * medianGap(new Float64Array([0, 10, 20, 50])) // 10
  */
 export function medianGap(step: Float64Array): number {
-  if (step.length < 2) return 1;
-  const gaps = new Float64Array(step.length - 1);
-  for (let i = 1; i < step.length; i++) gaps[i - 1] = (step[i] as number) - (step[i - 1] as number);
-  gaps.sort();
-  return gaps[(gaps.length - 1) >> 1] as number;
+  const n = step.length;
+  if (n < 2) return 1;
+  const first = (step[1] as number) - (step[0] as number);
+  let i = 2;
+  while (i < n && (step[i] as number) - (step[i - 1] as number) === first) i++;
+  if (i === n) return first;
+  const k = (n - 2) >> 1; // index of the lower middle of the n - 1 sorted gaps
+  const counts = new Map<number, number>();
+  for (let j = 1; j < n && counts.size <= 64; j++) {
+    const g = (step[j] as number) - (step[j - 1] as number);
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  if (counts.size <= 64) {
+    let seen = 0;
+    for (const g of [...counts.keys()].sort((a, b) => a - b)) {
+      seen += counts.get(g) as number;
+      if (seen > k) return g;
+    }
+  }
+  const gaps = new Float64Array(n - 1);
+  for (let j = 1; j < n; j++) gaps[j - 1] = (step[j] as number) - (step[j - 1] as number);
+  return selectKth(gaps, k);
+}
+
+/**
+ * The k-th smallest value (0-based) of `a`, reordering `a` (Hoare's quickselect with a median-of-three pivot;
+ * expected O(n)). NaN-free input.
+ *
+ * @example
+ * selectKth(new Float64Array([5, 1, 4, 2, 3]), 1) // 2
+ */
+export function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z)); // median of three
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
 }
 
 /**

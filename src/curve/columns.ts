@@ -7,8 +7,13 @@ import { msg } from "../messages/ingest.ts";
 
 /**
  * An append-only Float64 column stored in fixed-size chunks: no per-point allocation, at most one chunk of
- * slack, and `take()` assembles the exact-size array while releasing the chunks (so the peak while
- * finishing a curve is about one column above the points themselves).
+ * slack, and `take()` hands the values over while releasing the chunks.
+ *
+ * `reserve(n)` (a streaming parser's estimate from the file size) makes the first chunk hold `n` values: the
+ * operating system commits the pages of a large buffer only when they are written, so an over-estimate costs
+ * address space, not memory, and when the estimate is good `take()` returns that block itself (a view of its
+ * first `length` values when at most a quarter of it is unused: the rest was never written, so it is address space, not memory) instead of copying the column. Otherwise `take()`
+ * assembles an exact-size copy.
  *
  * @example
  * const c = new Growable(); c.push(1); c.push(2); c.take() // Float64Array [1, 2]
@@ -17,38 +22,67 @@ export class Growable {
   private readonly chunks: Float64Array[] = [];
   private cur: Float64Array;
   private pos = 0;
-  length = 0;
+  private cap: number;
+  /** Values in the chunks before `cur`. */
+  private base = 0;
   constructor(private readonly chunkSize = 65536) {
     this.cur = new Float64Array(Math.min(chunkSize, 1024));
+    this.cap = this.cur.length;
     this.chunks.push(this.cur);
   }
+  get length(): number {
+    return this.base + this.pos;
+  }
   push(v: number): void {
-    if (this.pos === this.cur.length) {
-      if (this.chunks.length === 1 && this.cur.length < this.chunkSize) {
-        // the first chunk grows up to chunkSize so that small columns stay small
-        const next = new Float64Array(Math.min(this.chunkSize, this.cur.length * 4));
-        next.set(this.cur);
-        this.cur = next;
-        this.chunks[0] = next;
-      } else {
-        this.cur = new Float64Array(this.chunkSize);
-        this.chunks.push(this.cur);
-        this.pos = 0;
-      }
-    }
+    if (this.pos === this.cap) this.grow();
     this.cur[this.pos++] = v;
-    this.length++;
+  }
+  private grow(): void {
+    if (this.chunks.length === 1 && this.cur.length < this.chunkSize) {
+      // the first chunk grows up to chunkSize so that small columns stay small
+      const next = new Float64Array(Math.min(this.chunkSize, this.cur.length * 4));
+      next.set(this.cur);
+      this.cur = next;
+      this.chunks[0] = next;
+    } else {
+      this.base += this.pos;
+      this.cur = new Float64Array(this.chunkSize);
+      this.chunks.push(this.cur);
+      this.pos = 0;
+    }
+    this.cap = this.cur.length;
+  }
+  /** Append `v` `count` times. */
+  fill(v: number, count: number): void {
+    for (let k = 0; k < count; k++) this.push(v);
+  }
+  /**
+   * Make room for `n` values in one block (the values so far are moved into it).
+   * @example const c = new Growable(); c.reserve(1e6); // one block of 1e6 values, committed as it is written
+   */
+  reserve(n: number): void {
+    const len = this.length;
+    if (n <= (this.chunks.length === 1 ? this.cur.length : len)) return;
+    const next = new Float64Array(Math.ceil(n));
+    next.set(this.chunks.length === 1 ? this.cur.subarray(0, this.pos) : this.toArray());
+    this.chunks.length = 0;
+    this.chunks.push(next);
+    this.cur = next;
+    this.cap = next.length;
+    this.pos = len;
+    this.base = 0;
   }
   /** Drop the last value. */
   pop(): void {
     if (this.length === 0) return;
-    this.length--;
-    if (this.pos > 0) this.pos--;
-    if (this.pos === 0 && this.chunks.length > 1) {
+    if (this.pos === 0) {
       this.chunks.pop();
       this.cur = this.chunks[this.chunks.length - 1] as Float64Array;
+      this.cap = this.cur.length;
       this.pos = this.cur.length;
+      this.base -= this.cur.length;
     }
+    this.pos--;
   }
   /** An exact-size copy. */
   toArray(): Float64Array {
@@ -66,14 +100,23 @@ export class Growable {
   view(): Float64Array {
     return this.toArray();
   }
-  /** An exact-size copy; the column is emptied and its chunks released. */
+  /**
+   * The values; the column is emptied and its chunks released. A single well-filled block is handed over
+   * without a copy (see the class comment); anything else is an exact-size copy.
+   */
   take(): Float64Array {
-    const out = this.toArray();
+    const single = this.chunks.length === 1 ? this.cur : undefined;
+    let out: Float64Array;
+    if (single !== undefined && this.length === single.length) out = single;
+    else if (single !== undefined && this.length > 1024 && single.length - this.length <= single.length >> 2)
+      out = single.subarray(0, this.length);
+    else out = this.toArray();
     this.chunks.length = 0;
     this.cur = new Float64Array(16);
+    this.cap = 16;
     this.chunks.push(this.cur);
     this.pos = 0;
-    this.length = 0;
+    this.base = 0;
     return out;
   }
 }

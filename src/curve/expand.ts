@@ -36,9 +36,15 @@ export function expandHold(curve: Curve): Expanded {
   const first = step[0]!;
   const last = step[n - 1]!;
   const total = last - first + 1;
-  const loss = new Float64Array(total);
-  loss[0] = src[0]!;
-  for (let i = 1; i < n; i++) loss.fill(src[i]!, step[i - 1]! - first + 1, step[i]! - first + 1);
+  let loss: Float64Array;
+  if (total === n) {
+    // stride 1 (every step logged): the losses are the per-step sequence, one copy and no per-point loop
+    loss = src.slice();
+  } else {
+    loss = new Float64Array(total);
+    loss[0] = src[0]!;
+    for (let i = 1; i < n; i++) loss.fill(src[i]!, step[i - 1]! - first + 1, step[i]! - first + 1);
+  }
   return {
     mode: "hold",
     loss,

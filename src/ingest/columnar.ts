@@ -4,7 +4,9 @@
  */
 import type { Table } from "apache-arrow";
 import {
+  arrowData,
   curveFromArrowIPC,
+  type DuckSession,
   META_KEY,
   META_KEY_MULTI,
   readArrowTable,
@@ -73,6 +75,12 @@ export function parseArrowInput(
   const names: string[] = [];
   const values: Float64Array[] = [];
   const nulls: Uint8Array[] = [];
+  arrowData(source, () => numericColumns(table, names, values, nulls));
+  return columnsToCurve({ names, values, nulls }, source, "arrow", overrides, warnings);
+}
+
+/** The numeric columns of an Arrow table as float64 values and null masks. */
+function numericColumns(table: Table, names: string[], values: Float64Array[], nulls: Uint8Array[]): void {
   for (const field of table.schema.fields) {
     const vec = table.getChild(field.name);
     if (vec === null) continue;
@@ -89,11 +97,10 @@ export function parseArrowInput(
       else numeric = false;
     }
     if (!numeric) continue;
-    names.push(field.name);
+    names.push(String(field.name ?? ""));
     values.push(v);
     nulls.push(z);
   }
-  return columnsToCurve({ names, values, nulls }, source, "arrow", overrides, warnings);
 }
 
 /**
@@ -107,8 +114,9 @@ export async function parseParquetInput(
   path: string,
   overrides: ColumnOverrides = {},
   warnings: Warnings = new Warnings(),
+  session?: DuckSession,
 ): Promise<Curve[]> {
-  const { names, columns, nulls, kv } = await readParquetColumns(path);
-  if (kv.has(META_KEY) || kv.has(META_KEY_MULTI)) return readCurvesParquet(path);
+  const { names, columns, nulls, kv } = await readParquetColumns(path, session);
+  if (kv.has(META_KEY) || kv.has(META_KEY_MULTI)) return readCurvesParquet(path, session);
   return [columnsToCurve({ names, values: columns, nulls }, path, "parquet", overrides, warnings)];
 }

@@ -40,6 +40,19 @@ export interface LoadOptions extends ColumnOverrides {
   salvage?: boolean | undefined;
   /** Chunk size for streaming text files (bytes). */
   chunkBytes?: number | undefined;
+  /** Longest line (or CSV record) accepted in a text file, in bytes (default 16 MiB). */
+  maxLineBytes?: number | undefined;
+}
+
+/**
+ * An incremental text parser fed by the loader's line reader. `lines` (consumed so far) names the line in a
+ * line-too-long error; `points` and `reserve` let the loader size the columns from the file size.
+ */
+export interface TextParser {
+  push(chunk: string): void;
+  readonly lines?: number;
+  readonly points?: number;
+  reserve?(n: number): void;
 }
 
 /** Load options a format may take, with their command-line flags. */
@@ -59,8 +72,8 @@ export interface OpenInput {
   warnings: Warnings;
   /** True when the file is gzip-compressed (`stream` / `bytes` decompress it). */
   gzip: boolean;
-  /** Stream the text in chunks (bounded memory). */
-  stream: (push: (chunk: string) => void) => Promise<void>;
+  /** Stream the text through a parser in chunks of whole lines (bounded memory). */
+  stream: (parser: TextParser) => Promise<void>;
   /** The whole content. */
   bytes: () => Promise<Uint8Array>;
 }
@@ -90,7 +103,7 @@ function streamed<P extends { push(c: string): void; finish(w: Warnings): Curve 
 ): FormatEntry["open"] {
   return async (input) => {
     const p = make(input);
-    await input.stream((c) => p.push(c));
+    await input.stream(p);
     return [p.finish(input.warnings)];
   };
 }

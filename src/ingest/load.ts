@@ -1,6 +1,6 @@
 /**
  * The only file-system edge of ingest: a file or a folder -> curves. Text formats (training.log, CSV / TSV,
- * JSONL, JSON logs) are streamed in 1 MiB chunks through incremental parsers, so memory grows with the number
+ * JSONL, JSON logs) are streamed in 64 KiB chunks through the bounded line reader into incremental parsers, so memory grows with the number
  * of points, not with the file size; gzip files (`training.log.gz`, `metrics.csv.gz`) are decompressed on the
  * fly. Which parser reads a file comes from the format table (formats.ts). Folders: event files in one folder
  * are one run (merged by wall time); an MLflow run folder (`<run>/metrics/<key>`) is one run; every other file
@@ -11,9 +11,10 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { createGunzip } from "node:zlib";
 import { isLrName, lossTagChoice, pickLossTag } from "../curve/columns.ts";
-import type { Curve } from "../curve/curve.ts";
-import { ConfigError, FastfaceError, InputError, ParseError, Warnings } from "../errors.ts";
+import type { Curve, FormatName } from "../curve/curve.ts";
+import { ConfigError, FastfaceError, FormatError, InputError, ParseError, Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
+import { hasMetricLine } from "./arcface-log.ts";
 import { checkLfsPointer, detectFormat } from "./detect.ts";
 import {
   eventRunCurves,
@@ -23,9 +24,11 @@ import {
   inapplicable,
   type LoadOptions,
   optionFlags,
+  type TextParser,
 } from "./formats.ts";
 import { mlflowCurve, parseMlflowMetric } from "./mlflow.ts";
 import { runName } from "./name.ts";
+import { readLines } from "./reader.ts";
 import { isGzip, SNIFF_BYTES } from "./sniff.ts";
 import { asOfJoin } from "./tfevents.ts";
 
@@ -90,25 +93,66 @@ function contentStream(path: string, gzip: boolean, chunkBytes: number) {
 }
 
 /**
- * Stream a text file in bounded memory, decoding UTF-8 across chunk edges. A gzip stream that ends early keeps
- * what was read before the cut (warning `W_GZIP_TRUNCATED`); corrupt gzip data is a ParseError.
+ * A file's bytes in chunks read into one reused buffer (no buffer per chunk left for the collector): each
+ * chunk is valid until the next one is asked for, which is how `readLines` uses them.
+ */
+async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Stream a text file (plain, or gzip decompressed on the fly) through an incremental parser in bounded
+ * memory: whole lines in blocks through the bounded line reader (a line over `maxLineBytes` is a ParseError
+ * naming it; a byte order mark is dropped). With the file's size known (plain files), the parser is told how
+ * many points to expect after the first 4 MiB, so its columns are filled in place instead of being copied at
+ * the end. A gzip stream that ends early keeps what was read before the cut (warning `W_GZIP_TRUNCATED`);
+ * corrupt gzip data is a ParseError.
  */
 async function streamText(
   path: string,
   gzip: boolean,
-  push: (chunk: string) => void,
-  chunkBytes: number,
+  p: TextParser,
+  opts: { chunkBytes: number; maxLineBytes?: number | undefined; size: number },
   warnings: Warnings,
 ): Promise<void> {
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   let bytes = 0;
-  try {
-    for await (const c of contentStream(path, gzip, chunkBytes)) {
-      bytes += (c as Buffer).byteLength;
-      push(decoder.decode(c as Buffer, { stream: true }));
+  let estimated = gzip; // a compressed file's size says nothing about its points
+  const counted = async function* (src: AsyncIterable<Uint8Array>) {
+    for await (const c of src) {
+      bytes += c.byteLength;
+      yield c;
     }
+  };
+  const source = gzip ? contentStream(path, true, opts.chunkBytes) : fileChunks(path, opts.chunkBytes);
+  try {
+    await readLines(
+      counted(source as AsyncIterable<Uint8Array>),
+      (b, s, e) => e > s && p.push(b.toString("utf8", s, e)),
+      {
+        source: path,
+        maxLineBytes: opts.maxLineBytes,
+        lineNumber: () => (p.lines ?? Number.NaN) + 1,
+        onBlock: (done) => {
+          // estimate from the first 4 MiB (or eighth of the file): enough lines to average over
+          const points = p.points ?? 0;
+          if (estimated || p.reserve === undefined || points === 0 || done < Math.min(4 << 20, opts.size / 8)) return;
+          estimated = true;
+          p.reserve(Math.ceil(((points * opts.size) / done) * 1.02) + 1024);
+        },
+      },
+    );
   } catch (e) {
-    if (e instanceof FastfaceError) throw e; // the parser's own error
+    if (e instanceof FastfaceError) throw e; // the parser's or the line reader's own error
     const err = e as NodeJS.ErrnoException;
     if (!gzip) throw new InputError(path, msg.unreadable(String(err.code ?? err.message)));
     if (err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message)) {
@@ -121,8 +165,45 @@ async function streamText(
       );
     }
   }
-  const tail = decoder.decode();
-  if (tail.length > 0) push(tail);
+}
+
+/** How far past the sniffed head a text file is searched for its first metric line. */
+const DEEP_SNIFF_BYTES = 64 << 20;
+
+/**
+ * Detect from the head; when nothing fits a plain text file longer than the head, look further for a
+ * training.log metric line (a log whose header, warnings or tracebacks fill the first 64 KiB), up to 64 MiB.
+ */
+async function detectDeep(
+  head: Uint8Array,
+  path: string,
+  opts: LoadOptions,
+  cut: boolean,
+  deep: boolean,
+): Promise<FormatName> {
+  try {
+    return detectFormat(head, path, opts, cut);
+  } catch (e) {
+    if (!(e instanceof FormatError) || !deep || !cut || head.subarray(0, 4096).includes(0)) throw e;
+    const stop = new Error("found");
+    let seen = 0;
+    try {
+      await readLines(
+        fileChunks(path, 1 << 20),
+        (b, s, end) => {
+          if (hasMetricLine(b.toString("utf8", s, end))) throw stop;
+          seen += end - s;
+          if (seen > DEEP_SNIFF_BYTES) throw e;
+        },
+        { source: path, lineNumber: () => 0 },
+      );
+    } catch (found) {
+      if (found === stop) return "arcface-log";
+      if (found === e || found instanceof ParseError) throw e;
+      throw found;
+    }
+    throw e;
+  }
 }
 
 /** The whole content, decompressed when it is gzip. */
@@ -173,18 +254,20 @@ export async function loadFile(path: string, opts: LoadOptions = {}, strictOptio
   const gzip = isGzip(head);
   const content = gzip ? await gunzipHead(path) : head;
   const cut = gzip ? content.byteLength >= SNIFF_BYTES : st.size > head.byteLength;
-  const format = opts.format ?? detectFormat(content, path, opts, cut);
+  const format = opts.format ?? (await detectDeep(content, path, opts, cut, !gzip));
   if (strictOptions) checkApplicable(opts, [format], path);
   const entry = formatEntry(format);
   if (entry === undefined) throw new ConfigError(msg.unknownFormat(String(format), FORMAT_NAMES));
   const warnings = new Warnings();
-  const chunk = opts.chunkBytes ?? 1 << 20;
+  // 64 KiB: each decoded block is a young-generation string, collected at once (1 MiB blocks pile up)
+  const chunk = opts.chunkBytes ?? 64 << 10;
   const curves = await entry.open({
     path,
     opts,
     warnings,
     gzip,
-    stream: (push) => streamText(path, gzip, push, chunk, warnings),
+    stream: (parser) =>
+      streamText(path, gzip, parser, { chunkBytes: chunk, maxLineBytes: opts.maxLineBytes, size: st.size }, warnings),
     bytes: () => readContent(path, gzip),
   });
   for (const c of curves) warnGuessedLoss(c);

@@ -12,12 +12,10 @@ import { ParseError, type Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
 import { asOfJoin } from "./tfevents.ts";
 
-const OPT = ["lr", "epoch", "wallTime"] as const;
-type Opt = (typeof OPT)[number];
-
 /**
  * Collects points row by row. Pass `undefined` for a cell that is empty or absent; NaN for a cell that
- * says `nan`.
+ * says `nan`. An optional column costs nothing until a row has it; values on rows without a loss (Lightning's
+ * lr rows) are kept aside with their position and joined by step at the end.
  *
  * @example
  * const acc = new PointAccumulator();
@@ -27,13 +25,19 @@ type Opt = (typeof OPT)[number];
 export class PointAccumulator {
   private readonly step = new Growable();
   private readonly loss = new Growable();
-  /** Optional columns in OPT order: values on loss rows, and (step, value) on any row for the join. */
-  private readonly opt = [new Growable(), new Growable(), new Growable()];
-  private readonly sideStep = [new Growable(), new Growable(), new Growable()];
-  private readonly sideValue = [new Growable(), new Growable(), new Growable()];
-  /** Per optional column: missing on some loss row / seen on any row. */
+  /** lr, epoch, wall time on loss rows (NaN where a row lacks it); created when first present. */
+  private readonly opt: Array<Growable | undefined> = [undefined, undefined, undefined];
+  /** Per optional column: some loss row lacks it (so the column is joined by step). */
   private readonly missing = new Uint8Array(3);
-  private readonly seen = new Uint8Array(3);
+  /** Per optional column, values on rows without a loss: loss rows before it, step, value. */
+  private readonly side: Array<{ at: Growable; step: Growable; value: Growable } | undefined> = [
+    undefined,
+    undefined,
+    undefined,
+  ];
+  /** Per optional column: seen on a row without a step (the column exists but cannot be joined there). */
+  private readonly seenBare = new Uint8Array(3);
+  private reserved = 0;
   private malformed = 0;
   private readonly malformedAt: number[] = [];
 
@@ -41,19 +45,15 @@ export class PointAccumulator {
     return this.step.length;
   }
 
-  private side(k: number, step: number | undefined, v: number | undefined): void {
-    if (v === undefined) return;
-    this.seen[k] = 1;
-    if (step !== undefined) {
-      (this.sideStep[k] as Growable).push(step);
-      (this.sideValue[k] as Growable).push(v);
-    }
+  /** Expect about `n` points in all (a streaming caller's estimate from the file size). */
+  reserve(n: number): void {
+    this.reserved = n;
+    for (const g of [this.step, this.loss, ...this.opt]) g?.reserve(n);
   }
 
-  private onLossRow(k: number, v: number | undefined): void {
-    if (v === undefined) this.missing[k] = 1;
-    (this.opt[k] as Growable).push(v ?? Number.NaN);
-  }
+  /** The row being built for `commit()`: values of step, loss, lr, epoch, wall time, and which are present. */
+  readonly cell = new Float64Array(5);
+  readonly has = new Uint8Array(5);
 
   row(
     step: number | undefined,
@@ -62,15 +62,75 @@ export class PointAccumulator {
     epoch: number | undefined,
     wallTime: number | undefined,
   ): void {
-    this.side(0, step, lr);
-    this.side(1, step, epoch);
-    this.side(2, step, wallTime);
-    if (loss === undefined) return;
-    this.step.push(step ?? Number.NaN);
-    this.loss.push(loss);
-    this.onLossRow(0, lr);
-    this.onLossRow(1, epoch);
-    this.onLossRow(2, wallTime);
+    const cell = this.cell;
+    const has = this.has;
+    has[0] = step === undefined ? 0 : 1;
+    cell[0] = step ?? 0;
+    has[1] = loss === undefined ? 0 : 1;
+    cell[1] = loss ?? 0;
+    has[2] = lr === undefined ? 0 : 1;
+    cell[2] = lr ?? 0;
+    has[3] = epoch === undefined ? 0 : 1;
+    cell[3] = epoch ?? 0;
+    has[4] = wallTime === undefined ? 0 : 1;
+    cell[4] = wallTime ?? 0;
+    this.commit();
+  }
+
+  /**
+   * Add the row held in `cell` / `has` (a hot loop fills them in place: no number crosses a call boxed).
+   * @example acc.cell[0] = 10; acc.has[0] = 1; acc.cell[1] = 2.5; acc.has[1] = 1; acc.has.fill(0, 2); acc.commit();
+   */
+  commit(): void {
+    const cell = this.cell;
+    const has = this.has;
+    if (has[1] !== 1) {
+      for (let i = 0; i < 3; i++)
+        if (has[i + 2] === 1) this.aside(i, has[0] === 1 ? cell[0] : undefined, cell[i + 2] as number);
+      return;
+    }
+    const k = this.step.length;
+    this.step.push(has[0] === 1 ? (cell[0] as number) : Number.NaN);
+    this.loss.push(cell[1] as number);
+    for (let i = 0; i < 3; i++) {
+      const g = this.opt[i];
+      if (has[i + 2] === 1 && g !== undefined) g.push(cell[i + 2] as number);
+      else if (has[i + 2] === 1 || g !== undefined) this.put(i, has[i + 2] === 1 ? cell[i + 2] : undefined, k);
+    }
+  }
+
+  private put(i: number, v: number | undefined, k: number): void {
+    let g = this.opt[i];
+    if (v === undefined) {
+      if (g !== undefined) {
+        g.push(Number.NaN);
+        this.missing[i] = 1;
+      }
+      return;
+    }
+    if (g === undefined) {
+      g = new Growable();
+      g.reserve(this.reserved);
+      g.fill(Number.NaN, k);
+      if (k > 0) this.missing[i] = 1;
+      this.opt[i] = g;
+    }
+    g.push(v);
+  }
+
+  private aside(i: number, step: number | undefined, v: number): void {
+    if (step === undefined) {
+      this.seenBare[i] = 1;
+      return;
+    }
+    let s = this.side[i];
+    if (s === undefined) {
+      s = { at: new Growable(), step: new Growable(), value: new Growable() };
+      this.side[i] = s;
+    }
+    s.at.push(this.step.length);
+    s.step.push(step);
+    s.value.push(v);
   }
 
   /** Count a line that could not be read. */
@@ -83,15 +143,18 @@ export class PointAccumulator {
     const where = { file: meta.source };
     if (this.malformed > 0) warnings.add(W.malformedLines, msg.malformedLines(this.malformed, this.malformedAt), where);
     if (this.step.length === 0) throw new ParseError(msg.noPoints, where, expected);
+    const n = this.step.length;
     const step = this.step.take();
-    const cols: Partial<Record<Opt, Float64Array>> = {};
-    OPT.forEach((name, k) => {
-      if (this.seen[k] !== 1) return;
-      cols[name] =
-        this.missing[k] === 1
-          ? asOfJoin(step, (this.sideStep[k] as Growable).take(), (this.sideValue[k] as Growable).take())
-          : (this.opt[k] as Growable).take();
-    });
+    const cols: { lr?: Float64Array; epoch?: Float64Array; wallTime?: Float64Array } = {};
+    const names = ["lr", "epoch", "wallTime"] as const;
+    for (let i = 0; i < 3; i++) {
+      const g = this.opt[i];
+      const s = this.side[i];
+      if (g === undefined && s === undefined && this.seenBare[i] !== 1) continue;
+      const own = g?.take() ?? new Float64Array(n).fill(Number.NaN);
+      cols[names[i] as (typeof names)[number]] =
+        g !== undefined && this.missing[i] !== 1 ? own : joinByStep(step, own, s);
+    }
     const wall = cols.wallTime;
     if (wall !== undefined && !looksLikeClock(wall)) {
       // a `time` column of seconds per iteration (detectron2, mmengine) is not a clock
@@ -106,6 +169,35 @@ export class PointAccumulator {
 function looksLikeClock(col: Float64Array): boolean {
   const first = col.find(Number.isFinite);
   return first === undefined || first >= 1e8;
+}
+
+/**
+ * An optional column joined by step: the last value at or before each loss row's step, over the values on
+ * loss rows and on the rows without a loss, in input order.
+ */
+function joinByStep(
+  step: Float64Array,
+  own: Float64Array,
+  side: { at: Growable; step: Growable; value: Growable } | undefined,
+): Float64Array {
+  const at = side?.at.take() ?? new Float64Array(0);
+  const sStep = side?.step.take() ?? new Float64Array(0);
+  const sValue = side?.value.take() ?? new Float64Array(0);
+  const srcStep = new Growable();
+  const srcValue = new Growable();
+  let j = 0;
+  for (let k = 0; k <= step.length; k++) {
+    while (j < at.length && (at[j] as number) <= k) {
+      srcStep.push(sStep[j] as number);
+      srcValue.push(sValue[j] as number);
+      j++;
+    }
+    if (k < step.length && !Number.isNaN(own[k] as number) && !Number.isNaN(step[k] as number)) {
+      srcStep.push(step[k] as number);
+      srcValue.push(own[k] as number);
+    }
+  }
+  return asOfJoin(step, srcStep.take(), srcValue.take());
 }
 
 /**

@@ -4,7 +4,7 @@
  * @node-rs/crc32, with a JS table for inputs under 64 bytes; see `crc32cRange`). The first bad record raises a ParseError naming its byte offset; in salvage mode the
  * records before it are returned instead and a warning says how much was dropped.
  */
-import { crc32c } from "@node-rs/crc32";
+import { createRequire } from "node:module";
 import { ParseError, type Warnings } from "../errors.ts";
 import { msg, W } from "../messages/ingest.ts";
 
@@ -20,6 +20,13 @@ const TABLE = (() => {
   }
   return t;
 })();
+
+let native: ((bytes: Uint8Array) => number) | undefined;
+/** @node-rs/crc32's `crc32c`, loaded on first use (the native library costs ~10 MB of memory, and a text log never needs it). */
+function crc32c(bytes: Uint8Array): number {
+  native ??= (createRequire(import.meta.url)("@node-rs/crc32") as typeof import("@node-rs/crc32")).crc32c;
+  return native(bytes);
+}
 
 /**
  * CRC32C (Castagnoli) of `bytes[start, end)`: @node-rs/crc32's native `crc32c` for inputs of 64 bytes and more,
@@ -105,7 +112,16 @@ export function forEachTfRecord(
         "TFRecord framing: uint64 length, masked CRC32C of the length, data, masked CRC32C of the data",
       );
     }
-    visit(off + 12, off + 12 + problem, off);
+    try {
+      visit(off + 12, off + 12 + problem, off);
+    } catch (e) {
+      // a record whose CRCs hold but whose payload does not decode: salvage skips it, the framing goes on
+      if (!opts.salvage || !(e instanceof ParseError)) throw e;
+      opts.warnings?.add(W.salvaged, msg.skippedRecord(count + 1, off, e.message), {
+        file: opts.source,
+        byteOffset: off,
+      });
+    }
     count++;
     off += 16 + problem;
   }

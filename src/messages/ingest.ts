@@ -22,6 +22,8 @@ export const W = {
   tagChosen: "W_TAG_CHOSEN",
   /** A file in a folder could not be read and was skipped. */
   skippedFile: "W_SKIPPED_FILE",
+  /** The steps look like two runs written to one file at the same time. */
+  interleavedRuns: "W_INTERLEAVED_RUNS",
   /** mmcv epoch-based log: the epoch length (for global steps) was taken from the log. */
   epochLength: "W_EPOCH_LENGTH",
   /** The loss column was a guess among component losses (no total loss found). */
@@ -45,9 +47,15 @@ export const msg = {
   nonIntegerStep: (count: number) => `rounded ${count} non-integer step(s) to the nearest integer`,
   salvaged: (kept: number, dropped: number, offset: number) =>
     `--salvage: kept ${kept} record(s) before the bad record at byte ${offset}; dropped the rest (${dropped} byte(s))`,
+  skippedRecord: (n: number, offset: number, why: string) =>
+    `--salvage: skipped record ${n} at byte ${offset} (its checksums hold but its payload does not decode: ${why}); read on after it`,
   tagChosen: (tag: string, tags: readonly string[]) =>
     `using tag '${tag}' as the loss (tags: ${tags.join(", ")}); pick another with --tag`,
   skippedFile: (reason: string) => `skipped: ${reason}`,
+  interleavedBack: (back: number, n: number) =>
+    `steps go back ${back} times in ${n} points: this looks like two or more runs written to one file at the same time (interleaved lines), not a resumed run; the latest-wins cleaning keeps a mix of them. Split the file by run`,
+  interleavedOffset: (n: number) =>
+    `steps rise by two alternating gaps over ${n} points (like 100, 105, 200, 205): this looks like two runs with offset steps written to one file at the same time, read here as one zig-zag curve. Split the file by run`,
   epochLength: (n: number) =>
     `mmcv counts 'iter' within each epoch and does not log the epoch length: took ${n} (the largest iter of a full epoch) for global steps = (epoch - 1) * ${n} + iter; the true length may be up to one logging interval longer`,
   lossGuessed: (name: string, others: readonly string[]) =>
@@ -67,6 +75,11 @@ export const msg = {
   columnLengths: (name: string, got: number, want: number) =>
     `column '${name}' has ${got} value(s) but 'step' has ${want}`,
   noPoints: "no loss points found",
+  lineTooLong: (max: number) => `line is longer than ${max} bytes (the cap on one line; a binary or broken file?)`,
+  unclosedQuote: "a quoted field opened on this line never closes",
+  noUsableStep: (n: number) => `none of the ${n} point(s) has a usable step (every step cell is empty or not a number)`,
+  noFiniteLoss: (name: string, n: number) =>
+    `curve '${name}' has no finite loss (${n} point(s), all NaN / Inf): nothing to replay, sweep or fit`,
   noScalars: "event files hold no scalar summaries",
   emptyFile: "is empty",
   emptyDir: "has no file fastface can read (logs, event files, tables, curve files, mlruns)",

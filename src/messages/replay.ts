@@ -53,7 +53,10 @@ export const unknownJudgeParam = (param: string, valid: readonly string[]): stri
 export const badExpand = (value: string): string => `--expand '${value}' is invalid (expected hold or none)`;
 
 export const badTotalSteps = (value: unknown): string =>
-  `--total-steps ${JSON.stringify(value)} is invalid (expected a positive integer)`;
+  `--total-steps ${JSON.stringify(value)} is invalid (expected a positive integer of at most 2^53 - 1)`;
+
+export const badTraces = (value: unknown): string =>
+  `--traces ${JSON.stringify(value)} is invalid (expected a whole number of trace points from 0 to 10,000,000)`;
 
 export const badLr0 = (value: unknown): string => `--lr0 ${JSON.stringify(value)} is invalid (expected a number > 0)`;
 

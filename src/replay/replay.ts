@@ -7,6 +7,8 @@
  * the end tolerance (one logged stride + one `frequent` interval). T (for tolerances and fractional milestones)
  * is `totalSteps` when given, else the log header's total_step, else the last logged step (`resolveTotalSteps`).
  */
+
+import { requireFiniteLoss } from "../curve/clean.ts";
 import type { Curve } from "../curve/curve.ts";
 import { type ExpandMode, expandCurve } from "../curve/expand.ts";
 import { ConfigError, InputError } from "../errors.ts";
@@ -18,6 +20,7 @@ import {
   badLr0,
   badLrFloor,
   badTotalSteps,
+  badTraces,
   coldStartIntervalMeans,
   E_REPLAY_EMPTY,
   E_REPLAY_OPTION,
@@ -123,7 +126,7 @@ function officialColdStart(specs: readonly SchedulerSpec[]): number | undefined 
 export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResult {
   const expand = opts.expand ?? "hold";
   if (expand !== "hold" && expand !== "none") throw new ConfigError(badExpand(String(expand)), E_REPLAY_OPTION);
-  if (opts.totalSteps !== undefined && !(Number.isInteger(opts.totalSteps) && opts.totalSteps > 0)) {
+  if (opts.totalSteps !== undefined && !(Number.isSafeInteger(opts.totalSteps) && opts.totalSteps > 0)) {
     throw new ConfigError(badTotalSteps(opts.totalSteps), E_REPLAY_OPTION);
   }
   if (opts.lr0 !== undefined && !(Number.isFinite(opts.lr0) && opts.lr0 > 0)) {
@@ -138,6 +141,10 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   if (expand === "hold" && span > MAX_HOLD_STEPS) {
     throw new ConfigError(tooLongToHold(span, MAX_HOLD_STEPS), E_REPLAY_OPTION);
   }
+  if (opts.traces !== undefined && !(Number.isSafeInteger(opts.traces) && opts.traces >= 0 && opts.traces <= 1e7)) {
+    throw new ConfigError(badTraces(opts.traces), E_REPLAY_OPTION);
+  }
+  if (steps.length > 0) requireFiniteLoss(curve);
   const ex = expandCurve(curve, expand);
   if (ex.steps === 0)
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);

@@ -2,9 +2,8 @@
  * The report's file-system edge: write the HTML, creating the folder, refusing to overwrite unless asked.
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { InputError } from "../errors.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import { E_REPORT_EXISTS, reportExists } from "../messages/report.ts";
 
 /**
@@ -15,6 +14,5 @@ import { E_REPORT_EXISTS, reportExists } from "../messages/report.ts";
  */
 export async function writeReport(path: string, html: string, opts: { force?: boolean } = {}): Promise<void> {
   if (!opts.force && existsSync(path)) throw new InputError(path, reportExists, E_REPORT_EXISTS);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, html, "utf8");
+  await writeFileAtomic(path, html); // temporary file + rename: never a truncated report
 }

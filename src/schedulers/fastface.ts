@@ -51,7 +51,7 @@ export const FASTFACE_PARAMS = {
   beta: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of D_t (second smoothing)" },
   lambda: { type: "number", default: 5e-5, doc: "threshold: x_t < lambda counts as stationary" },
   tau: { type: "number", default: 0.05, min: 0, max: 1, doc: "tolerance as a fraction of T: toler = floor(T * tau)" },
-  delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
+  delta: { type: "number", default: 2, above: 1, doc: "LR divisor per decay (> 1: each decay lowers the LR)" },
   maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
   debias: { type: "boolean", default: false, doc: "bias-corrected cold start (ours; the official code has none)" },
   warmup: {

@@ -39,7 +39,7 @@ export const HCK_PARAMS = {
   m: { type: "integer", default: 4000, min: 2, max: 50_000_000, doc: "Haar kernel length (even)" },
   lambda: { type: "number", default: 5e-5, doc: "threshold: x_t < lambda counts as stationary" },
   tau: { type: "number", default: 0.05, min: 0, max: 1, doc: "tolerance as a fraction of T: toler = floor(T * tau)" },
-  delta: { type: "number", default: 2, min: 1, doc: "LR divisor per decay" },
+  delta: { type: "number", default: 2, above: 1, doc: "LR divisor per decay (> 1: each decay lowers the LR)" },
   maxDecays: { type: "integer", default: 8, min: 0, doc: "decays after which the rule stops firing" },
   impl: { type: "string", default: "running", choices: ["running", "naive"], doc: "running O(1) or naive O(m)" },
   warmup: {

@@ -9,6 +9,7 @@ import type { ParamSpec, Params, ParamValue, Scheduler, SchedulerContext, Schedu
 function expectedText(spec: ParamSpec): string {
   const parts: string[] = [spec.type === "number[]" ? "a list of numbers" : `a ${spec.type}`];
   if (spec.min !== undefined) parts.push(`>= ${spec.min}`);
+  if (spec.above !== undefined) parts.push(`> ${spec.above}`);
   if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
   if (spec.choices) parts.push(`one of ${spec.choices.join("|")}`);
   return parts.join(", ");
@@ -34,6 +35,7 @@ function checkNumber(scheduler: string, key: string, spec: ParamSpec, v: number,
   if (!Number.isFinite(v)) throw bad();
   if (spec.type === "integer" && !Number.isInteger(v)) throw bad();
   if (spec.min !== undefined && v < spec.min) throw bad();
+  if (spec.above !== undefined && !(v > spec.above)) throw bad();
   if (spec.max !== undefined && v > spec.max) throw bad();
   return v;
 }

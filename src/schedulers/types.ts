@@ -19,6 +19,8 @@ export interface ParamSpec {
   /** Inclusive bounds for numbers. */
   min?: number;
   max?: number;
+  /** Exclusive lower bound for numbers (`delta` must divide the LR by more than 1). */
+  above?: number;
   /** Allowed values for strings. */
   choices?: readonly string[];
 }

@@ -158,17 +158,25 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
       const commitMs = opts.commitMs ?? 2000;
       let buffer: ResultRow[] = [];
       let chain: Promise<void> = Promise.resolve();
+      let commitError: unknown;
       let lastCommit = performance.now();
       const flush = () => {
         const batch = buffer;
         buffer = [];
         lastCommit = performance.now();
         if (batch.length === 0) return;
-        chain = chain.then(async () => {
-          await store.commit(batch);
-          committed += batch.length;
-          opts.onCommit?.(committed, total);
-        });
+        chain = chain
+          .then(async () => {
+            if (commitError !== undefined) return;
+            await store.commit(batch);
+            committed += batch.length;
+            opts.onCommit?.(committed, total);
+          })
+          .catch((e: unknown) => {
+            // a write that fails (a full disk) stops the sweep; the error is thrown below, never left unhandled
+            commitError ??= e;
+            void pool?.stop();
+          });
       };
       const onAbort = () => {
         interrupted = true;
@@ -192,6 +200,7 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
         flush();
         await chain;
       }
+      if (commitError !== undefined) throw commitError;
     }
   } finally {
     await pool?.close();

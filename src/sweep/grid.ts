@@ -194,6 +194,7 @@ function parseNumber(text: string): number | undefined {
 
 function boundsViolation(v: number, spec: ParamSpec): string | undefined {
   if (spec.min !== undefined && v < spec.min) return `a value >= ${spec.min}`;
+  if (spec.above !== undefined && !(v > spec.above)) return `a value > ${spec.above}`;
   if (spec.max !== undefined && v > spec.max) return `a value <= ${spec.max}`;
   return undefined;
 }

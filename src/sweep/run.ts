@@ -4,10 +4,11 @@
  * invalid configs, a database from another sweep), then hands the work to `executeSweep`.
  */
 import { existsSync, statSync } from "node:fs";
+import { requireFiniteLoss } from "../curve/clean.ts";
 import type { Curve } from "../curve/curve.ts";
 import type { ExpandMode } from "../curve/expand.ts";
 import { ConfigError, InputError, type Warnings } from "../errors.ts";
-import { judgeTooShort, W_JUDGE_TOO_SHORT } from "../messages/replay.ts";
+import { badTotalSteps, judgeTooShort, W_JUDGE_TOO_SHORT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { Params } from "../schedulers/types.ts";
@@ -99,6 +100,10 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
   const judge = canonicalJudge(opts.judge);
   const expand = opts.expand ?? "hold";
   const totalSteps = opts.totalSteps ?? null;
+  if (totalSteps !== null && !(Number.isSafeInteger(totalSteps) && totalSteps > 0)) {
+    throw new ConfigError(badTotalSteps(totalSteps), M.E_SWEEP_OPTION);
+  }
+  for (const c of curves) requireFiniteLoss(c);
   const hashed = curves.map((c) => ({ curve: c, hash: curveHash(c) }));
   hashed.sort((a, b) => cmp(a.curve.meta.name, b.curve.meta.name) || cmp(a.hash, b.hash));
   const unique: typeof hashed = [];

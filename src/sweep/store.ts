@@ -10,6 +10,7 @@
  * committed in batches, each in its own transaction, so `kill -9` loses at most the batch in flight and
  * `--resume` recomputes exactly the missing pairs. Extension auto-install/auto-load are off.
  */
+
 import { existsSync, statSync } from "node:fs";
 import {
   BIGINT,
@@ -22,6 +23,7 @@ import {
   listValue,
 } from "@duckdb/node-api";
 import { ConfigError, InputError } from "../errors.ts";
+import { replaceAtomic, unwritable } from "../io/atomic.ts";
 import * as M from "../messages/sweep.ts";
 import type { ParamSpec, ParamValue } from "../schedulers/types.ts";
 import { canonicalJson, type SweepConfig } from "./grid.ts";
@@ -261,10 +263,22 @@ export class SweepStore {
         }
       }
     }
+    if (!existing) {
+      // a new database is built under a temporary name and renamed into place: a start that fails (a full
+      // disk, a read-only folder) leaves no half-made database behind
+      await replaceAtomic(path, async (tmp) => {
+        const fresh = new SweepStore(tmp, await openDb(tmp), def, curves, configs, hasLambda);
+        try {
+          await fresh.create(def);
+          await fresh.conn.run("CHECKPOINT");
+        } finally {
+          fresh.close();
+        }
+      });
+    }
     const db = await openDb(path);
     const store = new SweepStore(path, db, def, curves, configs, hasLambda);
-    if (!existing) await store.create(def);
-    else await store.addSimColumns();
+    if (existing) await store.addSimColumns();
     return store;
   }
 
@@ -414,7 +428,7 @@ export class SweepStore {
       await c.run("COMMIT");
     } catch (err) {
       await c.run("ROLLBACK").catch(() => undefined);
-      throw err;
+      throw unwritable(this.path, err);
     }
   }
 
@@ -442,8 +456,10 @@ function placeholders(rows: number, width: number): string {
  */
 export async function exportParquet(conn: DuckDBConnection, file: string): Promise<void> {
   if (existsSync(file)) throw new InputError(file, M.parquetExists(), M.E_SWEEP_OPTION);
-  await conn.run(
-    `COPY (SELECT * FROM results ORDER BY curve_id, config_id) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`,
+  await replaceAtomic(file, (tmp) =>
+    conn.run(
+      `COPY (SELECT * FROM results ORDER BY curve_id, config_id) TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet)`,
+    ),
   );
 }
 

@@ -4,11 +4,13 @@
  * arcface_torch-style training.log, Arrow curve and result.json, the combined result.json and a report page;
  * and decide the verdict: it holds when candidate accuracy >= baseline accuracy - tolerance (points).
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { writeCurveFile } from "../curve/arrow.ts";
 import { BackendError, ConfigError, FastfaceError, InputError, VerdictError, type Warning } from "../errors.ts";
+import { writeFileAtomicSync } from "../io/atomic.ts";
 import { E, msg } from "../messages/train.ts";
 import { retrainSections } from "../report/charts-retrain.ts";
 import { renderReportHtml } from "../report/page.ts";
@@ -237,10 +239,10 @@ async function writeRun(
     curve: path.join(dir, "curve.arrow"),
     result: path.join(dir, "result.json"),
   };
-  writeFileSync(files.log, out.log);
+  writeFileAtomicSync(files.log, out.log);
   out.curve.meta.source = files.curve;
   await writeCurveFile(files.curve, out.curve);
-  writeFileSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileAtomicSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
   return files;
 }
 
@@ -316,8 +318,8 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       report: path.join(o.out, "report.html"),
     };
     result.files = files;
-    writeFileSync(files.result!, `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(
+    writeFileAtomicSync(files.result!, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomicSync(
       files.report!,
       renderReportHtml({
         title: `retrain: ${o.candidate} vs ${o.baseline}`,

@@ -2,12 +2,12 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+
 import type { Argv, CommandModule } from "yargs";
 import type { Curve } from "../../curve/curve.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
+import { writeFileAtomic } from "../../io/atomic.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
 import { epochLengthOf } from "../../simulate/epoch.ts";
 import { type FitOptions, fitModel } from "../../simulate/fit.ts";
@@ -223,10 +223,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         },
         inSample: metrics,
       };
-      if (a.out !== undefined) {
-        await mkdir(dirname(a.out), { recursive: true });
-        await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
-      }
+      if (a.out !== undefined) await writeFileAtomic(a.out, `${JSON.stringify(file, null, 2)}\n`);
       out = {
         model: fitted.model,
         params: fitted.params,

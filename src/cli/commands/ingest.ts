@@ -11,6 +11,7 @@ import { ConfigError, InputError } from "../../errors.ts";
 import { FORMAT_NAMES, FORMATS, type LoadOptions } from "../../ingest/formats.ts";
 import { loadCurves } from "../../ingest/load.ts";
 import { summarizeCurve } from "../../ingest/summary.ts";
+import { unwritable } from "../../io/atomic.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
 
 export interface LoadArgs {
@@ -86,6 +87,15 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** Create an output folder; failing (a parent that is a regular file, a read-only folder) names `out`. */
+async function makeDir(dir: string, out: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw unwritable(out, e);
+  }
+}
+
 /**
  * Where each curve goes: `--out x.arrow` takes one curve, `--out x.parquet` one or several (told apart by
  * its `curve` column), any other `--out` is a folder.
@@ -94,7 +104,7 @@ async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Prom
   const { curveFileKind } = await import("../../curve/arrow.ts");
   const kind = curveFileKind(out);
   if (kind !== undefined) {
-    await mkdir(dirname(out), { recursive: true });
+    await makeDir(dirname(out), out);
     if (curves.length === 1) return [[curves, out]];
     if (kind === "parquet") return [[uniqueNames(curves), out]];
     const sources = new Set(curves.map((c) => c.meta.source));
@@ -109,7 +119,7 @@ async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Prom
     }
     return [[[chosen], out]];
   }
-  await mkdir(out, { recursive: true });
+  await makeDir(out, out);
   const used = new Set<string>();
   return curves.map((c) => {
     let stem = fileStem(c.meta.name);
