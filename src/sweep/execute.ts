@@ -75,7 +75,7 @@ export function toShared(c: PreparedCurve): SharedCurve {
 }
 
 /** Relative work of one (curve, config) in replayed-step units: a closed-loop step costs about 40 replay steps. */
-function workOfPair(c: PreparedCurve): number {
+export function workOfPair(c: PreparedCurve): number {
   return c.losses.length + (c.sim ? c.sim.seeds * c.sim.budgetSteps * 40 : 0);
 }
 

@@ -26,7 +26,8 @@ export class WorkerError extends FastfaceError {
 /** True when this module runs as built JavaScript (dist/): workers then load worker.js directly, no tsx. */
 const BUILT = import.meta.url.endsWith(".js");
 
-function bootstrap(): string {
+/** The eval source a sweep worker thread starts from (worker.js in a build, else tsx + worker.ts); queue workers use it too. */
+export function bootstrap(): string {
   if (BUILT) return `import(${JSON.stringify(new URL("./worker.js", import.meta.url).href)});`;
   const api = import.meta.resolve("tsx/esm/api");
   const target = new URL("./worker.ts", import.meta.url).href;

@@ -10,13 +10,13 @@ import type { ExpandMode } from "../curve/expand.ts";
 import { ConfigError, InputError, type Warnings } from "../errors.ts";
 import { badTotalSteps, judgeTooShort, W_JUDGE_TOO_SHORT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
-import { createScheduler, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
-import type { Params } from "../schedulers/types.ts";
+import { planConfigs } from "./configs.ts";
 import { type ExecuteSummary, executeSweep } from "./execute.ts";
-import { canonicalJson, effectiveParams, gridConfigs, parseGrid, randomConfigs, type SweepConfig } from "./grid.ts";
+import { canonicalJson, type SweepConfig } from "./grid.ts";
 import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
+import type { QueueSummary, QueueSweepOptions } from "./queue/coordinator.ts";
 import type { SweepSimulateOptions } from "./simulate.ts";
 import { exportParquet, openDb, readDefinition } from "./store.ts";
 import type { CurveInfo, SimulateDefinition, SweepDefinition } from "./types.ts";
@@ -40,6 +40,8 @@ export interface SweepOptions {
   parquet?: string;
   /** Closed-loop metrics per (curve, config) against a loss-response model of each curve (`--simulate`). */
   simulate?: SweepSimulateOptions;
+  /** Run on BullMQ/Redis (`--queue`): this process enqueues and stores, `fastface worker`s compute. */
+  queue?: QueueSweepOptions;
   batchSize?: number;
   commitMs?: number;
   /** How workers replay a task's configs (default "batch"; "single": one at a time, the bench's baseline). */
@@ -58,6 +60,8 @@ export interface SweepSummary extends ExecuteSummary {
   parquet: string | null;
   /** The closed-loop settings and per-curve models (`--simulate` only). */
   simulate?: SimulateDefinition;
+  /** Queue, jobs and workers (`--queue` only). */
+  queue?: QueueSummary;
 }
 
 /** A sweep fully resolved but not yet run (what `runSweep` executes; handy for tests and benches). */
@@ -75,28 +79,10 @@ export interface SweepPlan {
  * const plan = planSweep(curves, { scheduler: "fastface", grid: ["lambda=1e-6..1e-4:log:9"], out: "s.duckdb", workers: 2 });
  */
 export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPlan {
-  const spec = parseSchedulerSpec(opts.scheduler);
-  const factory = getSchedulerFactory(spec.name);
-  const grid = parseGrid(opts.grid, factory, spec.params);
   const random = opts.random ?? null;
-  if (random && (!Number.isInteger(random.n) || random.n < 1)) {
-    throw new ConfigError(M.badRandom(random.n), M.E_SWEEP_OPTION);
-  }
   const lr0 = opts.lr0 ?? 1;
-  const check = (params: Params) =>
-    createScheduler({ name: spec.name, params: effectiveParams(params, 1) }, { totalSteps: 1000, lr0 });
-  const valid = (params: Params) => {
-    try {
-      check(params);
-      return true;
-    } catch (err) {
-      if (err instanceof ConfigError) return false;
-      throw err;
-    }
-  };
-  // a random draw the scheduler rejects is redrawn; an invalid grid point is the user's error (thrown)
-  const configs = random ? randomConfigs(grid, random.n, random.seed, opts.warnings, valid) : gridConfigs(grid);
-  for (const cfg of configs) check(cfg.params);
+  const planned = planConfigs(opts.scheduler, opts.grid, random, lr0, opts.warnings);
+  const { spec, factory, configs } = planned;
   const judge = canonicalJudge(opts.judge);
   const expand = opts.expand ?? "hold";
   const totalSteps = opts.totalSteps ?? null;
@@ -126,7 +112,7 @@ export function planSweep(curves: readonly Curve[], opts: SweepOptions): SweepPl
   const def: SweepDefinition = {
     version: 3,
     scheduler: spec.name,
-    grid,
+    grid: planned.grid,
     random,
     judge,
     expand,
@@ -195,18 +181,20 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
   if (opts.parquet && existsSync(opts.parquet)) {
     throw new InputError(opts.parquet, M.parquetExists(), M.E_SWEEP_OPTION);
   }
+  // the queue path (BullMQ) loads only when asked for; its options are checked before any planning
+  const onQueue = opts.queue ? await import("./queue/coordinator.ts") : null;
+  if (opts.queue) onQueue?.checkQueueOptions(opts.queue);
   // start the worker threads now: they load the sources while the main thread plans and opens the store
-  const pool = SweepPool.spawn(opts.workers);
+  const pool = opts.queue ? null : SweepPool.spawn(opts.workers);
   let plan: SweepPlan;
   try {
     plan = planSweep(curves, opts);
     if (opts.simulate) await addSimulation(plan, curves, opts, opts.simulate);
   } catch (err) {
-    await pool.close();
+    await pool?.close();
     throw err;
   }
-  const summary = await executeSweep({
-    pool,
+  const exec = {
     out: opts.out,
     def: plan.def,
     curves: plan.curves,
@@ -221,7 +209,15 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  };
+  const summary: ExecuteSummary & { queue?: QueueSummary } =
+    onQueue && opts.queue
+      ? await onQueue.executeOnQueue({
+          ...exec,
+          queue: opts.queue,
+          text: { scheduler: opts.scheduler, grid: opts.grid },
+        })
+      : await executeSweep({ ...exec, ...(pool ? { pool } : {}) });
   let parquet: string | null = null;
   if (opts.parquet && !summary.interrupted && summary.committed === summary.total) {
     const db = await openDb(opts.out, true);

@@ -12,6 +12,7 @@ import { retrainCommand } from "./retrain.ts";
 import { simulateCommand } from "./simulate.ts";
 import { sweepCommand } from "./sweep.ts";
 import { sweepTopCommand } from "./sweep-top.ts";
+import { workerCommand } from "./worker.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules have heterogeneous argument types
 export const commands: CommandModule<any, any>[] = [
@@ -22,6 +23,7 @@ export const commands: CommandModule<any, any>[] = [
   inspectCommand,
   sweepCommand,
   sweepTopCommand,
+  workerCommand,
   fitCommand,
   simulateCommand,
   retrainCommand,

@@ -10,12 +10,14 @@ import type { Curve } from "../../curve/curve.ts";
 import type { ExpandMode } from "../../curve/expand.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
+import * as MQ from "../../messages/queue.ts";
 import * as M from "../../messages/sweep.ts";
 import { log, logWarnings, printJson, printText, stderrIsTTY, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
+import { type SweepQueueArgs, sweepQueueOptionsFrom, withSweepQueueOptions } from "./sweep-queue.ts";
 import { type SweepSimulateArgs, sweepSimulateOptionsFrom, withSweepSimulateOptions } from "./sweep-simulate.ts";
 
-interface SweepArgs extends LoadArgs, SweepSimulateArgs {
+interface SweepArgs extends LoadArgs, SweepSimulateArgs, SweepQueueArgs {
   curves: string[];
   scheduler: string;
   grid: string[];
@@ -38,7 +40,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   command: "sweep <curves..>",
   describe: "replay a grid / random search of scheduler parameters on many curves (parallel, resumable, DuckDB)",
   builder: (y) =>
-    withSweepSimulateOptions(withLoadOptions(y))
+    withSweepQueueOptions(withSweepSimulateOptions(withLoadOptions(y)))
       .positional("curves", {
         type: "string",
         array: true,
@@ -98,6 +100,10 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         "$0 sweep run.log --scheduler fastface --grid tau=0.01,0.02,0.05 --simulate --model-from model.json --seeds 5 --out s.duckdb",
         "closed-loop metrics too",
       )
+      .example(
+        "$0 sweep data/logs/*.log --scheduler fastface --grid tau=0.01,0.02,0.05 --queue redis://127.0.0.1:6379 --out s.duckdb",
+        "coordinate a sweep on BullMQ/Redis; run `fastface worker --queue ...` on each machine",
+      )
       .example("$0 sweep ... --resume", "finish an interrupted sweep") as unknown as Argv<SweepArgs>,
   handler: async (a) => {
     if (a.random !== undefined && (!Number.isInteger(a.random) || a.random < 1)) {
@@ -107,6 +113,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       throw new ConfigError(`--batch-size ${a["batch-size"]}: expected an integer >= 1`, M.E_SWEEP_OPTION);
     }
     const simulate = await sweepSimulateOptionsFrom(a);
+    const queue = sweepQueueOptionsFrom(a, log);
     const loadOpts = loadOptionsFrom(a);
     const curves: Curve[] = [];
     for (const path of a.curves) curves.push(await loadCurve(path, loadOpts));
@@ -137,6 +144,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ...(a.parquet !== undefined ? { parquet: a.parquet } : {}),
         batchSize: a["batch-size"],
         ...(simulate ? { simulate } : {}),
+        ...(queue ? { queue } : {}),
         warnings,
         signal: controller.signal,
         onStart: (s) => {
@@ -153,6 +161,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       bar.stop();
       if (summary.interrupted) {
         log(M.interrupted(summary.committed, summary.total, a.out));
+        if (summary.queue) log(MQ.interruptedQueue());
         process.exitCode = 130;
       }
       if (a.json) {
@@ -190,6 +199,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ),
       );
       if (summary.parquet) printText(`parquet: ${summary.parquet}`);
+      if (summary.queue) printText(MQ.queueLine(summary.queue));
       if (!summary.interrupted) printText(`next: fastface sweep-top ${summary.db} --by openLoopLead --k 10`);
     } finally {
       bar.stop();

@@ -1,0 +1,83 @@
+/**
+ * A throw-away redis-server for queue tests: a free loopback port, no persistence (`--save '' --appendonly
+ * no`), its own temp dir, stopped (and the dir removed) by `stop()`. `redisServerMissing()` says why the tests
+ * must skip when the machine has no redis-server (CI installs it with apt; see .ci/run).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RedisServer {
+  port: number;
+  /** redis://[:password@]127.0.0.1:port */
+  url: string;
+  password: string | null;
+  stop(): Promise<void>;
+}
+
+/** Why queue tests cannot run here (null when redis-server is installed). */
+export function redisServerMissing(): string | null {
+  const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    const why = "redis-server is not installed (apt-get install redis-server; .ci/run does): queue tests SKIPPED";
+    process.stderr.write(`\n*** ${why} ***\n\n`);
+    return why;
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start redis-server on a free loopback port; resolves once it accepts connections. */
+export async function startRedis(opts: { password?: string } = {}): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), "fastface-redis-"));
+  const port = await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  if (opts.password) args.push("--requirepass", opts.password);
+  const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${out}`)), 10_000);
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code}:\n${out}`));
+    });
+  });
+  child.stdout?.removeAllListeners("data");
+  child.stdout?.resume();
+  child.removeAllListeners("exit");
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
+  return {
+    port,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    password: opts.password ?? null,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
