@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { endianness } from "node:os";
 import type { JudgeParams } from "../../judge/stationary.ts";
+import { canonicalJson } from "../grid.ts";
 import type { PreparedCurve } from "../kernel.ts";
 import type { SimCurve } from "../types.ts";
 import type { SharedCurve } from "../worker.ts";
@@ -58,7 +59,8 @@ export function encodeCurve(c: PreparedCurve): Buffer {
     stepOffset: finite(c.stepOffset, "stepOffset"),
     sim,
   };
-  const json = Buffer.from(JSON.stringify(header), "utf8");
+  // sorted keys: equal curves give equal bytes (and sha256) whatever order their fields were built in
+  const json = Buffer.from(canonicalJson(header), "utf8");
   const start = align8(12 + json.length);
   const arrays: Float64Array[] = [c.losses];
   if (c.stepAt) arrays.push(c.stepAt);

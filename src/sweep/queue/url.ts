@@ -35,6 +35,11 @@ export interface RedisTarget {
  * @example redactUrl("redis://:hunter2@db:6379") // "redis://:***@db:6379"
  */
 export function redactUrl(text: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    // not even scheme://: hide everything before the last '@' (it may be a password)
+    const at = text.lastIndexOf("@");
+    return at < 0 ? text : `***${text.slice(at)}`;
+  }
   return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^@/?#]*)@/, (_m, scheme: string, info: string) => {
     const colon = info.indexOf(":");
     const user = colon < 0 ? "" : info.slice(0, colon);

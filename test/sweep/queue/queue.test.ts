@@ -21,10 +21,11 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { writeCurveFile } from "../../../src/curve/arrow.ts";
 import { loadCurve } from "../../../src/ingest/load.ts";
+import { parseModelFile } from "../../../src/simulate/model-file.ts";
 import { BULL_PREFIX, jobIdOf, setupKey } from "../../../src/sweep/queue/protocol.ts";
 import { runQueueWorker } from "../../../src/sweep/queue/queue-worker.ts";
 import { runSweep } from "../../../src/sweep/run.ts";
-import { openDb, queryRows } from "../../../src/sweep/store.ts";
+import { openDb, queryRows, SIM_COLUMNS } from "../../../src/sweep/store.ts";
 import { syntheticCurve } from "../synthetic.ts";
 import { type RedisServer, redisServerMissing, startRedis } from "./redis-server.ts";
 
@@ -172,6 +173,56 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     // the sweep's keys are gone from Redis once it is complete
     assert.deepEqual(await client.keys(`fastface-sweep:${QUEUE}:*`), []);
     assert.deepEqual(await client.keys(`${BULL_PREFIX}:${QUEUE}:${queued.queue?.sweepId}-*`), []);
+  });
+
+  it("--simulate over the queue: the closed-loop columns equal the local sweep's", async () => {
+    const curve = syntheticCurve("sim", 12_000, { seed: 9, phases: 3, stride: 10 });
+    const model = parseModelFile(
+      {
+        kind: "fastface-model",
+        version: 2,
+        model: "floor",
+        params: { Linit: 20, k: 0.004, p: 0.5, a: 1, b: 10, q: 1, lrRef: 0.1 },
+        fittedOn: { name: "hand-set", source: "test", lastStep: 12_000, lr: "log" },
+        inSample: { r2: 1, mae: 0, relMae: 0, points: 1 },
+      },
+      "model.json",
+    );
+    const options = {
+      scheduler: "fastface",
+      grid: ["lambda=1e-3,1e-2", "tau=0.02,0.05"],
+      workers: 1,
+      simulate: { modelFrom: model, seeds: 2, lrSchedule: "multistep:lr=0.1,milestones=6000,9000,gamma=0.1" },
+    };
+    await runSweep([curve], { ...options, out: join(dir, "sim-local.duckdb") });
+    const q = await runSweep([curve], {
+      ...options,
+      out: join(dir, "sim-queue.duckdb"),
+      queue: { url: redis.url, name: QUEUE },
+    });
+    assert.equal(q.committed, 4);
+    const simRows = async (db: string) => {
+      const { instance, conn } = await openDb(db, true);
+      try {
+        return await queryRows(
+          conn,
+          `SELECT config_id, ${SIM_COLUMNS.filter(([c]) => c !== "simNsPerStep")
+            .map(([c]) => c)
+            .join(", ")}
+           FROM results ORDER BY config_id`,
+        );
+      } finally {
+        conn.closeSync();
+        instance.closeSync();
+      }
+    };
+    const local = await simRows(join(dir, "sim-local.duckdb"));
+    assert.ok(
+      local.every((r) => typeof r.simFinalLoss === "number"),
+      "closed-loop metrics computed",
+    );
+    assert.deepEqual(await simRows(join(dir, "sim-queue.duckdb")), local);
+    assert.deepEqual(await resultRows(join(dir, "sim-queue.duckdb")), await resultRows(join(dir, "sim-local.duckdb")));
   });
 
   it("kill -9 of a worker mid-job: the job stalls, another worker takes it, every row exactly once", async () => {
