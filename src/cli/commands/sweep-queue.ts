@@ -33,7 +33,9 @@ export function withQueueOptions<T>(y: Argv<T>, group: string, required: boolean
     .option("curves-from", {
       type: "string",
       group,
-      describe: "a folder every machine sees: curves go there instead of into Redis (worker: where it is mounted here)",
+      describe: required
+        ? "where this machine sees the coordinator's --curves-from folder (default: the coordinator's path)"
+        : "a folder every worker machine can read: the curves are written there instead of into Redis",
     }) as unknown as Argv<T>;
 }
 

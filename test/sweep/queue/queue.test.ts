@@ -27,7 +27,7 @@ import { runQueueWorker } from "../../../src/sweep/queue/queue-worker.ts";
 import { runSweep } from "../../../src/sweep/run.ts";
 import { openDb, queryRows, SIM_COLUMNS } from "../../../src/sweep/store.ts";
 import { syntheticCurve } from "../synthetic.ts";
-import { type RedisServer, redisServerMissing, startRedis } from "./redis-server.ts";
+import { type RedisServer, redisServerMissing, selfSignedCert, startRedis } from "./redis-server.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(ROOT, "bin/fastface.js");
@@ -233,7 +233,7 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     const options = {
       scheduler: "fastface",
       grid: ["lambda=1e-6..1e-3:log:30", "tau=0.002,0.005,0.01,0.02"],
-      workers: 2,
+      workers: 1,
     };
     const ref = join(dir, "kill-worker-local.duckdb");
     await runSweep(curves, { ...options, out: ref });
@@ -266,7 +266,7 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     const grid = ["lambda=1e-6..1e-3:log:20", "tau=0.005,0.02"];
     const total = 2 * 40;
     const loaded = await Promise.all(files.map((f) => loadCurve(f)));
-    const options = { scheduler: "fastface", grid, workers: 2 };
+    const options = { scheduler: "fastface", grid, workers: 1 };
     const ref = join(dir, "kill-coord-local.duckdb");
     await runSweep(loaded, { ...options, out: ref });
     const out = join(dir, "kill-coord-queue.duckdb");
@@ -371,6 +371,40 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
       assert.match(w2.err + w1.err, /refused: refused job forged-id/);
     } finally {
       await queue.close();
+    }
+  });
+
+  it("rediss:// (TLS): a sweep runs when the CA is trusted, and an untrusted certificate is a clear error", async (t) => {
+    const certs = selfSignedCert(dir);
+    if (!certs) {
+      t.skip("openssl not found: no certificate for the TLS test");
+      return;
+    }
+    const tls = await startRedis({ password: PASSWORD, tls: certs });
+    try {
+      const stop = new AbortController();
+      await assert.rejects(
+        runQueueWorker({ url: tls.url, concurrency: 1, log: () => undefined, signal: stop.signal }),
+        /cannot connect to Redis at rediss:\/\/:\*\*\*@localhost:\d+: self-signed certificate/,
+      );
+      const file = join(dir, "tls.arrow");
+      await writeCurveFile(file, syntheticCurve("tls", 20_000, { seed: 8 }));
+      const env = { NODE_EXTRA_CA_CERTS: certs.cert };
+      const worker = new Proc(["worker", "--queue", tls.url, "--concurrency", "1"], env);
+      procs.push(worker);
+      await worker.waitFor(/listening on rediss:/);
+      const out = join(dir, "tls.duckdb");
+      const coord = new Proc(
+        ["sweep", file, "-s", "fastface", "--grid", "tau=0.01,0.02", "--out", out, "--queue", tls.url, "--json"],
+        env,
+      );
+      procs.push(coord);
+      const { code } = await coord.exit;
+      assert.equal(code, 0, coord.err);
+      assert.equal((JSON.parse(coord.out) as { committed: number }).committed, 2);
+      await worker.stop();
+    } finally {
+      await tls.stop();
     }
   });
 

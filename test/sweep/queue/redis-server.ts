@@ -11,7 +11,7 @@ import { join } from "node:path";
 
 export interface RedisServer {
   port: number;
-  /** redis://[:password@]127.0.0.1:port */
+  /** redis://[:password@]127.0.0.1:port (rediss://[:password@]localhost:port with TLS) */
   url: string;
   password: string | null;
   stop(): Promise<void>;
@@ -40,11 +40,57 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start redis-server on a free loopback port; resolves once it accepts connections. */
-export async function startRedis(opts: { password?: string } = {}): Promise<RedisServer> {
+/**
+ * A self-signed certificate for `localhost` / 127.0.0.1 in `dir` (openssl), or null when openssl is missing.
+ * Clients trust it through NODE_EXTRA_CA_CERTS=<cert>.
+ */
+export function selfSignedCert(dir: string): { cert: string; key: string } | null {
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  const r = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+    ].concat(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]),
+    { encoding: "utf8" },
+  );
+  return r.error || r.status !== 0 ? null : { cert, key };
+}
+
+/**
+ * Start redis-server on a free loopback port; resolves once it accepts connections. With `tls`, it listens for
+ * TLS only (`rediss://localhost:port`).
+ */
+export async function startRedis(
+  opts: { password?: string; tls?: { cert: string; key: string } } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "fastface-redis-"));
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  const listen = opts.tls
+    ? [
+        "--port",
+        "0",
+        "--tls-port",
+        String(port),
+        "--tls-cert-file",
+        opts.tls.cert,
+        "--tls-key-file",
+        opts.tls.key,
+      ].concat(["--tls-ca-cert-file", opts.tls.cert, "--tls-auth-clients", "no"])
+    : ["--port", String(port)];
+  const args = [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   if (opts.password) args.push("--requirepass", opts.password);
   const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -69,7 +115,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: opts.tls ? `rediss://${auth}localhost:${port}` : `redis://${auth}127.0.0.1:${port}`,
     password: opts.password ?? null,
     async stop() {
       if (child.exitCode === null) {
