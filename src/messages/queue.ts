@@ -78,3 +78,7 @@ export const queueLine = (q: {
       .map(([w, n]) => `${w} ${n}`)
       .join(", ") || "none"
   }`;
+
+export const noWorkers = (jobs: number, display: string, queue: string): string =>
+  `queue: ${jobs} job(s) waiting and no worker connected to ${display} (queue '${queue}'); start one with ` +
+  `fastface worker --queue ${display}${queue !== "fastface-sweep" ? ` --queue-name ${queue}` : ""}`;

@@ -370,9 +370,13 @@ export async function executeOnQueue(
         for (const job of await finishedJobs(queue, "failed", (id) => mine(id) && pending.has(id))) {
           fail(job.id, job.failedReason ?? "failed");
         }
-        // every 10th quiet check: a job or the setup gone from Redis (restart without persistence) is put back
-        if (quiet % 10 === 0 && pending.size > 0)
+        // every 10th quiet check: a job or the setup gone from Redis (restart without persistence) is put back,
+        // and a coordinator that waits for nothing says so
+        if (quiet % 10 === 0 && pending.size > 0) {
           await restore(queue, redis, pending, jobOpts, setupText, name, sweepId, opts, q);
+          if ((await queue.getWorkersCount().catch(() => 1)) === 0)
+            log(M.noWorkers(pending.size, target.display, name));
+        }
       }
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);

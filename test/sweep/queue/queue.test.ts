@@ -35,6 +35,11 @@ const LOGS = fileURLToPath(new URL("../../../data/logs/", import.meta.url));
 const PASSWORD = "Zq9-unguessable/pw";
 const QUEUE = "fastface-test";
 const skip = redisServerMissing() ?? false;
+const inCI = process.env.CI === "true";
+
+it("redis-server is available in CI", { skip: !inCI && skip ? "not in CI" : false }, () => {
+  assert.equal(skip, false, "redis-server is missing: .ci/run must install redis-server with apt");
+});
 
 async function resultRows(db: string): Promise<Array<Record<string, unknown>>> {
   const { instance, conn } = await openDb(db, true);
