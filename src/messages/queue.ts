@@ -63,21 +63,16 @@ export const enqueued = (jobs: number, pairs: number, display: string, queue: st
 export const interruptedQueue = (): string =>
   "the queued jobs stay in Redis and workers keep computing them; --resume collects their results";
 
-export const queueLine = (q: {
-  url: string;
-  name: string;
-  sweepId: string;
-  jobs: number;
-  enqueued: number;
-  recovered: number;
-  byWorker: Record<string, number>;
-}): string =>
-  `queue: ${q.url} '${q.name}', sweep ${q.sweepId}: ${q.jobs} job(s) (${q.enqueued} enqueued now, ${q.recovered} finished earlier), ` +
-  `results by worker: ${
-    Object.entries(q.byWorker)
-      .map(([w, n]) => `${w} ${n}`)
-      .join(", ") || "none"
-  }`;
+export const queueLine = (
+  url: string,
+  name: string,
+  sweep: string,
+  jobs: number,
+  now: number,
+  earlier: number,
+  byWorker: string,
+): string =>
+  `queue: ${url} '${name}', sweep ${sweep}: ${jobs} job(s) (${now} enqueued now, ${earlier} finished earlier), results by worker: ${byWorker || "none"}`;
 
 export const noWorkers = (jobs: number, display: string, queue: string): string =>
   `queue: ${jobs} job(s) waiting and no worker connected to ${display} (queue '${queue}'); start one with ` +

@@ -206,17 +206,32 @@ export async function executeSweep(opts: ExecuteOptions): Promise<ExecuteSummary
     await pool?.close();
     store.close();
   }
+  return executeSummary(
+    opts.out,
+    started,
+    { total, alreadyDone, computed, committed, interrupted, workers: used },
+    stepsDone,
+    nsSum,
+  );
+}
+
+/**
+ * The summary of a sweep run from its counts: seconds since `started`, rates, the mean in-worker ns/step
+ * (`nsSum` = sum of nsPerStep x steps over the `stepsDone` replayed steps). Shared with the queue coordinator.
+ */
+export function executeSummary(
+  db: string,
+  started: number,
+  counts: Pick<ExecuteSummary, "total" | "alreadyDone" | "computed" | "committed" | "interrupted" | "workers">,
+  stepsDone: number,
+  nsSum: number,
+): ExecuteSummary {
   const seconds = (performance.now() - started) / 1000;
   return {
-    db: opts.out,
-    total,
-    alreadyDone,
-    computed,
-    committed,
-    interrupted,
-    workers: used,
+    db,
+    ...counts,
     seconds,
-    configsPerSecond: seconds > 0 ? computed / seconds : 0,
+    configsPerSecond: seconds > 0 ? counts.computed / seconds : 0,
     wallNsPerStep: stepsDone > 0 ? (seconds * 1e9) / stepsDone : 0,
     nsPerStep: stepsDone > 0 ? nsSum / stepsDone : 0,
   };

@@ -12,27 +12,13 @@ import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { loadCurve } from "../../src/ingest/load.ts";
 import { runSweep } from "../../src/sweep/run.ts";
-import { openDb, queryRows } from "../../src/sweep/store.ts";
+import { resultRows } from "./rows.ts";
 import { syntheticCurve } from "./synthetic.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "bin/fastface.js");
 const GRID = ["--grid", "lambda=1e-6..1e-3:log:25", "--grid", "tau=0.002,0.005,0.01,0.02", "--grid", "alpha=1e-3,3e-3"];
 const TOTAL = 2 * 25 * 4 * 2;
-
-async function resultRows(db: string): Promise<Array<Record<string, unknown>>> {
-  const { instance, conn } = await openDb(db, true);
-  try {
-    return await queryRows(
-      conn,
-      `SELECT curve, config_id, params, decays, decaySteps, removed, openLoopLead, plateaus, premature, lambdaEff
-       FROM results ORDER BY curve, config_id`,
-    );
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe("sweep resume after kill -9", () => {
   let dir: string;

@@ -199,7 +199,13 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ),
       );
       if (summary.parquet) printText(`parquet: ${summary.parquet}`);
-      if (summary.queue) printText(MQ.queueLine(summary.queue));
+      const q = summary.queue;
+      if (q) {
+        const by = Object.entries(q.byWorker)
+          .map(([w, n]) => `${w} ${n}`)
+          .join(", ");
+        printText(MQ.queueLine(q.url, q.name, q.sweepId, q.jobs, q.enqueued, q.recovered, by));
+      }
       if (!summary.interrupted) printText(`next: fastface sweep-top ${summary.db} --by openLoopLead --k 10`);
     } finally {
       bar.stop();

@@ -23,7 +23,7 @@ import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { ConfigError, EXIT, FastfaceError } from "../../errors.ts";
 import * as M from "../../messages/queue.ts";
-import { type ExecuteOptions, type ExecuteSummary, workOfPair } from "../execute.ts";
+import { type ExecuteOptions, type ExecuteSummary, executeSummary, workOfPair } from "../execute.ts";
 import { SweepStore } from "../store.ts";
 import type { ResultRow } from "../types.ts";
 import { connectRedis, describe } from "./connect.ts";
@@ -395,19 +395,16 @@ export async function executeOnQueue(
   }
 
   function finish(): QueueExecuteSummary {
-    const seconds = (performance.now() - started) / 1000;
-    const summary: QueueExecuteSummary = {
-      db: opts.out,
+    const counts = {
       total,
       alreadyDone,
       computed,
       committed,
       interrupted,
       workers: Object.keys(summaryQueue.byWorker).length,
-      seconds,
-      configsPerSecond: seconds > 0 ? computed / seconds : 0,
-      wallNsPerStep: stepsDone > 0 ? (seconds * 1e9) / stepsDone : 0,
-      nsPerStep: stepsDone > 0 ? nsSum / stepsDone : 0,
+    };
+    const summary: QueueExecuteSummary = {
+      ...executeSummary(opts.out, started, counts, stepsDone, nsSum),
       queue: summaryQueue,
     };
     if (summaryQueue.failed.length > 0 && !interrupted) {

@@ -4,7 +4,7 @@
  * first+count-1 of the job's curve, in order. The coordinator checks every column (length, integer or finite
  * number, ranges) before a row reaches the store: a worker is another machine, not trusted to be right.
  */
-import { SIM_COLUMNS } from "../store.ts";
+import { METRIC_COLUMNS, SIM_COLUMNS } from "../store.ts";
 import type { ResultRow, SimMetrics } from "../types.ts";
 import type { JobPayload } from "./protocol.ts";
 
@@ -121,19 +121,7 @@ export function decodeResult(value: unknown, job: JobPayload, simulate: boolean)
       });
     }
   } else if (v.sim !== undefined) throw new Error("closed-loop columns in a sweep without --simulate");
-  const known = [
-    "v",
-    "worker",
-    "decays",
-    "decaySteps",
-    "removed",
-    "openLoopLead",
-    "plateaus",
-    "premature",
-    "nsPerStep",
-    "lambdaEff",
-    "sim",
-  ];
+  const known: string[] = ["v", "worker", ...METRIC_COLUMNS, "sim"];
   for (const k of Object.keys(v)) if (!known.includes(k)) throw new Error(`unexpected field '${k}'`);
   const rows: ResultRow[] = [];
   for (let i = 0; i < n; i++) {

@@ -26,6 +26,7 @@ import { BULL_PREFIX, jobIdOf, setupKey } from "../../../src/sweep/queue/protoco
 import { runQueueWorker } from "../../../src/sweep/queue/queue-worker.ts";
 import { runSweep } from "../../../src/sweep/run.ts";
 import { openDb, queryRows, SIM_COLUMNS } from "../../../src/sweep/store.ts";
+import { resultRows } from "../rows.ts";
 import { syntheticCurve } from "../synthetic.ts";
 import { type RedisServer, redisServerMissing, selfSignedCert, startRedis } from "./redis-server.ts";
 
@@ -40,20 +41,6 @@ const inCI = process.env.CI === "true";
 it("redis-server is available in CI", { skip: !inCI && skip ? "not in CI" : false }, () => {
   assert.equal(skip, false, "redis-server is missing: .ci/run must install redis-server with apt");
 });
-
-async function resultRows(db: string): Promise<Array<Record<string, unknown>>> {
-  const { instance, conn } = await openDb(db, true);
-  try {
-    return await queryRows(
-      conn,
-      `SELECT curve, config_id, params, decays, decaySteps, removed, openLoopLead, plateaus, premature, lambdaEff
-       FROM results ORDER BY curve, config_id`,
-    );
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
 
 /** A child `fastface` process whose output is kept (and checked for the password). */
 class Proc {
