@@ -71,13 +71,25 @@ export interface JobPayload {
 }
 
 let cachedVersion: string | null = null;
-/** This fastface's version (package.json). */
+/** This fastface's version: the nearest package.json named fastface above this file (sources or a build). */
 export function fastfaceVersion(): string {
   if (cachedVersion === null) {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-      version?: unknown;
-    };
-    cachedVersion = typeof pkg.version === "string" ? pkg.version : "unknown";
+    cachedVersion = "unknown";
+    for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as {
+          name?: unknown;
+          version?: unknown;
+        };
+        if (pkg.name === "fastface" && typeof pkg.version === "string") {
+          cachedVersion = pkg.version;
+          break;
+        }
+      } catch {
+        // no package.json here: look further up
+      }
+      if (new URL("..", dir).href === dir.href) break;
+    }
   }
   return cachedVersion;
 }
