@@ -39,6 +39,7 @@ import {
   JOB_NAME,
   type JobPayload,
   jobIdOf,
+  MAX_CHUNK_OPTION,
   PROTOCOL,
   planJobs,
   type SweepSetup,
@@ -113,6 +114,12 @@ export function checkQueueOptions(q: QueueSweepOptions): void {
   parseRedisUrl(q.url);
   positiveInt(q.attempts, "--attempts");
   positiveInt(q.chunk, "--chunk");
+  if (q.chunk !== undefined && q.chunk !== null && q.chunk > MAX_CHUNK_OPTION) {
+    throw new ConfigError(
+      M.badOption("--chunk", q.chunk, `at most ${MAX_CHUNK_OPTION} configurations per job`),
+      M.E_QUEUE_OPTION,
+    );
+  }
   if (q.name !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(q.name)) {
     throw new ConfigError(
       M.badOption("--queue-name", q.name, "letters, digits, '_', '.', '-' (no ':')"),

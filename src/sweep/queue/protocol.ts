@@ -30,8 +30,10 @@ export const BULL_PREFIX = "fastface";
 export const JOB_NAME = "replay";
 /** Replay steps per job the chunking aims at (~0.2 s of one core at 3 ns/step): queue overhead stays ~1%. */
 export const JOB_WORK = 64_000_000;
-/** At most this many configurations per job (keeps a result message small). */
+/** At most this many configurations per job by default (keeps a result message small). */
 export const MAX_CHUNK = 512;
+/** The largest `--chunk` (and job) a worker accepts. */
+export const MAX_CHUNK_OPTION = 32_768;
 
 /** A refused job or setup: never retried (the worker marks the job failed with this message). */
 export class PayloadError extends FastfaceError {
@@ -211,7 +213,7 @@ export function parseJobPayload(data: unknown, id: string | undefined): JobPaylo
     sweep: text(data.sweep, what, "sweep", HEX16),
     curve: int(data.curve, what, "curve", 0, 1_000_000),
     first: int(data.first, what, "first", 0, 100_000_000),
-    count: int(data.count, what, "count", 1, MAX_CHUNK * 64),
+    count: int(data.count, what, "count", 1, MAX_CHUNK_OPTION),
   };
   if (id !== jobIdOf(p)) throw new PayloadError(what, `the job id does not match its data (expected ${jobIdOf(p)})`);
   return p;
