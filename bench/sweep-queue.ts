@@ -7,7 +7,8 @@
  * A redis-server is started on a free loopback port (no persistence) and stopped at the end. Worker processes
  * are started and ready before a sweep starts (long-lived workers serve many sweeps), so their start-up is
  * not in the queue's wall time; the local pool's thread start-up is in its own (it is part of every local
- * sweep). CPU is the coordinator's process CPU plus each worker's (from /proc, Linux) over the sweep. Each run
+ * sweep). CPU is the coordinator's process CPU plus each worker's and redis-server's (from /proc, Linux) over
+ * the sweep. Each run
  * prints the load average before it: on a shared 2-core machine, 4 worker processes cannot beat 2.
  *
  *   node --import tsx bench/sweep-queue.ts [--quick] [--repeat N]
@@ -160,10 +161,7 @@ async function one(): Promise<void> {
       console.log(
         line(
           `queue, ${n} worker process(es)`,
-          await timed(
-            queued(redis.url),
-            w.procs.map((p) => p.pid),
-          ),
+          await timed(queued(redis.url), [redis.pid, ...w.procs.map((p) => p.pid)]),
         ),
       );
     } finally {
@@ -185,10 +183,7 @@ async function full(): Promise<void> {
     const pairs: Array<{ q: Timed; l: Timed }> = [];
     try {
       for (let r = 0; r < repeat; r++) {
-        const q = await timed(
-          queued(redis.url),
-          w2.procs.map((p) => p.pid),
-        );
+        const q = await timed(queued(redis.url), [redis.pid, ...w2.procs.map((p) => p.pid)]);
         console.log(line("queue, 2 worker processes", q));
         const l = await timed(local(2));
         console.log(line("local pool, 2 threads", l));
@@ -199,8 +194,9 @@ async function full(): Promise<void> {
     }
     const ratios = pairs.map((p) => p.l.wall / p.q.wall);
     const cpuRatios = pairs.map((p) => p.q.cpu / p.l.cpu);
+    const perJob = pairs.map((p) => ((p.q.cpu - p.l.cpu) * 1000) / (p.q.summary.queue?.jobs ?? 1));
     console.log(
-      `queue vs local, 2 workers: throughput ratio ${ratios.map((r) => r.toFixed(2)).join(", ")} (queue/local configs/s), CPU ratio ${cpuRatios.map((r) => r.toFixed(2)).join(", ")} (queue/local)`,
+      `queue vs local, 2 workers: throughput ratio ${ratios.map((r) => r.toFixed(2)).join(", ")} (queue/local configs/s), CPU ratio ${cpuRatios.map((r) => r.toFixed(3)).join(", ")} (queue/local), extra CPU per job ${perJob.map((v) => v.toFixed(1)).join(", ")} ms`,
     );
     // 2. scaling with 1, 2, 4 worker processes
     const byN = new Map<number, Timed[]>();
@@ -208,10 +204,7 @@ async function full(): Promise<void> {
       const w = await startWorkers(redis.url, n);
       try {
         for (let r = 0; r < repeat; r++) {
-          const t = await timed(
-            queued(redis.url),
-            w.procs.map((p) => p.pid),
-          );
+          const t = await timed(queued(redis.url), [redis.pid, ...w.procs.map((p) => p.pid)]);
           console.log(line(`queue, ${n} worker process(es)`, t));
           byN.set(n, [...(byN.get(n) ?? []), t]);
         }

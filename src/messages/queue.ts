@@ -49,7 +49,7 @@ export const badResult = (jobId: string, why: string): string =>
   `job ${jobId}: invalid result from the worker (${why})`;
 
 export const jobsFailed = (failed: number, total: number, db: string, first: readonly string[]): string =>
-  `${failed} job(s) failed after their retries; ${total} result(s) are in ${db}, the failed ones are missing:\n` +
+  `${failed} job(s) failed for good (refused, or still failing after their attempts); ${total} result(s) are in ${db}, the failed ones are missing:\n` +
   `${first.map((f) => `  - ${f}`).join("\n")}\nFix the cause and run the same command with --resume (failed jobs are retried)`;
 
 export const staleJobs = (n: number): string =>

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,9 +22,10 @@ import { Redis } from "ioredis";
 import { writeCurveFile } from "../../../src/curve/arrow.ts";
 import { loadCurve } from "../../../src/ingest/load.ts";
 import { parseModelFile } from "../../../src/simulate/model-file.ts";
+import { encodeCurve, sha256Hex } from "../../../src/sweep/queue/curve-blob.ts";
 import { BULL_PREFIX, jobIdOf, setupKey } from "../../../src/sweep/queue/protocol.ts";
 import { runQueueWorker } from "../../../src/sweep/queue/queue-worker.ts";
-import { runSweep } from "../../../src/sweep/run.ts";
+import { planSweep, runSweep } from "../../../src/sweep/run.ts";
 import { openDb, queryRows, SIM_COLUMNS } from "../../../src/sweep/store.ts";
 import { resultRows } from "../rows.ts";
 import { syntheticCurve } from "../synthetic.ts";
@@ -309,6 +310,36 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     assert.deepEqual(got, await resultRows(ref));
     assert.deepEqual(await client.keys(`${BULL_PREFIX}:${QUEUE}:${summary.queue?.sweepId}-*`), [], "no job left");
     assert.deepEqual(await client.keys(`fastface-sweep:${QUEUE}:*`), [], "no setup or curve left");
+  });
+
+  it("--curves-from: a bad curve file fails its jobs, reported with the worker's error; --resume retries them", async () => {
+    const curves = [syntheticCurve("e", 30_000, { seed: 11 }), syntheticCurve("f", 20_000, { seed: 12, phases: 2 })];
+    const options = { scheduler: "fastface", grid: ["tau=0.005,0.01,0.02,0.05"], workers: 1 };
+    const shared = join(dir, "shared-curves");
+    mkdirSync(shared);
+    // a file of the right name and size but the wrong content where curve 'f' (id 1) will be looked for
+    const plan = planSweep(curves, { ...options, out: "unused" });
+    const blob = encodeCurve(plan.curves[1]!.prepared);
+    const bad = join(shared, `${sha256Hex(blob)}.ffcurve`);
+    writeFileSync(bad, Buffer.alloc(blob.byteLength));
+    const out = join(dir, "curves-from.duckdb");
+    const queue = { url: redis.url, name: QUEUE, curvesFrom: shared, chunk: 2 };
+    await assert.rejects(runSweep(curves, { ...options, out, queue }), (err: Error & { exitCode?: number }) => {
+      assert.equal(err.exitCode, 6);
+      assert.match(
+        err.message,
+        /2 job\(s\) failed for good \(refused, or still failing after their attempts\); 4 result\(s\) are in/,
+      );
+      assert.match(err.message, /-1-0-2: refused sweep \S+ curve 1: curve \S+: content does not match its sha256/);
+      return true;
+    });
+    assert.equal((await resultRows(out)).length, 4, "curve e's results are stored");
+    rmSync(bad);
+    const resumed = await runSweep(curves, { ...options, out, resume: true, queue });
+    assert.equal(resumed.computed, 4);
+    assert.equal(resumed.committed, 8);
+    await runSweep(curves, { ...options, out: join(dir, "curves-from-local.duckdb") });
+    assert.deepEqual(await resultRows(out), await resultRows(join(dir, "curves-from-local.duckdb")));
   });
 
   it("bad payloads are refused at once with a clear error (no retries)", async () => {

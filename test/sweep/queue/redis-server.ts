@@ -11,6 +11,8 @@ import { join } from "node:path";
 
 export interface RedisServer {
   port: number;
+  /** Process id of the redis-server (CPU accounting in benches). */
+  pid: number | undefined;
   /** redis://[:password@]127.0.0.1:port (rediss://[:password@]localhost:port with TLS) */
   url: string;
   password: string | null;
@@ -116,6 +118,7 @@ export async function startRedis(
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
   return {
     port,
+    pid: child.pid,
     url: opts.tls ? `rediss://${auth}localhost:${port}` : `redis://${auth}127.0.0.1:${port}`,
     password: opts.password ?? null,
     async stop() {
