@@ -342,7 +342,7 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     assert.deepEqual(await resultRows(out), await resultRows(join(dir, "curves-from-local.duckdb")));
   });
 
-  it("bad payloads are refused at once with a clear error (no retries)", async () => {
+  it("bad payloads are refused at once with a clear error (no retries); a transient error is retried", async () => {
     const queue = new Queue(QUEUE, { connection: client, prefix: BULL_PREFIX });
     try {
       const sweep = "0123456789abcdef";
@@ -392,6 +392,18 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
       }
       await client.del(setupKey(QUEUE, sweep));
       assert.match(w2.err + w1.err, /refused: refused job forged-id/);
+      // a transient error (here: no setup in Redis) is retried with backoff, up to the job's attempts
+      const lost = { ...good, sweep: "fedcba9876543210" };
+      const job = await queue.add("replay", lost, { ...opts, jobId: jobIdOf(lost) });
+      const deadline = Date.now() + 30_000;
+      while ((await job.getState()) !== "failed") {
+        assert.ok(Date.now() < deadline, "the job fails after its attempts");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const failed = await queue.getJob(jobIdOf(lost));
+      assert.equal(failed?.attemptsMade, 3);
+      assert.match(failed?.failedReason ?? "", /sweep fedcba9876543210 has no setup in Redis/);
+      await queue.remove(jobIdOf(lost));
     } finally {
       await queue.close();
     }
