@@ -17,7 +17,7 @@
  * check puts it back in the queue. Jobs that fail are retried with exponential backoff up to `attempts`; a job
  * that still fails is reported with its error when the rest is done, and `--resume` retries it.
  */
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
@@ -146,6 +146,7 @@ export async function executeOnQueue(
   const name = q.name ?? DEFAULT_QUEUE_NAME;
   const log = (line: string) => q.onLog?.(scrub(line, target.secrets));
   const infos = opts.curves.map((c) => c.info);
+  const existed = existsSync(opts.out) && statSync(opts.out).size > 0;
   const store = await SweepStore.open(opts.out, opts.def, infos, opts.configs, { resume: opts.resume }, opts.hasLambda);
   const sweepId = sweepIdOf(opts.def);
   const nConfigs = opts.configs.length;
@@ -183,10 +184,19 @@ export async function executeOnQueue(
     for (const m of missing) done[m.curveId * nConfigs + m.configIndex] = 0;
     const isMissing = (c: number, i: number) => done[c * nConfigs + i] === 0;
 
-    redis = await connectRedis(target, {
-      name: "fastface-coordinator",
-      ...(q.connectTimeoutMs ? { timeoutMs: q.connectTimeoutMs } : {}),
-    });
+    try {
+      redis = await connectRedis(target, {
+        name: "fastface-coordinator",
+        ...(q.connectTimeoutMs ? { timeoutMs: q.connectTimeoutMs } : {}),
+      });
+    } catch (err) {
+      // a database this run created and could not fill is removed, so the same command works once Redis is up
+      if (!existed) {
+        store.close();
+        for (const f of [opts.out, `${opts.out}.wal`]) rmSync(f, { force: true });
+      }
+      throw err;
+    }
     redis.on("error", (err: Error) => log(`queue: redis: ${describe(err)}`));
     queue = new Queue(name, { connection: redis, prefix: BULL_PREFIX, streams: { events: { maxLen: 2000 } } });
     queue.on("error", (err: Error) => log(`queue: ${describe(err)}`));

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -460,5 +460,18 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
         return true;
       },
     );
+    // the coordinator too, and it leaves no half-made database behind (the same command works later)
+    const out = join(dir, "wrong-password.duckdb");
+    await assert.rejects(
+      runSweep([syntheticCurve("w", 5000)], {
+        scheduler: "fastface",
+        grid: ["tau=0.01"],
+        workers: 1,
+        out,
+        queue: { url: `redis://:${wrong}@127.0.0.1:${redis.port}` },
+      }),
+      (err: Error) => /WRONGPASS/.test(err.message) && !err.message.includes(wrong),
+    );
+    assert.equal(existsSync(out), false);
   });
 });
