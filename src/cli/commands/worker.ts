@@ -13,7 +13,8 @@ interface WorkerArgs extends QueueArgs {
   "lock-ms"?: number;
   "stalled-ms"?: number;
   name?: string;
-  verbose: boolean;
+  /** The global --verbose (main.ts): also log every job. */
+  verbose?: boolean;
   json: boolean;
 }
 
@@ -33,7 +34,6 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       })
       .option("stalled-ms", { type: "number", describe: "how often to look for stalled jobs (ms, = --lock-ms)" })
       .option("name", { type: "string", describe: "worker name in results and logs (host:pid)" })
-      .option("verbose", { type: "boolean", default: false, describe: "log every job" })
       .option("json", { type: "boolean", default: false, describe: "print a JSON summary on stdout when stopped" })
       .example("$0 worker --queue redis://10.0.0.5:6379 --concurrency 2", "serve jobs until Ctrl-C")
       .example(
@@ -56,7 +56,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ...(a["lock-ms"] !== undefined ? { lockMs: a["lock-ms"] } : {}),
         ...(a["stalled-ms"] !== undefined ? { stalledMs: a["stalled-ms"] } : {}),
         ...(a.name !== undefined ? { workerName: a.name } : {}),
-        verbose: a.verbose,
+        verbose: a.verbose === true,
         log,
         signal: stop.signal,
         force: force.signal,
