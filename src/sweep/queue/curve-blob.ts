@@ -26,6 +26,7 @@ interface Header {
   stepAt: boolean;
   firstStep: number;
   totalSteps: number;
+  tolerance: number;
   lossScale: number;
   stepOffset: number;
   sim: (Omit<SimCurve, "noise"> & { noise: { blockLength: number; length: number } | null }) | null;
@@ -55,6 +56,7 @@ export function encodeCurve(c: PreparedCurve): Buffer {
     stepAt: c.stepAt !== null,
     firstStep: finite(c.firstStep, "firstStep"),
     totalSteps: finite(c.totalSteps, "totalSteps"),
+    tolerance: finite(c.tolerance, "tolerance"),
     lossScale: finite(c.lossScale, "lossScale"),
     stepOffset: finite(c.stepOffset, "stepOffset"),
     sim,
@@ -134,6 +136,7 @@ export function decodeCurve(bytes: Uint8Array, what: string): SharedCurve {
     stepAt,
     firstStep: h.firstStep,
     totalSteps: h.totalSteps,
+    tolerance: h.tolerance,
     lossScale: h.lossScale,
     stepOffset: h.stepOffset,
   };
@@ -207,6 +210,7 @@ function checkHeader(raw: unknown, bad: (why: string) => never): Header {
     stepAt: h.stepAt as boolean,
     firstStep: num(h.firstStep, "firstStep"),
     totalSteps: num(h.totalSteps, "totalSteps"),
+    tolerance: int(h.tolerance, "tolerance", 0, 2 ** 40),
     lossScale: num(h.lossScale, "lossScale"),
     stepOffset: num(h.stepOffset, "stepOffset"),
     sim,

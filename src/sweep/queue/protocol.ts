@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { EXIT, FastfaceError } from "../../errors.ts";
 import * as M from "../../messages/queue.ts";
+import { BATCH_LANES } from "../../schedulers/batch/index.ts";
 import { canonicalJson, type SweepConfig } from "../grid.ts";
 import type { SweepDefinition } from "../types.ts";
 
@@ -28,8 +29,11 @@ export const DEFAULT_QUEUE_NAME = "fastface-sweep";
 export const BULL_PREFIX = "fastface";
 /** BullMQ job name of a sweep chunk. */
 export const JOB_NAME = "replay";
-/** Replay steps per job the chunking aims at (~0.2 s of one core at 3 ns/step): queue overhead stays ~1%. */
-export const JOB_WORK = 64_000_000;
+/**
+ * Replayed configuration-steps per job the chunking aims at: ~0.1-0.2 s of one core with the batch kernels
+ * (0.3-0.8 ns per config-step), ~0.6 s one config at a time (3 ns): the queue's few ms per job stay small.
+ */
+export const JOB_WORK = 192_000_000;
 /** At most this many configurations per job by default (keeps a result message small). */
 export const MAX_CHUNK = 512;
 /** The largest `--chunk` (and job) a worker accepts. */
@@ -125,13 +129,16 @@ export const curveFileName = (sha: string): string => `${sha}.ffcurve`;
 
 /**
  * Configurations per job for a curve: about JOB_WORK replay steps, at least 8 jobs per curve when there are
- * enough configurations (so workers balance), at most MAX_CHUNK; `override` (`--chunk`) wins.
- * @example chunkSize(1_000_000, 10_000) // 64
+ * enough configurations (so workers balance), at most MAX_CHUNK, a multiple of BATCH_LANES from BATCH_LANES
+ * on; `override` (`--chunk`) wins.
+ * @example chunkSize(1_000_000, 10_000) // 192
  */
 export function chunkSize(workPerPair: number, configs: number, override?: number | null): number {
   if (override !== undefined && override !== null) return Math.max(1, Math.min(override, configs));
   const byWork = Math.floor(JOB_WORK / Math.max(1, workPerPair));
-  return Math.max(1, Math.min(byWork, MAX_CHUNK, Math.ceil(configs / 8)));
+  const n = Math.max(1, Math.min(byWork, MAX_CHUNK, Math.ceil(configs / 8)));
+  // whole passes of the multi-configuration kernels (BATCH_LANES lanes) when a chunk holds at least one
+  return n >= BATCH_LANES ? n - (n % BATCH_LANES) : n;
 }
 
 /**

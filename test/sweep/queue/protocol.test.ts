@@ -183,6 +183,7 @@ describe("prepared curves as bytes", () => {
             stepAt: null,
             firstStep: first,
             totalSteps: n,
+            tolerance: 0,
             lossScale: 1,
             stepOffset: 0,
           };
@@ -227,6 +228,7 @@ describe("prepared curves as bytes", () => {
       stepAt: false,
       firstStep: 1,
       totalSteps: 4,
+      tolerance: 0,
       lossScale: 1,
       stepOffset: 0,
       sim: null,
@@ -289,10 +291,11 @@ describe("results as columns", () => {
 });
 
 describe("jobs of a sweep", () => {
-  it("chunks aim at ~64M replay steps, at least 8 jobs per curve, at most 512 configs", () => {
-    assert.equal(chunkSize(1_000_000, 10_000), 64);
-    assert.equal(chunkSize(200_000, 10_000), 320);
-    assert.equal(chunkSize(10_000, 100_000), 512);
+  it("chunks aim at ~192M replay steps in whole kernel passes, at least 8 jobs per curve, at most 512 configs", () => {
+    assert.equal(chunkSize(1_000_000, 10_000), 192);
+    assert.equal(chunkSize(200_000, 10_000), 504);
+    assert.equal(chunkSize(10_000, 100_000), 504);
+    assert.equal(chunkSize(3_000_000, 10_000), 48);
     assert.equal(chunkSize(200_000, 24), 3);
     assert.equal(chunkSize(200_000, 5), 1);
     assert.equal(chunkSize(1e9, 100), 1);

@@ -223,17 +223,14 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
       syntheticCurve("a", 1_000_000, { seed: 3, phases: 3 }),
       syntheticCurve("b", 600_000, { seed: 4, phases: 2, scale: 0.3 }),
     ];
-    const options = {
-      scheduler: "fastface",
-      grid: ["lambda=1e-6..1e-3:log:30", "tau=0.002,0.005,0.01,0.02"],
-      workers: 1,
-    };
+    // plateau-torch replays one config at a time (no multi-config kernel): jobs long enough to be killed in
+    const options = { scheduler: "plateau-torch", grid: ["patience=1000..20000:lin:10", "factor=0.1,0.5"], workers: 1 };
     const ref = join(dir, "kill-worker-local.duckdb");
     await runSweep(curves, { ...options, out: ref });
     const out = join(dir, "kill-worker-queue.duckdb");
     const since = w1.err.length;
     const w2Since = w2.err.length;
-    const running = runSweep(curves, { ...options, out, queue: { url: redis.url, name: QUEUE, chunk: 30 } });
+    const running = runSweep(curves, { ...options, out, queue: { url: redis.url, name: QUEUE, chunk: 5 } });
     // w1 is killed while it holds a job of this sweep (it logs "started" before the replay begins)
     await w1.waitFor(/job \S+: started/, since);
     w1.child.kill("SIGKILL");
@@ -245,10 +242,10 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
       /had stalled/,
       `w2's stalled-job check put w1's job back in the queue:\n${w1.err}\n---\n${w2.err}`,
     );
-    assert.equal(summary.committed, 240);
+    assert.equal(summary.committed, 40);
     assert.deepEqual(summary.queue?.failed, []);
     const got = await resultRows(out);
-    assert.equal(new Set(got.map((r) => `${r.curve}/${r.config_id}`)).size, 240, "every (curve, config) once");
+    assert.equal(new Set(got.map((r) => `${r.curve}/${r.config_id}`)).size, 40, "every (curve, config) once");
     assert.deepEqual(got, await resultRows(ref));
   });
 
@@ -256,14 +253,22 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     const files = [join(dir, "c.arrow"), join(dir, "d.arrow")];
     await writeCurveFile(files[0]!, syntheticCurve("c", 1_000_000, { seed: 5, phases: 3 }));
     await writeCurveFile(files[1]!, syntheticCurve("d", 700_000, { seed: 6, phases: 2 }));
-    const grid = ["lambda=1e-6..1e-3:log:20", "tau=0.005,0.02"];
+    const grid = ["patience=1000..20000:lin:20", "factor=0.1,0.5"];
     const total = 2 * 40;
     const loaded = await Promise.all(files.map((f) => loadCurve(f)));
-    const options = { scheduler: "fastface", grid, workers: 1 };
+    const options = { scheduler: "plateau-torch", grid, workers: 1 };
     const ref = join(dir, "kill-coord-local.duckdb");
     await runSweep(loaded, { ...options, out: ref });
     const out = join(dir, "kill-coord-queue.duckdb");
-    const args = ["sweep", ...files, "--scheduler", "fastface", ...grid.flatMap((g) => ["--grid", g]), "--out", out];
+    const args = [
+      "sweep",
+      ...files,
+      "--scheduler",
+      "plateau-torch",
+      ...grid.flatMap((g) => ["--grid", g]),
+      "--out",
+      out,
+    ];
     const coord = new Proc([
       ...args,
       "--queue",
