@@ -47,7 +47,7 @@ export function withSweepQueueOptions<T>(y: Argv<T>): Argv<T> {
     .option("chunk", {
       type: "number",
       group,
-      describe: "configurations per job (default: ~64M replay steps per job)",
+      describe: "configurations per job (default: ~192M config-steps per job, whole kernel passes)",
     }) as unknown as Argv<T>;
 }
 
