@@ -1,8 +1,12 @@
 /**
  * Simulate benchmarks.
  *   node --import tsx bench/simulate.ts            speed: closed-loop runs of 250k, 500k and 1M steps (linear in steps)
+ *   node --import tsx bench/simulate.ts fit [LOG] [MODELS]
+ *                                                  the fit before (tfjs autodiff, bench/peers/fit-tfjs.ts) and now
+ *                                                  (analytic gradients) on the same inputs: CPU seconds, ratio,
+ *                                                  objective, in-sample relMAE, largest parameter difference
  *   node --import tsx bench/simulate.ts accuracy   the three validation protocols (in-sample, tail, cross) of every
- *                                                  model on every fixture log (markdown table; slow: ~25 fits)
+ *                                                  model on every fixture log (markdown table)
  */
 
 import type { Curve } from "../src/curve/curve.ts";
@@ -16,8 +20,8 @@ import { resolveStepLr } from "../src/simulate/lr.ts";
 import type { ParamValues } from "../src/simulate/model.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { getModel, modelNames } from "../src/simulate/registry.ts";
-import { loadTf } from "../src/simulate/tf.ts";
 import { inSample, usablePoints, validateCross, validateTail } from "../src/simulate/validate.ts";
+import { fitModelTf, loadTf } from "./peers/fit-tfjs.ts";
 
 const FIXTURES = new URL("../data/logs/", import.meta.url).pathname;
 
@@ -82,8 +86,58 @@ const CROSS: Record<string, string> = {
   "fastface_ms1mv3_r100.log": "insightface_ms1mv3_r50_poly.log",
 };
 
-async function accuracy(only?: string): Promise<void> {
+/** CPU seconds (user + system) of a call. */
+async function cpuSeconds<T>(f: () => T | Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const c = process.cpuUsage(c0);
+  return { value, cpu: (c.user + c.system) / 1e6, wall: (performance.now() - t0) / 1000 };
+}
+
+/** Largest relative difference between two parameter sets (log space for positive values). */
+function paramDiff(a: ParamValues, b: ParamValues): { name: string; diff: number } {
+  let worst = { name: "-", diff: 0 };
+  for (const k of Object.keys(a)) {
+    const x = a[k]!;
+    const y = b[k]!;
+    const d = x > 0 && y > 0 ? Math.abs(Math.log(x / y)) : Math.abs(x - y);
+    if (d > worst.diff) worst = { name: k, diff: d };
+  }
+  return worst;
+}
+
+async function fitSpeed(only?: string, models?: string): Promise<void> {
   const tf = await loadTf();
+  const opts = { seed: 1, starts: 3, iterations: 300, maxPoints: 200 };
+  console.log(`fit before (tfjs ${tf.getBackend()} autodiff) vs now (analytic gradients), CLI defaults, seed 1`);
+  console.log(
+    "| log | model | tfjs CPU s | analytic CPU s | speed-up | objective tfjs / analytic | in-sample relMAE tfjs / analytic | largest param diff (log) |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const [file, spec] of Object.entries(SPECS)) {
+    if (only && !file.includes(only)) continue;
+    const curve = await loadCurve(FIXTURES + file);
+    const eta = resolveStepLr(curve, spec, new Warnings()).eta;
+    const epochSteps = epochLengthOf(curve);
+    const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
+    const fitOpts = { ...opts, ...(epochSteps ? { epochSteps } : {}) };
+    for (const name of models ? models.split(",") : modelNames()) {
+      const model = getModel(name);
+      fitModel(model, points, eta, { ...fitOpts, iterations: 10, starts: 1 }); // warm-up (JIT)
+      const old = await cpuSeconds(() => fitModelTf(tf, model, points, eta, fitOpts));
+      const now = await cpuSeconds(() => fitModel(model, points, eta, fitOpts));
+      const insOld = inSample(model, old.value.params, points, eta).relMae;
+      const insNow = inSample(model, now.value.params, points, eta).relMae;
+      const d = paramDiff(old.value.params, now.value.params);
+      console.log(
+        `| ${file} | ${name} | ${old.cpu.toFixed(2)} | ${now.cpu.toFixed(2)} | ${(old.cpu / now.cpu).toFixed(1)}x | ${old.value.objective.toPrecision(4)} / ${now.value.objective.toPrecision(4)} | ${(insOld * 100).toFixed(2)}% / ${(insNow * 100).toFixed(2)}% | ${d.name} ${d.diff.toFixed(3)} |`,
+      );
+    }
+  }
+}
+
+async function accuracy(only?: string): Promise<void> {
   const opts = { seed: 1, starts: 3, iterations: 300, maxPoints: 200 };
   const runs = new Map<string, { curve: Curve; eta: Float64Array; epochSteps: number | undefined }>();
   for (const [file, spec] of Object.entries(SPECS)) {
@@ -102,10 +156,10 @@ async function accuracy(only?: string): Promise<void> {
       const model = getModel(name);
       const t0 = performance.now();
       const fitOpts = { ...opts, ...(run.epochSteps ? { epochSteps: run.epochSteps } : {}) };
-      const fitted = await fitModel(tf, model, points, run.eta, fitOpts);
+      const fitted = fitModel(model, points, run.eta, fitOpts);
       const secs = (performance.now() - t0) / 1000;
       const ins = inSample(model, fitted.params, points, run.eta);
-      const tail = (await validateTail(tf, model, points, run.eta, 0.8, fitOpts)).validation;
+      const tail = validateTail(model, points, run.eta, 0.8, fitOpts).validation;
       const other = runs.get(CROSS[file]!)!;
       const otherPts = usablePoints({ step: other.curve.columns.step, loss: other.curve.columns.loss });
       const crossParams = { ...fitted.params, ...(other.epochSteps ? { epochSteps: other.epochSteps } : {}) };
@@ -119,4 +173,5 @@ async function accuracy(only?: string): Promise<void> {
 }
 
 if (process.argv[2] === "accuracy") await accuracy(process.argv[4]);
+else if (process.argv[2] === "fit") await fitSpeed(process.argv[3], process.argv[4]);
 else speed();

@@ -41,6 +41,7 @@ export const msg = {
   badTail: (v: number) => `--tail must be a fraction in (0, 1) or a step number > 1; got ${v}`,
   badBudget: (v: number) => `--budget must be in (0, 4]; got ${v}`,
   badSeeds: (v: number) => `--seeds must be an integer >= 1; got ${v}`,
+  badInteger: (option: string, v: unknown, min: number) => `--${option} must be an integer >= ${min}; got ${v}`,
   tailTooShort: (fit: number, held: number) =>
     `tail split leaves ${fit} fitted and ${held} held-out point(s); both need at least 10`,
 };

@@ -3,7 +3,7 @@
  *   L = L0 + A * (S1 + SW)^(-alpha) - C * S2,  S2 = sum_{i<=t} m_i,  m_i = lambda * m_{i-1} + (eta_{i-1} - eta_i)
  * with eta normalised by lrRef and eta_0 = eta_1. O(1) per step.
  */
-import type { LossModel, ParamValues, Stepper } from "./model.ts";
+import type { FitBlocks, LossModel, ParamValues, Stepper } from "./model.ts";
 import { powerLawDefs } from "./multipower.ts";
 
 /** Per-step annealing law: S1, momentum m and S2 updated in O(1). */
@@ -46,6 +46,50 @@ export class AnnealingStepper implements Stepper {
   }
 }
 
+/**
+ * The law on blocks with its derivatives: `S2` at step t is `sum_k drop_k (1 - lambda^(t - bound_k)) / (1 -
+ * lambda)` over the blocks entered with an LR drop. Parameter order: L0, A, alpha, SW, C, lambda.
+ */
+function annealingPredict(th: Float64Array, b: FitBlocks, pred: Float64Array, jac?: Float64Array): void {
+  const P = 6;
+  const L0 = th[0]!;
+  const A = th[1]!;
+  const alpha = th[2]!;
+  const SW = th[3]!;
+  const C = th[4]!;
+  const lam = th[5]!;
+  const om = 1 - lam;
+  const lnLam = Math.log(lam);
+  for (let n = 0; n < b.evalBlock.length; n++) {
+    const J = b.evalBlock[n]!;
+    const t = b.tEval[n]!;
+    const base = b.s1Eval[n]! + SW;
+    const lnBase = Math.log(base);
+    const pw = Math.exp(-alpha * lnBase);
+    let s2 = 0;
+    let dS2 = 0;
+    for (let k = 1; k <= J; k++) {
+      const drop = b.drop[k]!;
+      if (drop === 0) continue;
+      const d = t - b.bound[k]!;
+      const ld = Math.exp(d * lnLam);
+      const oneMinus = -Math.expm1(d * lnLam);
+      s2 += (drop * oneMinus) / om;
+      if (jac) dS2 += (drop * ((-d * ld * om) / lam + oneMinus)) / (om * om);
+    }
+    pred[n] = L0 + A * pw - C * s2;
+    if (jac) {
+      const o = n * P;
+      jac[o] = 1;
+      jac[o + 1] = pw;
+      jac[o + 2] = -A * pw * lnBase;
+      jac[o + 3] = (-alpha * A * pw) / base;
+      jac[o + 4] = -s2;
+      jac[o + 5] = -C * dS2;
+    }
+  }
+}
+
 export const annealing: LossModel = {
   name: "annealing",
   summary: "annealing law with momentum (Tissue et al. 2024): power law in S1 minus C times the annealing area S2",
@@ -65,13 +109,7 @@ export const annealing: LossModel = {
       },
     ];
   },
-  predictTf(tf, p, b) {
-    const pow = tf.pow(b.s1Eval.add(p.SW!), tf.neg(p.alpha!));
-    const lam = p.lambda!;
-    const geo = tf.sub(1, tf.exp(b.dFrom.mul(tf.log(lam)))).div(tf.sub(1, lam)); // N x K
-    const s2 = geo.mul(b.drop).sum(1);
-    return tf.add(p.L0!, pow.mul(p.A!)).sub(s2.mul(p.C!)) as typeof b.s1Eval;
-  },
+  predict: annealingPredict,
   stepper(params) {
     return new AnnealingStepper(params);
   },

@@ -15,9 +15,8 @@
  * follows the LR at once (the fast fall within ~100 steps of a decay, before the slow relaxation). O(1) per step;
  * seedable.
  */
-import type * as tfType from "@tensorflow/tfjs";
-import { linearRecurrenceAllTf, linearRecurrenceTf } from "./floor.ts";
-import { ETA_MIN, type LossModel, type ParamValues, type Stepper } from "./model.ts";
+import { RATE_MAX } from "./floor.ts";
+import { ETA_MIN, type FitBlocks, type LossModel, type ParamValues, type Stepper } from "./model.ts";
 
 /** Per-step effective-LR relaxation. */
 export class EffectiveStepper implements Stepper {
@@ -77,6 +76,106 @@ export class EffectiveStepper implements Stepper {
   }
 }
 
+/**
+ * The model on blocks with forward-mode derivatives. Per block: the norm proxy at the block's start sets
+ * `e = eta / sqrt(u)`; then `u <- Au u + (1 - Au) eta`, `Au = (1 - 2 kappa eta)^len`, and
+ * `x <- A x + (1 - A) F`, `A = (1 - k e^p)^len`, `F = a + b e^q + c (S1mid + SW)^-alpha` (S1 at the block's
+ * middle); the loss at an evaluation point is `x + d e^r` of its block.
+ * Parameter order: Linit, u0, kappa, k, p, a, b, q, c, SW, alpha, d, r.
+ */
+function effectivePredict(th: Float64Array, b: FitBlocks, pred: Float64Array, jac?: Float64Array): void {
+  const P = 13;
+  const kappa = th[2]!;
+  const k = th[3]!;
+  const p = th[4]!;
+  const a = th[5]!;
+  const bb = th[6]!;
+  const q = th[7]!;
+  const c = th[8]!;
+  const SW = th[9]!;
+  const alpha = th[10]!;
+  const d = th[11]!;
+  const r = th[12]!;
+  const dx = new Float64Array(P);
+  dx[0] = 1;
+  let x = th[0]!;
+  let u = th[1]!;
+  // d u / d u0 and d u / d kappa (the only parameters the norm depends on)
+  let du0 = 1;
+  let duk = 0;
+  let n = 0;
+  const N = b.evalBlock.length;
+  for (let j = 0; j < b.lr.length && n < N; j++) {
+    const eta = b.lr[j]!;
+    const le = b.logLr[j]!;
+    const len = b.len[j]!;
+    const small = u < 1e-12;
+    const uc = small ? 1e-12 : u;
+    const lnE = le - 0.5 * Math.log(uc);
+    const e = Math.exp(lnE);
+    // d e / d u0 and d e / d kappa
+    const dedu = small ? 0 : (-0.5 * e) / uc;
+    const de0 = dedu * du0;
+    const dek = dedu * duk;
+    // the norm relaxes toward eta over the block
+    let ru = 2 * kappa * eta;
+    const uClamped = ru > RATE_MAX;
+    if (uClamped) ru = RATE_MAX;
+    const Au = Math.exp(len * Math.log1p(-ru));
+    const dAuk = uClamped ? 0 : ((-len * Au) / (1 - ru)) * 2 * eta;
+    // relaxation of the loss toward the floor
+    const ep = Math.exp(p * lnE);
+    let rate = k * ep;
+    const clamped = rate > RATE_MAX;
+    if (clamped) rate = RATE_MAX;
+    const A = Math.exp(len * Math.log1p(-rate));
+    const base = b.s1Start[j]! + eta * len * 0.5 + SW;
+    const lnBase = Math.log(base);
+    const prog = c * Math.exp(-alpha * lnBase);
+    const eq = Math.exp(q * lnE);
+    const F = a + bb * eq + prog;
+    if (jac) {
+      const dAdr = clamped ? 0 : (-len * A) / (1 - rate);
+      const dAde = dAdr * ((p * rate) / e);
+      const dFde = (bb * q * eq) / e;
+      const xf = x - F;
+      const oa = 1 - A;
+      for (let i = 0; i < P; i++) dx[i]! *= A;
+      dx[1]! += xf * dAde * de0 + oa * dFde * de0;
+      dx[2]! += xf * dAde * dek + oa * dFde * dek;
+      dx[3]! += xf * dAdr * ep;
+      dx[4]! += xf * dAdr * rate * lnE;
+      dx[5]! += oa;
+      dx[6]! += oa * eq;
+      dx[7]! += oa * bb * eq * lnE;
+      dx[8]! += oa * (c > 0 ? prog / c : Math.exp(-alpha * lnBase));
+      dx[9]! += oa * ((-alpha * prog) / base);
+      dx[10]! += oa * (-prog * lnBase);
+    }
+    x = A * x + (1 - A) * F;
+    if (n < N && b.evalBlock[n] === j) {
+      const er = Math.exp(r * lnE);
+      const out = x + d * er;
+      for (; n < N && b.evalBlock[n] === j; n++) {
+        pred[n] = out;
+        if (jac) {
+          const o = n * P;
+          jac.set(dx, o);
+          const dInst = (d * r * er) / e;
+          jac[o + 1]! += dInst * de0;
+          jac[o + 2]! += dInst * dek;
+          jac[o + 11] = er;
+          jac[o + 12] = d * er * lnE;
+        }
+      }
+    }
+    // the norm after the block (the next block's e sees it)
+    duk = Au * duk + (u - eta) * dAuk;
+    du0 = Au * du0;
+    u = Au * u + (1 - Au) * eta;
+  }
+}
+
 export const effective: LossModel = {
   name: "effective",
   summary: "fastface's effective-LR floor: relaxation toward a floor set by eta/|w|^2 under weight decay",
@@ -114,24 +213,7 @@ export const effective: LossModel = {
       { name: "r", lo: 0.05, hi: 4, log: true, init: 1, doc: "effective-LR exponent of the instant part" },
     ];
   },
-  predictTf(tf, p, b) {
-    // Squared-norm proxy at every block end, then at block starts (the value the block's steps see first).
-    const ru = tf.minimum(b.lr.mul(p.kappa!).mul(2), 0.999999);
-    const logAu = tf.log(tf.sub(1, ru)).mul(b.len) as tfType.Tensor1D;
-    const cu = tf.sub(1, tf.exp(logAu)).mul(b.lr) as tfType.Tensor1D;
-    const uEnd = linearRecurrenceAllTf(tf, logAu, cu, p.u0!, b);
-    const uStart = tf.concat([p.u0!.reshape([1]), uEnd.slice(0, uEnd.shape[0] - 1)]);
-    const e = b.lr.div(tf.sqrt(tf.maximum(uStart, 1e-12)));
-    const rate = tf.minimum(tf.pow(e, p.p!).mul(p.k!), 0.999999);
-    const logA = tf.log(tf.sub(1, rate)).mul(b.len) as tfType.Tensor1D;
-    const s1Mid = b.s1Start.add(b.lr.mul(b.len).mul(0.5));
-    const progress = tf.pow(s1Mid.add(p.SW!), tf.neg(p.alpha!)).mul(p.c!);
-    const fl = tf.add(p.a!, tf.pow(e, p.q!).mul(p.b!)).add(progress);
-    const c = tf.sub(1, tf.exp(logA)).mul(fl) as tfType.Tensor1D;
-    const x = linearRecurrenceTf(tf, logA, c, p.Linit!, b);
-    const eEval = b.select.mul(e).sum(1);
-    return x.add(tf.pow(eEval, p.r!).mul(p.d!)) as tfType.Tensor1D;
-  },
+  predict: effectivePredict,
   stepper(params, opts) {
     return new EffectiveStepper(params, opts?.initialLoss);
   },

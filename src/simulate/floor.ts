@@ -4,41 +4,55 @@
  * (eta normalised by lrRef). A staircase schedule gives a staircase loss. O(1) per step; the state (the loss)
  * can be seeded with an observed loss.
  */
-import type * as tfType from "@tensorflow/tfjs";
-import { ETA_MIN, type LossModel, type ParamValues, type Stepper, type Tf, type TfBlocks } from "./model.ts";
+import { ETA_MIN, type FitBlocks, type LossModel, type ParamValues, type Stepper } from "./model.ts";
+
+/** Largest per-step relaxation rate on blocks (a rate of 1 would make the block's decay factor exactly 0). */
+export const RATE_MAX = 0.999999;
 
 /**
- * Closed form of `L_j = A_j L_{j-1} + c_j` over blocks, evaluated at the evaluation blocks:
- * `L_n = exp(lp[J_n]) L_init + sum_{j<=J_n} c_j exp(lp[J_n] - lp[j])` with `lp = cumsum(logA)`, `logA <= 0`.
+ * Floor relaxation on blocks with forward-mode derivatives: per block `x <- A x + (1 - A) F`,
+ * `A = (1 - k eta^p)^len`, `F = a + b eta^q`; the loss at an evaluation point is `x` after its block.
+ * Parameter order: Linit, k, p, a, b, q.
  */
-export function linearRecurrenceTf(
-  tf: Tf,
-  logA: tfType.Tensor1D,
-  c: tfType.Tensor1D,
-  init: tfType.Scalar,
-  b: TfBlocks,
-): tfType.Tensor1D {
-  const lp = tf.cumsum(logA);
-  const lpEval = b.select.mul(lp).sum(1);
-  const diff = tf.sub(lpEval.expandDims(1), lp.expandDims(0));
-  const w = tf.exp(tf.minimum(diff, 0)).mul(b.mask);
-  return tf.exp(lpEval).mul(init).add(w.mul(c).sum(1)) as tfType.Tensor1D;
-}
-
-/**
- * The same recurrence evaluated at the end of every block (K values), via the K x K lower triangle.
- */
-export function linearRecurrenceAllTf(
-  tf: Tf,
-  logA: tfType.Tensor1D,
-  c: tfType.Tensor1D,
-  init: tfType.Scalar,
-  b: TfBlocks,
-): tfType.Tensor1D {
-  const lp = tf.cumsum(logA);
-  const diff = tf.sub(lp.expandDims(1), lp.expandDims(0));
-  const w = tf.exp(tf.minimum(diff, 0)).mul(b.tri);
-  return tf.exp(lp).mul(init).add(w.mul(c).sum(1)) as tfType.Tensor1D;
+function floorPredict(th: Float64Array, b: FitBlocks, pred: Float64Array, jac?: Float64Array): void {
+  const P = 6;
+  const k = th[1]!;
+  const p = th[2]!;
+  const a = th[3]!;
+  const bb = th[4]!;
+  const q = th[5]!;
+  const dx = new Float64Array(P);
+  dx[0] = 1;
+  let x = th[0]!;
+  let n = 0;
+  const N = b.evalBlock.length;
+  for (let j = 0; j < b.lr.length && n < N; j++) {
+    const le = b.logLr[j]!;
+    const len = b.len[j]!;
+    const ep = Math.exp(p * le);
+    let rate = k * ep;
+    const clamped = rate > RATE_MAX;
+    if (clamped) rate = RATE_MAX;
+    const A = Math.exp(len * Math.log1p(-rate));
+    const eq = Math.exp(q * le);
+    const F = a + bb * eq;
+    if (jac) {
+      const dAdr = clamped ? 0 : (-len * A) / (1 - rate);
+      const xf = x - F;
+      const oa = 1 - A;
+      for (let i = 0; i < P; i++) dx[i]! *= A;
+      dx[1]! += xf * dAdr * ep;
+      dx[2]! += xf * dAdr * rate * le;
+      dx[3]! += oa;
+      dx[4]! += oa * eq;
+      dx[5]! += oa * bb * eq * le;
+    }
+    x = A * x + (1 - A) * F;
+    for (; n < N && b.evalBlock[n] === j; n++) {
+      pred[n] = x;
+      if (jac) jac.set(dx, n * P);
+    }
+  }
 }
 
 /** Per-step floor relaxation. */
@@ -93,13 +107,7 @@ export const floor: LossModel = {
       { name: "q", lo: 0.05, hi: 4, log: true, init: 1, doc: "LR exponent of the floor" },
     ];
   },
-  predictTf(tf, p, b) {
-    const rate = tf.minimum(tf.pow(b.lr, p.p!).mul(p.k!), 0.999999);
-    const logA = tf.log(tf.sub(1, rate)).mul(b.len) as tfType.Tensor1D;
-    const fl = tf.add(p.a!, tf.pow(b.lr, p.q!).mul(p.b!));
-    const c = tf.sub(1, tf.exp(logA)).mul(fl) as tfType.Tensor1D;
-    return linearRecurrenceTf(tf, logA, c, p.Linit!, b);
-  },
+  predict: floorPredict,
   stepper(params, opts) {
     return new FloorStepper(params, opts?.initialLoss);
   },

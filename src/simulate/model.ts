@@ -1,14 +1,12 @@
 /**
  * The loss-response model contract. A model maps an LR history to a loss. It has two faces:
- * - `predictTf`: a differentiable tfjs expression evaluated at the ends of piecewise-constant blocks (the fit);
+ * - `predict`: the model evaluated at the ends of piecewise-constant blocks with its analytic derivatives with
+ *   respect to every parameter (the fit);
  * - `stepper`: an exact per-step state machine (prediction, validation and the closed loop), O(1) or
  *   O(LR changes) per step, no allocation per step.
  * Models see the normalised LR `eta / lrRef` (lrRef is stored with the fitted parameters) so bounds and starts
  * are scale-free and a model fitted on run A applies to run B in the same LR units.
  */
-import type * as tfType from "@tensorflow/tfjs";
-
-export type Tf = typeof tfType;
 export type ParamValues = Record<string, number>;
 
 export interface ModelParamDef {
@@ -37,29 +35,29 @@ export interface FitScale {
   lossMax: number;
 }
 
-/** Constant tensors of a block schedule (see schedule.ts `Blocks`), built once per fit. */
-export interface TfBlocks {
-  /** Normalised LR of each block, clamped to >= 1e-8 (K). */
-  lr: tfType.Tensor1D;
+/**
+ * A block schedule in the form the fit evaluates (see schedule.ts `Blocks`): K piecewise-constant blocks and N
+ * evaluation points, each the end of one block, LRs normalised by lrRef. Built once per fit (fit-data.ts).
+ */
+export interface FitBlocks {
+  /** Normalised LR of each block, clamped to >= ETA_MIN (K). */
+  lr: Float64Array;
+  /** log(lr) (K). */
+  logLr: Float64Array;
   /** Block lengths in steps (K). */
-  len: tfType.Tensor1D;
-  /** S1 at block ends (K) and at block starts (K). */
-  s1End: tfType.Tensor1D;
-  s1Start: tfType.Tensor1D;
+  len: Float64Array;
+  /** S1 at block starts (K). */
+  s1Start: Float64Array;
   /** LR drop entering each block: lr[k-1] - lr[k] (0 for k = 0) (K). */
-  drop: tfType.Tensor1D;
-  /** N x K: 1 where block k starts at or before evaluation point n's block, else 0. */
-  mask: tfType.Tensor2D;
-  /** N x K: S1(t_n) - S1(start of block k), masked. */
-  sFrom: tfType.Tensor2D;
-  /** N x K: t_n - bound[k] (steps since the start of block k), masked. */
-  dFrom: tfType.Tensor2D;
-  /** N: S1 at the evaluation points. */
-  s1Eval: tfType.Tensor1D;
-  /** K x K: 1 where j <= i (lower triangle): recurrences evaluated at every block. */
-  tri: tfType.Tensor2D;
-  /** N x K one-hot: 1 at (n, J_n), the block ending at evaluation point n (a gather without UnsortedSegmentSum). */
-  select: tfType.Tensor2D;
+  drop: Float64Array;
+  /** First step of each block minus one (K): the block covers steps (bound[k], bound[k] + len[k]]. */
+  bound: Float64Array;
+  /** Block whose end is evaluation point n, ascending (N). */
+  evalBlock: Int32Array;
+  /** S1 at the evaluation points (N). */
+  s1Eval: Float64Array;
+  /** The evaluation steps (N). */
+  tEval: Float64Array;
 }
 
 export interface Stepper {
@@ -87,7 +85,12 @@ export interface LossModel {
   /** True when the state (the current loss) can be seeded with an observed loss (cross protocol). */
   readonly seedable: boolean;
   paramDefs(scale: FitScale): ModelParamDef[];
-  predictTf(tf: Tf, p: Record<string, tfType.Scalar>, b: TfBlocks): tfType.Tensor1D;
+  /**
+   * The model on blocks, for the fit: `theta` holds the parameter values in `paramDefs` order (P of them); writes
+   * the prediction at every evaluation point into `pred` (N) and, when `jac` is given, d pred / d theta into it
+   * (N x P, row-major). Forward-mode derivatives in closed form over Float64Arrays, no allocation per call.
+   */
+  predict(theta: Float64Array, b: FitBlocks, pred: Float64Array, jac?: Float64Array): void;
   /** `params` includes `lrRef`. */
   stepper(params: ParamValues, opts?: StepperOptions): Stepper;
 }

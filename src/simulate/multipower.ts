@@ -7,7 +7,15 @@
  * with eta normalised by lrRef and eta_0 = eta_1 (no drop before the first step). Only steps where the LR changes
  * contribute to LD, so the stepper keeps one record per change: O(changes) per step.
  */
-import { ETA_MIN, type FitScale, type LossModel, type ModelParamDef, type ParamValues, type Stepper } from "./model.ts";
+import {
+  ETA_MIN,
+  type FitBlocks,
+  type FitScale,
+  type LossModel,
+  type ModelParamDef,
+  type ParamValues,
+  type Stepper,
+} from "./model.ts";
 
 /**
  * G(x) = 1 - (C x + 1)^(-beta).
@@ -143,6 +151,62 @@ export function powerLawDefs(scale: FitScale): ModelParamDef[] {
   ];
 }
 
+/**
+ * The law on blocks with its derivatives: `L0 + A (S1 + SW)^-alpha - B sum_k drop_k G(C eta_k^-gamma (S1 -
+ * S1start_k))` over the blocks up to the evaluation point's (only blocks entered with an LR drop contribute).
+ * Parameter order: L0, A, alpha, SW, B, C, beta, gamma.
+ */
+function multipowerPredict(th: Float64Array, b: FitBlocks, pred: Float64Array, jac?: Float64Array): void {
+  const P = 8;
+  const L0 = th[0]!;
+  const A = th[1]!;
+  const alpha = th[2]!;
+  const SW = th[3]!;
+  const B = th[4]!;
+  const C = th[5]!;
+  const beta = th[6]!;
+  const gamma = th[7]!;
+  for (let n = 0; n < b.evalBlock.length; n++) {
+    const s1 = b.s1Eval[n]!;
+    const J = b.evalBlock[n]!;
+    const base = s1 + SW;
+    const lnBase = Math.log(base);
+    const pw = Math.exp(-alpha * lnBase);
+    let ld = 0;
+    let gC = 0;
+    let gBeta = 0;
+    let gGamma = 0;
+    for (let k = 1; k <= J; k++) {
+      const drop = b.drop[k]!;
+      if (drop === 0) continue;
+      const scale = Math.exp(-gamma * b.logLr[k]!);
+      const sFrom = s1 - b.s1Start[k]!;
+      const z = C * scale * sFrom + 1;
+      const lnZ = Math.log(z);
+      const zb = Math.exp(-beta * lnZ);
+      ld += drop * (1 - zb);
+      if (jac) {
+        const dgdx = (beta * zb) / z;
+        gC += drop * dgdx * scale * sFrom;
+        gBeta += drop * zb * lnZ;
+        gGamma += drop * dgdx * C * sFrom * scale * -b.logLr[k]!;
+      }
+    }
+    pred[n] = L0 + A * pw - B * ld;
+    if (jac) {
+      const o = n * P;
+      jac[o] = 1;
+      jac[o + 1] = pw;
+      jac[o + 2] = -A * pw * lnBase;
+      jac[o + 3] = (-alpha * A * pw) / base;
+      jac[o + 4] = -ld;
+      jac[o + 5] = -B * gC;
+      jac[o + 6] = -B * gBeta;
+      jac[o + 7] = -B * gGamma;
+    }
+  }
+}
+
 export const multipower: LossModel = {
   name: "multipower",
   summary: "multi-power law (Luo et al., ICLR 2025): power law in S1 minus a saturating loss-drop term per LR drop",
@@ -156,14 +220,7 @@ export const multipower: LossModel = {
       { name: "gamma", lo: 0.01, hi: 2, log: true, init: 0.6, doc: "LR exponent inside G" },
     ];
   },
-  predictTf(tf, p, b) {
-    const pow = tf.pow(b.s1Eval.add(p.SW!), tf.neg(p.alpha!));
-    const scaleK = tf.pow(b.lr, tf.neg(p.gamma!)); // K
-    const x = b.sFrom.mul(scaleK.mul(p.C!)); // N x K
-    const g = tf.sub(1, tf.pow(x.add(1), tf.neg(p.beta!)));
-    const ld = g.mul(b.drop).sum(1).mul(p.B!);
-    return tf.add(p.L0!, pow.mul(p.A!)).sub(ld) as typeof b.s1Eval;
-  },
+  predict: multipowerPredict,
   stepper(params, opts) {
     return new MultipowerStepper(params, opts?.minGap ?? 1);
   },

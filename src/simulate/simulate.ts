@@ -6,9 +6,9 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { expandHold } from "../curve/expand.ts";
-import type { Warnings } from "../errors.ts";
+import { ConfigError, type Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
-import { msg, W } from "../messages/simulate.ts";
+import { E, msg, W } from "../messages/simulate.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
@@ -88,6 +88,17 @@ export interface SimulateResult {
   };
   grid: number[];
   schedulers: SchedulerSimulation[];
+}
+
+/**
+ * Check the closed loop's options: `budget` in (0, 4], `seeds` an integer >= 1 (E_SIMULATE_OPTION otherwise).
+ *
+ * @example
+ * checkSimulateOptions({ budget: 0.25, seeds: 20 });
+ */
+export function checkSimulateOptions(o: { budget: number; seeds: number }): void {
+  if (!(o.budget > 0 && o.budget <= 4)) throw new ConfigError(msg.badBudget(o.budget), E.badOption);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new ConfigError(msg.badSeeds(o.seeds), E.badOption);
 }
 
 /** Spread of finite values (null-safe). */

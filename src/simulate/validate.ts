@@ -9,7 +9,7 @@
 import { ConfigError } from "../errors.ts";
 import { E, msg } from "../messages/simulate.ts";
 import { type FitOptions, type FittedModel, fitModel, type Metrics, metrics, predictSteps } from "./fit.ts";
-import type { LossModel, ParamValues, Tf } from "./model.ts";
+import type { LossModel, ParamValues } from "./model.ts";
 import { getModel, modelNames } from "./registry.ts";
 import type { Points, StepLr } from "./schedule.ts";
 
@@ -63,16 +63,15 @@ function slice(points: Points, from: number, to: number): Points {
  * Tail protocol: fit on the points up to the split, score the rest.
  *
  * @example
- * const { validation } = await validateTail(tf, floor, points, eta, 0.8, { seed: 1 });
+ * const { validation } = validateTail(floor, points, eta, 0.8, { seed: 1 });
  */
-export async function validateTail(
-  tf: Tf,
+export function validateTail(
   model: LossModel,
   points: Points,
   eta: StepLr,
   tail: number,
   fitOpts: FitOptions = {},
-): Promise<{ validation: Validation; fitted: FittedModel }> {
+): { validation: Validation; fitted: FittedModel } {
   const pts = usablePoints(points);
   const split = splitStepOf(pts, tail);
   let cut = 0;
@@ -83,7 +82,7 @@ export async function validateTail(
   const head = slice(pts, 0, cut);
   const rest = slice(pts, cut, pts.step.length);
   const lrRef = fitOpts.lrRef ?? maxOf(eta);
-  const fitted = await fitModel(tf, model, head, eta.subarray(0, split), { ...fitOpts, lrRef });
+  const fitted = fitModel(model, head, eta.subarray(0, split), { ...fitOpts, lrRef });
   const pred = predictSteps(model, fitted.params, eta, rest.step);
   const m = metrics(rest.loss, pred);
   return {
@@ -145,25 +144,24 @@ export interface AutoCandidate {
  * relMae on all points.
  *
  * @example
- * const { fitted, candidates } = await fitAuto(tf, points, eta, { seed: 1 });
+ * const { fitted, candidates } = fitAuto(points, eta, { seed: 1 });
  */
-export async function fitAuto(
-  tf: Tf,
+export function fitAuto(
   points: Points,
   eta: StepLr,
   fitOpts: FitOptions = {},
   tail = 0.8,
   names: readonly string[] = modelNames(),
-): Promise<{ fitted: FittedModel; candidates: AutoCandidate[] }> {
+): { fitted: FittedModel; candidates: AutoCandidate[] } {
   const candidates: AutoCandidate[] = [];
   for (const name of names) {
-    const { validation } = await validateTail(tf, getModel(name), points, eta, tail, fitOpts);
+    const { validation } = validateTail(getModel(name), points, eta, tail, fitOpts);
     candidates.push({ model: name, tail: validation });
   }
   const finite = candidates.filter((c) => Number.isFinite(c.tail.relMae));
   finite.sort((a, b) => a.tail.relMae - b.tail.relMae);
   const best = finite[0] ?? candidates[0]!;
-  const fitted = await fitModel(tf, getModel(best.model), usablePoints(points), eta, fitOpts);
+  const fitted = fitModel(getModel(best.model), usablePoints(points), eta, fitOpts);
   return { fitted, candidates };
 }
 

@@ -6,19 +6,20 @@
  * configuration against that model (`sim-kernel.ts`).
  */
 import type { Curve } from "../curve/curve.ts";
-import { ConfigError, Warnings } from "../errors.ts";
+import { Warnings } from "../errors.ts";
 import { parseJudgeSpec } from "../judge/stationary.ts";
-import * as MS from "../messages/simulate.ts";
-import * as M from "../messages/sweep.ts";
-import { epochLengthOf } from "../simulate/epoch.ts";
-import { fitModel } from "../simulate/fit.ts";
-import { resolveStepLr } from "../simulate/lr.ts";
+import {
+  checkModelChoice,
+  type FitSettings,
+  fitInput,
+  fitRun,
+  fitSettings,
+  paramsForRun,
+} from "../simulate/fit-input.ts";
 import type { ParamValues } from "../simulate/model.ts";
 import type { ModelFile } from "../simulate/model-file.ts";
 import { getModel } from "../simulate/registry.ts";
-import { simulationSetup } from "../simulate/simulate.ts";
-import { loadTf } from "../simulate/tf.ts";
-import { fitAuto, usablePoints } from "../simulate/validate.ts";
+import { checkSimulateOptions, simulationSetup } from "../simulate/simulate.ts";
 import { canonicalJson } from "./grid.ts";
 import { curveHash } from "./prepare.ts";
 import type { CurveKey, SimCurve, SimulateCurveModel, SimulateDefinition } from "./types.ts";
@@ -47,26 +48,16 @@ export interface SweepSimulateOptions {
   onLog?: (line: string) => void;
 }
 
-/** Minimum usable logged points to fit or apply a model (as `fastface fit`). */
-const MIN_POINTS = 20;
-
-function checkOptions(o: SweepSimulateOptions): void {
-  const budget = o.budget ?? 1;
-  if (!(budget > 0 && budget <= 4)) throw new ConfigError(MS.msg.badBudget(budget), M.E_SWEEP_OPTION);
-  const seeds = o.seeds ?? 5;
-  if (!Number.isInteger(seeds) || seeds < 1) throw new ConfigError(MS.msg.badSeeds(seeds), M.E_SWEEP_OPTION);
-  for (const [k, v] of [
-    ["starts", o.starts],
-    ["iterations", o.iterations],
-    ["points", o.points],
-  ] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1))
-      throw new ConfigError(`--${k} must be an integer >= 1; got ${v}`, M.E_SWEEP_OPTION);
-  }
-  const e = o.epochSteps;
-  if (e !== undefined && !(Number.isInteger(e) && e >= 0))
-    throw new ConfigError(`--epoch-steps must be an integer >= 0; got ${e}`, M.E_SWEEP_OPTION);
-  if (o.modelFrom === undefined && o.model !== undefined && o.model !== "auto") getModel(o.model);
+function checkOptions(o: SweepSimulateOptions): FitSettings {
+  checkSimulateOptions({ budget: o.budget ?? 1, seeds: o.seeds ?? 5 });
+  if (o.modelFrom === undefined && o.model !== undefined) checkModelChoice(o.model);
+  return fitSettings({
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.starts !== undefined ? { starts: o.starts } : {}),
+    ...(o.iterations !== undefined ? { iterations: o.iterations } : {}),
+    ...(o.points !== undefined ? { points: o.points } : {}),
+    ...(o.epochSteps !== undefined ? { epochSteps: o.epochSteps } : {}),
+  });
 }
 
 /**
@@ -74,24 +65,18 @@ function checkOptions(o: SweepSimulateOptions): void {
  * @example simulateSettings({ seeds: 5 }).source // "auto"
  */
 export function simulateSettings(o: SweepSimulateOptions): Omit<SimulateDefinition, "models"> {
-  checkOptions(o);
+  const fit = checkOptions(o);
   const fitted = o.modelFrom === undefined;
   return {
     budget: o.budget ?? 1,
     seeds: o.seeds ?? 5,
-    seed: o.seed ?? 1,
+    seed: fit.seed,
     noise: o.noise ?? true,
     lrSchedule: o.lrSchedule ?? null,
     source: fitted ? (o.model ?? "auto") : "file",
-    fit: fitted ? { starts: o.starts ?? 3, iterations: o.iterations ?? 300, points: o.points ?? 200 } : null,
-    epochSteps: o.epochSteps ?? null,
+    fit: fitted ? { starts: fit.starts, iterations: fit.iterations, points: fit.points } : null,
+    epochSteps: fit.epochSteps ?? null,
   };
-}
-
-/** Steps per epoch for a curve: the option (0 = none), else detected from the log. */
-function epochStepsFor(o: SweepSimulateOptions, curve: Curve): number | undefined {
-  if (o.epochSteps !== undefined) return o.epochSteps > 0 ? o.epochSteps : undefined;
-  return epochLengthOf(curve);
 }
 
 /**
@@ -125,12 +110,12 @@ export async function planSimulation(
   for (const key of keys) {
     const curve = byHash.get(key.hash);
     if (!curve) throw new Error(`planSimulation: no curve with hash ${key.hash}`);
-    const lr = resolveStepLr(curve, opts.lrSchedule, warnings ?? new Warnings());
-    const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
-    if (points.step.length < MIN_POINTS) {
-      throw new ConfigError(`${key.name}: ${MS.msg.tooFewPoints(points.step.length, MIN_POINTS)}`, MS.E.tooFewPoints);
-    }
-    const epochSteps = epochStepsFor(opts, curve);
+    const input = fitInput(
+      curve,
+      { lrSchedule: opts.lrSchedule, epochSteps: settings.epochSteps ?? undefined },
+      warnings ?? new Warnings(),
+    );
+    const { lr } = input;
     let modelName: string;
     let params: ParamValues;
     const old = reuse.get(key.hash);
@@ -139,24 +124,16 @@ export async function planSimulation(
       params = old.params;
     } else if (opts.modelFrom) {
       modelName = opts.modelFrom.model;
-      const p = opts.modelFrom.params;
-      // the file's epoch sawtooth takes this log's epoch length (none: switched off), as `fit --model-from`
-      params = p.epochSteps ? (epochSteps ? { ...p, epochSteps } : { ...p, epA: 0 }) : p;
+      params = paramsForRun(opts.modelFrom.params, input);
     } else {
-      const tf = await loadTf();
-      const fitOpts = {
+      const fitSettingsOfDef = fitSettings({
         seed: settings.seed,
-        starts: settings.fit!.starts,
-        iterations: settings.fit!.iterations,
-        maxPoints: settings.fit!.points,
-        ...(epochSteps ? { epochSteps } : {}),
-      };
+        ...settings.fit!,
+        ...(settings.epochSteps !== null ? { epochSteps: settings.epochSteps } : {}),
+      });
       const started = performance.now();
       opts.onLog?.(`sweep --simulate: fitting ${settings.source} on ${key.name} ...`);
-      const f =
-        settings.source === "auto"
-          ? (await fitAuto(tf, points, lr.eta, fitOpts)).fitted
-          : await fitModel(tf, getModel(settings.source), points, lr.eta, fitOpts);
+      const f = fitRun(input, settings.source, fitSettingsOfDef).fitted;
       modelName = f.model;
       params = f.params;
       opts.onLog?.(

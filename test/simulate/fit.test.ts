@@ -4,7 +4,6 @@ import { fitModel, metrics, predictSteps } from "../../src/simulate/fit.ts";
 import { floor } from "../../src/simulate/floor.ts";
 import { predictAt } from "../../src/simulate/model.ts";
 import { Prng } from "../../src/simulate/prng.ts";
-import { loadTf } from "../../src/simulate/tf.ts";
 import { validateTail } from "../../src/simulate/validate.ts";
 
 // A step schedule (0.1, x0.1 at 40% and 70%) over 20,000 steps, logged every 50 steps.
@@ -20,10 +19,9 @@ function noisyCurve(seed: number, sigma: number) {
   return { clean, loss: clean.map((v) => v * Math.exp(sigma * rng.normal())) };
 }
 
-test("a curve generated from known floor parameters plus noise is fitted back", async () => {
-  const tf = await loadTf();
+test("a curve generated from known floor parameters plus noise is fitted back", () => {
   const { clean, loss } = noisyCurve(7, 0.02);
-  const fitted = await fitModel(tf, floor, { step, loss }, eta, {
+  const fitted = fitModel(floor, { step, loss }, eta, {
     seed: 3,
     starts: 2,
     iterations: 500,
@@ -42,10 +40,9 @@ test("a curve generated from known floor parameters plus noise is fitted back", 
   assert.equal(fitted.params.lrRef, 0.1);
 });
 
-test("tail protocol scores only the held-out points", async () => {
-  const tf = await loadTf();
+test("tail protocol scores only the held-out points", () => {
   const { loss } = noisyCurve(8, 0.01);
-  const { validation } = await validateTail(tf, floor, { step, loss }, eta, 0.75, {
+  const { validation } = validateTail(floor, { step, loss }, eta, 0.75, {
     seed: 1,
     starts: 2,
     iterations: 400,
@@ -58,12 +55,11 @@ test("tail protocol scores only the held-out points", async () => {
   assert.ok(validation.relMae < 0.1, `relMae ${validation.relMae}`);
 });
 
-test("the multi-start fit (screened Latin-hypercube starts + polish) is deterministic for a seed", async () => {
-  const tf = await loadTf();
+test("the multi-start fit (screened Latin-hypercube starts + polish) is deterministic for a seed", () => {
   const { loss } = noisyCurve(9, 0.02);
   const opts = { seed: 5, starts: 3, iterations: 60, maxPoints: 60, screen: 16 };
-  const a = await fitModel(tf, floor, { step, loss }, eta, opts);
-  const b = await fitModel(tf, floor, { step, loss }, eta, opts);
+  const a = fitModel(floor, { step, loss }, eta, opts);
+  const b = fitModel(floor, { step, loss }, eta, opts);
   assert.deepEqual(a.params, b.params);
   assert.equal(a.objective, b.objective);
 });

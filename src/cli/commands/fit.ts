@@ -2,44 +2,43 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
-
+import { writeFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
-import type { Curve } from "../../curve/curve.ts";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
-import { writeFileAtomic } from "../../io/atomic.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
-import { epochLengthOf } from "../../simulate/epoch.ts";
-import { type FitOptions, fitModel } from "../../simulate/fit.ts";
-import { resolveStepLr } from "../../simulate/lr.ts";
-import type { ParamValues } from "../../simulate/model.ts";
+import {
+  checkModelChoice,
+  FIT_DEFAULTS,
+  type FitSettings,
+  fitInput,
+  fitOptions,
+  fitRun,
+  fitSettings,
+  modelFileOf,
+  paramsForRun,
+} from "../../simulate/fit-input.ts";
 import type { ModelFile } from "../../simulate/model-file.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel, modelNames } from "../../simulate/registry.ts";
-import { loadTf } from "../../simulate/tf.ts";
-import {
-  type AutoCandidate,
-  fitAuto,
-  inSample,
-  usablePoints,
-  type Validation,
-  validateCross,
-  validateTail,
-} from "../../simulate/validate.ts";
+import { type AutoCandidate, type Validation, validateCross, validateTail } from "../../simulate/validate.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
-import { phaseProgress } from "../progress.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
-interface FitArgs extends LoadArgs {
+interface FitArgs extends LoadArgs, FitArgsShared {
   log: string;
-  model: string;
-  "lr-schedule"?: string;
-  "model-from"?: string;
   validate: boolean;
   tail: number;
   "seed-state": boolean;
   out?: string;
   json: boolean;
+}
+
+/** The fit options every fitting command shares (`withFitOptions`). */
+export interface FitArgsShared {
+  model: string;
+  "lr-schedule"?: string;
+  "model-from"?: string;
   seed: number;
   starts: number;
   iterations: number;
@@ -47,62 +46,28 @@ interface FitArgs extends LoadArgs {
   "epoch-steps"?: number;
 }
 
-/** Fit options shared by fit and simulate. */
-export function fitOptionsFrom(
-  a: { seed: number; starts: number; iterations: number; points: number },
-  epochSteps?: number,
-): FitOptions {
-  for (const [k, v] of [
-    ["starts", a.starts],
-    ["iterations", a.iterations],
-    ["points", a.points],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`--${k} must be an integer >= 1; got ${v}`, E.badOption);
-  }
-  return {
+/** Fit settings from the shared arguments (checked: E_SIMULATE_OPTION per bad value). */
+export function fitSettingsFrom(a: FitArgsShared): FitSettings {
+  return fitSettings({
     seed: a.seed,
     starts: a.starts,
     iterations: a.iterations,
-    maxPoints: a.points,
-    ...(epochSteps ? { epochSteps } : {}),
-  };
+    points: a.points,
+    ...(a["epoch-steps"] !== undefined ? { epochSteps: a["epoch-steps"] } : {}),
+  });
 }
 
 /**
- * A model file's parameters applied to another log: its epoch sawtooth takes that log's epoch length, and
- * `--epoch-steps 0` switches the sawtooth off.
+ * Load a run and make it a fit input (LR from the log or `--lr-schedule`, usable points, epoch length); load and
+ * LR warnings go to the returned collector.
+ * @example const { warnings, input } = await loadFitInput(args);
  */
-export function paramsForLog(params: ParamValues, a: { "epoch-steps"?: number }, curve: Curve): ParamValues {
-  if (!params.epochSteps) return params;
-  const e = epochStepsFrom(a, curve);
-  return e ? { ...params, epochSteps: e } : { ...params, epA: 0 };
-}
-
-/** Steps per epoch: `--epoch-steps` (0 = no epoch sawtooth), else detected from the log. */
-export function epochStepsFrom(a: { "epoch-steps"?: number }, curve: Curve): number | undefined {
-  const v = a["epoch-steps"];
-  if (v !== undefined) {
-    if (!(Number.isInteger(v) && v >= 0)) {
-      throw new ConfigError(`--epoch-steps must be an integer >= 0; got ${v}`, E.badOption);
-    }
-    return v > 0 ? v : undefined;
-  }
-  return epochLengthOf(curve);
-}
-
-/**
- * The input shared by `fit` and `simulate`: the loaded run, its per-step LR (from the log or `--lr-schedule`)
- * and its usable points (at least 20, else a ConfigError); load and LR warnings go to `warnings`.
- * @example const { curve, lr, points, warnings } = await loadFitInput({ log: "run.log" });
- */
-export async function loadFitInput(a: LoadArgs & { log: string; "lr-schedule"?: string }) {
+export async function loadFitInput(a: LoadArgs & FitArgsShared & { log: string }) {
   const warnings = new Warnings();
   const curve = await loadCurve(a.log, loadOptionsFrom(a));
   warnings.list.push(...curve.meta.warnings);
-  const lr = resolveStepLr(curve, a["lr-schedule"], warnings);
-  const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
-  if (points.step.length < 20) throw new ConfigError(msg.tooFewPoints(points.step.length, 20), E.tooFewPoints);
-  return { warnings, curve, lr, points };
+  const input = fitInput(curve, { lrSchedule: a["lr-schedule"], epochSteps: fitSettingsFrom(a).epochSteps }, warnings);
+  return { warnings, input };
 }
 
 /** Options of the fit shared by `fit` and `simulate`. */
@@ -118,14 +83,18 @@ export function withFitOptions<T>(y: Argv<T>): Argv<T> {
       describe: "the schedule the run used, as a scheduler spec (needed when the log has no LR column)",
     })
     .option("model-from", { type: "string", describe: "apply a model.json fitted on another run (no refit)" })
-    .option("seed", { type: "number", default: 1, describe: "seed of the fit's random starts" })
-    .option("starts", { type: "number", default: 3, describe: "random starts of the fit" })
+    .option("seed", { type: "number", default: FIT_DEFAULTS.seed, describe: "seed of the fit's random starts" })
+    .option("starts", { type: "number", default: FIT_DEFAULTS.starts, describe: "random starts of the fit" })
     .option("iterations", {
       type: "number",
-      default: 300,
+      default: FIT_DEFAULTS.iterations,
       describe: "Adam iterations per start (and for the polish of the best)",
     })
-    .option("points", { type: "number", default: 200, describe: "bucket-averaged points the fit uses" })
+    .option("points", {
+      type: "number",
+      default: FIT_DEFAULTS.points,
+      describe: "bucket-averaged points the fit uses",
+    })
     .option("epoch-steps", {
       type: "number",
       describe: "steps per epoch for the epoch sawtooth term (default: from the log; 0: none)",
@@ -161,15 +130,26 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         "cross protocol",
       ) as unknown as Argv<FitArgs>,
   handler: async (a) => {
-    const { warnings, curve, lr, points } = await loadFitInput(a);
+    const settings = fitSettingsFrom(a);
+    if (a["model-from"] !== undefined && a.out !== undefined) {
+      throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
+    }
+    if (a["model-from"] === undefined) checkModelChoice(a.model);
+    const { warnings, input } = await loadFitInput(a);
     const started = performance.now();
     let out: Record<string, unknown>;
     if (a["model-from"] !== undefined) {
-      if (a.out !== undefined) throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
       const file: ModelFile = await readModelFile(a["model-from"]);
       const model = getModel(file.model);
-      const params = paramsForLog(file.params, a, curve);
-      const validation = validateCross(model, params, file.inSample.points, points, lr.eta, a["seed-state"]);
+      const params = paramsForRun(file.params, input);
+      const validation = validateCross(
+        model,
+        params,
+        file.inSample.points,
+        input.points,
+        input.lr.eta,
+        a["seed-state"],
+      );
       if (validation.seeded)
         warnings.add(W.seeded, msg.seeded(model.name, validation.seeded.step, validation.seeded.loss));
       else warnings.add(W.seeded, msg.notSeeded(model.name));
@@ -182,59 +162,24 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       };
       if (!a.validate) out.prediction = { r2: validation.r2, mae: validation.mae, relMae: validation.relMae };
     } else {
-      const bar = await phaseProgress("fit", [
-        "loading tfjs",
-        a.model === "auto" ? "fitting every model, ranked on the tail" : `fitting ${a.model}`,
-        ...(a.model !== "auto" && a.validate ? ["tail validation"] : []),
-      ]);
-      bar.next();
-      const tf = await loadTf();
-      const fitOpts = fitOptionsFrom(a, epochStepsFrom(a, curve));
-      bar.next();
-      let candidates: AutoCandidate[] | undefined;
-      let fitted: Awaited<ReturnType<typeof fitModel>>;
-      let validation: Validation | undefined;
-      if (a.model === "auto") {
-        const r = await fitAuto(tf, points, lr.eta, fitOpts, a.tail);
-        fitted = r.fitted;
-        candidates = r.candidates;
-        validation = candidates.find((c) => c.model === fitted.model)?.tail;
-      } else {
-        const model = getModel(a.model);
-        fitted = await fitModel(tf, model, points, lr.eta, fitOpts);
-        if (a.validate) {
-          bar.next();
-          validation = (await validateTail(tf, model, points, lr.eta, a.tail, fitOpts)).validation;
-        }
+      const fit = fitRun(input, a.model, settings);
+      let validation: Validation | undefined = fit.candidates?.find((c) => c.model === fit.fitted.model)?.tail;
+      if (a.validate && !validation) {
+        const model = getModel(fit.fitted.model);
+        validation = validateTail(model, input.points, input.lr.eta, a.tail, fitOptions(settings, input)).validation;
       }
-      bar.stop();
-      const metrics = inSample(getModel(fitted.model), fitted.params, points, lr.eta);
-      const file: ModelFile = {
-        kind: "fastface-model",
-        version: 1,
-        model: fitted.model,
-        params: fitted.params,
-        fittedOn: {
-          name: curve.meta.name,
-          source: curve.meta.source,
-          lastStep: points.step[points.step.length - 1]!,
-          lr: lr.from,
-          ...(lr.spec !== undefined ? { spec: lr.spec } : {}),
-        },
-        inSample: metrics,
-      };
-      if (a.out !== undefined) await writeFileAtomic(a.out, `${JSON.stringify(file, null, 2)}\n`);
+      const file = modelFileOf(input, fit);
+      if (a.out !== undefined) await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
       out = {
-        model: fitted.model,
-        params: fitted.params,
-        inSample: metrics,
+        model: fit.fitted.model,
+        params: fit.fitted.params,
+        inSample: fit.inSample,
         ...(a.validate && validation ? { validation } : {}),
-        ...(candidates ? { candidates } : {}),
+        ...(fit.candidates ? { candidates: fit.candidates } : {}),
         fit: {
-          objective: fitted.objective,
-          fitPoints: fitted.fitPoints,
+          objective: fit.fitted.objective,
+          fitPoints: fit.fitted.fitPoints,
           seconds: (performance.now() - started) / 1000,
-          backend: tf.getBackend(),
         },
         fittedOn: file.fittedOn,
       };

@@ -4,39 +4,24 @@
  * optionally as JSON and as an HTML report.
  */
 import type { Argv, CommandModule } from "yargs";
-import { ConfigError } from "../../errors.ts";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
-import { E, msg } from "../../messages/simulate.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
-import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
-import { fitModel } from "../../simulate/fit.ts";
+import { checkModelChoice, fitRun, inSampleOf, paramsForRun } from "../../simulate/fit-input.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel } from "../../simulate/registry.ts";
-import { type SimulateResult, simulate } from "../../simulate/simulate.ts";
-import { loadTf } from "../../simulate/tf.ts";
-import { fitAuto, inSample } from "../../simulate/validate.ts";
+import { checkSimulateOptions, type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
-import { phaseProgress } from "../progress.ts";
-import { epochStepsFrom, fitOptionsFrom, loadFitInput, paramsForLog, withFitOptions } from "./fit.ts";
+import { type FitArgsShared, fitSettingsFrom, loadFitInput, withFitOptions } from "./fit.ts";
 import { type LoadArgs, withLoadOptions } from "./ingest.ts";
 
-interface SimulateArgs extends LoadArgs {
+interface SimulateArgs extends LoadArgs, FitArgsShared {
   log: string;
   scheduler: string[];
-  model: string;
-  "lr-schedule"?: string;
-  "model-from"?: string;
   budget: number;
   seeds: number;
-  seed: number;
-  starts: number;
-  iterations: number;
-  points: number;
-  "epoch-steps"?: number;
   judge?: string;
   noise: boolean;
-  "lr-timing"?: string;
   json: boolean;
   report?: string;
   force: boolean;
@@ -94,11 +79,6 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         default: true,
         describe: "resample fit residuals as noise (--no-noise: off)",
       })
-      .option("lr-timing", {
-        type: "string",
-        choices: [...LR_TIMINGS],
-        describe: "when a decision reaches the model: official (MHLR, two steps later; fastface's default) | immediate",
-      })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("report", { type: "string", describe: "write an HTML report here" })
       .option("force", { type: "boolean", default: false, describe: "overwrite an existing --report file" })
@@ -108,46 +88,32 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         "",
       ) as unknown as Argv<SimulateArgs>,
   handler: async (a) => {
-    if (!(a.budget > 0 && a.budget <= 4)) throw new ConfigError(msg.badBudget(a.budget), E.badOption);
-    if (!Number.isInteger(a.seeds) || a.seeds < 1) throw new ConfigError(msg.badSeeds(a.seeds), E.badOption);
+    checkSimulateOptions({ budget: a.budget, seeds: a.seeds });
     const judge = a.judge === undefined ? undefined : parseJudgeSpec(a.judge).params;
-    const { warnings, curve, lr, points } = await loadFitInput(a);
-    const fitting = a["model-from"] === undefined;
-    const bar = await phaseProgress("simulate", [
-      ...(fitting ? ["loading tfjs", `fitting ${a.model}`] : []),
-      `closed loop: ${a.scheduler.length} scheduler(s) x ${a.seeds} seed(s)`,
-    ]);
+    const settings = fitSettingsFrom(a);
+    if (a["model-from"] === undefined) checkModelChoice(a.model);
+    const { warnings, input } = await loadFitInput(a);
+    const { curve, lr } = input;
     let fitted: Parameters<typeof simulate>[3];
     if (a["model-from"] !== undefined) {
       const file = await readModelFile(a["model-from"]);
-      const model = getModel(file.model);
-      const params = paramsForLog(file.params, a, curve);
+      const params = paramsForRun(file.params, input);
       fitted = {
-        model,
+        model: getModel(file.model),
         params,
-        inSample: inSample(model, params, points, lr.eta),
+        inSample: inSampleOf(input, { model: file.model, params }),
         from: a["model-from"],
       };
     } else {
-      bar.next();
-      const tf = await loadTf();
-      const opts = fitOptionsFrom(a, epochStepsFrom(a, curve));
-      bar.next();
-      const f =
-        a.model === "auto"
-          ? (await fitAuto(tf, points, lr.eta, opts)).fitted
-          : await fitModel(tf, getModel(a.model), points, lr.eta, opts);
-      const model = getModel(f.model);
+      const fit = fitRun(input, a.model, settings);
       fitted = {
-        model,
-        params: f.params,
-        inSample: inSample(model, f.params, points, lr.eta),
+        model: getModel(fit.fitted.model),
+        params: fit.fitted.params,
+        inSample: fit.inSample,
         from: `fit (${a.model})`,
       };
-      log(`fitted ${f.model}: in-sample relMAE ${pct(fitted.inSample.relMae)}`);
+      log(`fitted ${fit.fitted.model}: in-sample relMAE ${pct(fitted.inSample.relMae)}`);
     }
-    bar.next();
-    await new Promise((r) => setImmediate(r)); // draw the phase before the synchronous closed loop
     const result = simulate(
       curve,
       lr.eta,
@@ -160,11 +126,9 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         seed0: a.seed,
         ...(judge ? { judge } : {}),
         noNoise: !a.noise,
-        ...(a["lr-timing"] ? { timing: a["lr-timing"] as LrTiming } : {}),
       },
       warnings,
     );
-    bar.stop();
     logWarnings(warnings.list);
     if (a.report !== undefined) {
       const html = (await import("../../report/page.ts")).renderReportHtml({
