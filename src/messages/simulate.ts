@@ -12,6 +12,12 @@ export const W = {
   targetNotReached: "W_TARGET_NOT_REACHED",
   /** --lr-schedule overrides the LR column of the log. */
   lrOverridden: "W_LR_OVERRIDDEN",
+  /** A fitted or loaded model fails a physical sanity check (checks.ts). */
+  unphysical: "W_UNPHYSICAL",
+  /** The chosen model predicts the held-out tail worse than the tail's own mean (tail R^2 < 0). */
+  tailR2: "W_TAIL_R2",
+  /** Ensemble members disagree on whether a scheduler reaches the target. */
+  membersDisagree: "W_MEMBERS_DISAGREE",
 } as const;
 
 export const E = {
@@ -20,6 +26,8 @@ export const E = {
   badModelFile: "E_MODEL_FILE",
   tooFewPoints: "E_TOO_FEW_POINTS",
   badOption: "E_SIMULATE_OPTION",
+  /** No candidate model passes the physical checks (auto / ensemble). */
+  noPhysicalModel: "E_NO_PHYSICAL_MODEL",
 } as const;
 
 export const msg = {
@@ -41,6 +49,17 @@ export const msg = {
   badTail: (v: number) => `--tail must be a fraction in (0, 1) or a step number > 1; got ${v}`,
   badBudget: (v: number) => `--budget must be in (0, 4]; got ${v}`,
   badSeeds: (v: number) => `--seeds must be an integer >= 1; got ${v}`,
+  badPerRun: (name: string, model: string, known: readonly string[]) =>
+    `--per-run ${name}: not a parameter of ${model} (its parameters: ${known.join(", ")})`,
+  jointNeedsRuns: (n: number) => `a joint fit needs at least two runs; got ${n}`,
+  calibrationTooShort: (n: number) =>
+    `the calibration window of the held-out run has ${n} usable point(s); it needs at least 10 (raise --calibrate)`,
+  noPhysicalModel: (failed: readonly string[]) =>
+    `no model passes the physical checks (${failed.join("; ")}); fit one anyway with --model NAME (flagged W_UNPHYSICAL)`,
+  unphysical: (model: string, failed: readonly string[], details: readonly string[]) =>
+    `${model} fails the physical check(s) ${failed.join(", ")}: ${details.join("; ")}`,
+  tailR2: (model: string, r2: number) =>
+    `${model}: tail R^2 ${r2.toFixed(2)} < 0: it predicts the held-out last part of the run worse than that part's mean`,
   badInteger: (option: string, v: unknown, min: number) => `--${option} must be an integer >= ${min}; got ${v}`,
   tailTooShort: (fit: number, held: number) =>
     `tail split leaves ${fit} fitted and ${held} held-out point(s); both need at least 10`,

@@ -55,6 +55,8 @@ export interface ClosedLoopRun {
   observed: Float64Array;
   lr: Float64Array;
   nsPerStep: number;
+  /** The first loss difference the scheduler saw (observed L_0 - L_1; NaN for runs shorter than 2 steps). */
+  firstDiff: number;
 }
 
 /**
@@ -82,6 +84,8 @@ export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
   let g = 0;
   let nextGrid = m > 0 ? Math.round(o.grid[0]!) : Number.POSITIVE_INFINITY;
   let last = stepper.loss;
+  let firstObs = Number.NaN;
+  let firstDiff = Number.NaN;
   const t0 = process.hrtime.bigint();
   for (let tau = 1; tau <= steps; tau++) {
     const lr = timed.lr;
@@ -89,6 +93,8 @@ export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
     if (boot && (tau - 1) % stride === 0) factor = Math.exp(boot.next());
     const obs = last * factor;
     if (perStep) perStep[tau - 1] = obs;
+    if (tau === 1) firstObs = obs;
+    else if (tau === 2) firstDiff = firstObs - obs;
     if (reachStep === null && last <= o.target) reachStep = tau;
     if (timed.step(obs)) decays.push({ step: tau, lr: sched.lr });
     while (tau === nextGrid) {
@@ -103,5 +109,16 @@ export function runClosedLoop(o: ClosedLoopOptions): ClosedLoopRun {
   const stationary = perStep
     ? findStationary(perStep, o.judge).map((s) => ({ start: s.start + 1, end: s.end + 1 }))
     : [];
-  return { seed: o.seed, decays, finalLoss: last, reachStep, stationary, loss, observed, lr: lrTrace, nsPerStep: ns };
+  return {
+    seed: o.seed,
+    decays,
+    finalLoss: last,
+    reachStep,
+    stationary,
+    loss,
+    observed,
+    lr: lrTrace,
+    nsPerStep: ns,
+    firstDiff,
+  };
 }

@@ -85,6 +85,11 @@ export class EpochStepper implements Stepper {
     this.inner.seed?.(loss / this.factor);
     this.loss = loss;
   }
+  advance(lr: number): void {
+    this.t++;
+    if (this.inner.advance) this.inner.advance(lr);
+    else this.inner.next(lr);
+  }
   next(lr: number): number {
     this.t++;
     const phase = ((this.t - 1) % this.e) / this.e;
@@ -106,5 +111,6 @@ export function makeStepper(model: LossModel, params: ParamValues, opts?: Steppe
   if (!((params.epochSteps ?? 0) > 0 && (params.epA ?? 0) > 0)) return inner;
   const wrapped = new EpochStepper(inner, params);
   if (!inner.seed) (wrapped as { seed?: unknown }).seed = undefined;
+  if (!inner.advance) (wrapped as { advance?: unknown }).advance = undefined;
   return wrapped;
 }

@@ -6,7 +6,8 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
-import { E, msg } from "../messages/simulate.ts";
+import { E, msg, W } from "../messages/simulate.ts";
+import { type CheckResult, physicalChecks } from "./checks.ts";
 import { epochLengthOf } from "./epoch.ts";
 import { type FitOptions, type FitProgress, type FittedModel, fitModel, type Metrics } from "./fit.ts";
 import { type LrSource, resolveStepLr } from "./lr.ts";
@@ -138,24 +139,59 @@ export interface RunFit {
   fitted: FittedModel;
   /** In-sample metrics at every usable logged point (exact per-step stepper). */
   inSample: Metrics;
+  /** Physical sanity of the fitted model (checks.ts). */
+  checks: CheckResult[];
   /** `auto`: the tail validation of every candidate. */
   candidates?: AutoCandidate[];
 }
 
 /**
- * Fit `model` (`auto`: the candidate with the best tail validation, refitted on all points) to a run.
+ * Fit `model` (`auto`: the physical candidate with the best tail validation, refitted on all points) to a run.
+ * A named model that fails a physical check is kept and flagged (W_UNPHYSICAL); auto's choice with a negative
+ * tail R^2 is flagged (W_TAIL_R2).
  *
  * @example
- * const { fitted, inSample } = fitRun(input, "floor", fitSettings());
+ * const { fitted, inSample, checks } = fitRun(input, "floor", fitSettings(), warnings);
  */
-export function fitRun(input: FitInput, model: string, s: FitSettings, onProgress?: FitProgress): RunFit {
+export function fitRun(
+  input: FitInput,
+  model: string,
+  s: FitSettings,
+  warnings?: Warnings,
+  onProgress?: FitProgress,
+): RunFit {
   const opts = fitOptions(s, input, onProgress);
   if (model === "auto") {
     const r = fitAuto(input.points, input.lr.eta, opts);
-    return { fitted: r.fitted, inSample: inSampleOf(input, r.fitted), candidates: r.candidates };
+    const tail = r.candidates.find((c) => c.model === r.fitted.model)?.tail;
+    if (warnings && tail && tail.r2 < 0) warnings.add(W.tailR2, msg.tailR2(r.fitted.model, tail.r2));
+    return { fitted: r.fitted, inSample: inSampleOf(input, r.fitted), checks: r.checks, candidates: r.candidates };
   }
-  const fitted = fitModel(getModel(model), input.points, input.lr.eta, opts);
-  return { fitted, inSample: inSampleOf(input, fitted) };
+  const m = getModel(model);
+  const fitted = fitModel(m, input.points, input.lr.eta, opts);
+  const checks = physicalChecks(m, fitted.params, input.lr.eta);
+  if (warnings) warnUnphysical(model, checks, warnings);
+  return { fitted, inSample: inSampleOf(input, fitted), checks };
+}
+
+/**
+ * Add W_UNPHYSICAL for the failed checks of a model (nothing when all pass).
+ *
+ * @example
+ * warnUnphysical("floor", physicalChecks(floor, params, eta), warnings);
+ */
+export function warnUnphysical(model: string, checks: readonly CheckResult[], warnings: Warnings): void {
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length > 0) {
+    warnings.add(
+      W.unphysical,
+      msg.unphysical(
+        model,
+        failed.map((c) => c.name),
+        failed.map((c) => c.detail),
+      ),
+    );
+  }
 }
 
 /** In-sample metrics of a fitted model on its run. */

@@ -65,6 +65,11 @@ export interface Stepper {
   readonly loss: number;
   /** Train one step with (absolute) LR `lr`; returns the loss after it. */
   next(lr: number): number;
+  /**
+   * Optional: train one step without computing the loss (models whose loss costs more than their state update,
+   * e.g. multipower's sum over LR changes); `loss` is stale until the next `next`.
+   */
+  advance?(lr: number): void;
   /** State models: set the current loss to an observed one (cross protocol), keeping the state's shape. */
   seed?(loss: number): void;
 }
@@ -113,11 +118,14 @@ export function predictAt(
   const out = new Float64Array(steps.length);
   let s = fromStep;
   let loss = stepper.loss;
+  const last = eta.length - 1;
   for (let n = 0; n < steps.length; n++) {
     const target = Math.round(steps[n]!);
+    if (stepper.advance && s < target - 1) {
+      for (; s < target - 1; s++) stepper.advance(eta[Math.min(s, last)] ?? 0);
+    }
     while (s < target) {
-      const lr = eta[Math.min(s, eta.length - 1)] ?? 0;
-      loss = stepper.next(lr);
+      loss = stepper.next(eta[Math.min(s, last)] ?? 0);
       s++;
     }
     out[n] = loss;

@@ -97,6 +97,17 @@ export class MultipowerStepper implements Stepper {
     return this.n;
   }
   next(lr: number): number {
+    this.advance(lr);
+    const p = this.p;
+    let ld = 0;
+    for (let k = 0; k < this.n; k++) {
+      ld += this.kDrop[k]! * (1 - (p.C * this.kScale[k]! * (this.s1 - this.kS1[k]!) + 1) ** -p.beta);
+    }
+    this.loss = p.L0 + p.A * (this.s1 + p.SW) ** -p.alpha - p.B * ld;
+    return this.loss;
+  }
+  /** The step's state update (S1, change records) without the O(changes) sum of the loss. */
+  advance(lr: number): void {
     const p = this.p;
     const eta = lr / p.lrRef;
     this.t++;
@@ -119,12 +130,6 @@ export class MultipowerStepper implements Stepper {
     }
     this.prevEta = eta;
     this.s1 += eta;
-    let ld = 0;
-    for (let k = 0; k < this.n; k++) {
-      ld += this.kDrop[k]! * (1 - (p.C * this.kScale[k]! * (this.s1 - this.kS1[k]!) + 1) ** -p.beta);
-    }
-    this.loss = p.L0 + p.A * (this.s1 + p.SW) ** -p.alpha - p.B * ld;
-    return this.loss;
   }
   private grow(): void {
     const size = this.kStep.length * 2;

@@ -59,14 +59,20 @@ export function toFree(def: ModelParamDef, v: number): number {
   return Math.log(c / (1 - c));
 }
 
-/** One fitted run: its data, and where its model (and sawtooth) parameters sit in the variable vector. */
+/**
+ * One fitted run: its data, and where its model (and sawtooth) parameters sit in the variable vector. An index
+ * `i >= 0` reads variable i; `i < 0` reads the constant `fixed[-i - 1]` (a parameter held fixed, e.g. the
+ * shared parameters when only a run's own are calibrated).
+ */
 export interface FitTerm {
   model: LossModel;
   data: FitData;
-  /** Variable index of each of the model's parameters (paramDefs order). */
+  /** Where each of the model's parameters (paramDefs order) comes from. */
   modelIndex: Int32Array;
-  /** Variable index of epA, epTau, epA2, epTau2 (when the run has an epoch length). */
+  /** Where epA, epTau, epA2, epTau2 come from (when the run has an epoch length). */
   epochIndex?: Int32Array;
+  /** Values of the fixed parameters (negative indices). */
+  fixed?: Float64Array;
   /** Weight of the term in the sum (default 1). */
   weight?: number;
 }
@@ -164,15 +170,16 @@ export class Objective {
   private term(t: FitTerm, buf: TermBuffers, v: Float64Array, grad: Float64Array | undefined, w: number): number {
     const { theta, base, jac, gTheta } = buf;
     const P = theta.length;
-    for (let i = 0; i < P; i++) theta[i] = v[t.modelIndex[i]!]!;
+    const read = (i: number) => (i >= 0 ? v[i]! : t.fixed![-i - 1]!);
+    for (let i = 0; i < P; i++) theta[i] = read(t.modelIndex[i]!);
     t.model.predict(theta, t.data.blocks, base, grad ? jac : undefined);
     const { logY, weight, phase } = t.data;
     const N = logY.length;
     const ei = t.epochIndex;
-    const epA = ei && phase ? v[ei[0]!]! : 0;
-    const epTau = ei && phase ? v[ei[1]!]! : 1;
-    const epA2 = ei && phase ? v[ei[2]!]! : 0;
-    const epTau2 = ei && phase ? v[ei[3]!]! : 1;
+    const epA = ei && phase ? read(ei[0]!) : 0;
+    const epTau = ei && phase ? read(ei[1]!) : 1;
+    const epA2 = ei && phase ? read(ei[2]!) : 0;
+    const epTau2 = ei && phase ? read(ei[3]!) : 1;
     const delta = this.delta;
     let obj = 0;
     let gA = 0;
@@ -212,12 +219,15 @@ export class Objective {
     }
     if (grad) {
       const s = w / N;
-      for (let i = 0; i < P; i++) grad[t.modelIndex[i]!]! += s * gTheta[i]!;
+      const add = (i: number, g: number) => {
+        if (i >= 0) grad[i]! += s * g;
+      };
+      for (let i = 0; i < P; i++) add(t.modelIndex[i]!, gTheta[i]!);
       if (phase && ei) {
-        grad[ei[0]!]! += s * gA;
-        grad[ei[1]!]! += s * gTau;
-        grad[ei[2]!]! += s * gA2;
-        grad[ei[3]!]! += s * gTau2;
+        add(ei[0]!, gA);
+        add(ei[1]!, gTau);
+        add(ei[2]!, gA2);
+        add(ei[3]!, gTau2);
       }
     }
     return obj / N;

@@ -6,8 +6,9 @@ import { effective } from "./effective.ts";
 import { floor } from "./floor.ts";
 import type { LossModel } from "./model.ts";
 import { multipower } from "./multipower.ts";
+import { sde } from "./sde.ts";
 
-const MODELS: readonly LossModel[] = [multipower, annealing, floor, effective];
+const MODELS: readonly LossModel[] = [multipower, annealing, floor, effective, sde];
 
 /** Names accepted by `--model` (plus `auto`). */
 export function modelNames(): string[] {

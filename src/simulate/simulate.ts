@@ -1,8 +1,11 @@
 /**
- * `fastface simulate`: drive each scheduler in closed loop against a fitted loss-response model, `seeds` times,
- * and summarise per scheduler: the simulated curve (mean and 10-90% band), decays, stationary subsequences in
- * the simulated curve vs in the logged one, the loss at the budget, and the time to target (the fraction of the
- * logged run's steps needed to reach the logged run's final loss). The result is plain JSON (`--json`, report).
+ * `fastface simulate`: drive each scheduler in closed loop against every member of an ensemble of fitted
+ * loss-response models (ensemble.ts), `seeds` noise seeds per member, and summarise per scheduler: over all runs
+ * the simulated curve (mean and 10-90% band), decays (cold-start ones marked, cold-start.ts), stationary
+ * subsequences in the simulated curve vs in the logged one, the loss at the budget and the time to target (the
+ * fraction of the logged run's steps needed to reach the logged run's final loss); and over the members
+ * (`ensemble`): how many reach the target, the median and 10-90% range of their steps to target and final loss.
+ * The result is plain JSON (`--json`, report).
  */
 import type { Curve } from "../curve/curve.ts";
 import { expandHold } from "../curve/expand.ts";
@@ -12,9 +15,13 @@ import { E, msg, W } from "../messages/simulate.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
+import type { CheckResult } from "./checks.ts";
 import { type ClosedLoopRun, runClosedLoop } from "./closed-loop.ts";
+import { coldStartSteps } from "./cold-start.ts";
+import type { EnsembleMember, OnProgress } from "./ensemble.ts";
 import { makeStepper } from "./epoch.ts";
 import type { Metrics } from "./fit.ts";
+import type { Identifiability } from "./identifiability.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import { predictAt } from "./model.ts";
 import { type NoiseModel, noiseFromResiduals } from "./noise.ts";
@@ -35,6 +42,54 @@ export interface SimulateOptions {
   noNoise?: boolean;
   /** When a decision reaches the model (default per scheduler: official for fastface; src/schedulers/timing.ts). */
   timing?: LrTiming;
+  /** Progress of the closed-loop runs (one tick per run). */
+  onProgress?: OnProgress;
+}
+
+/** A decay of a closed-loop run; `coldStart` when it fired before the statistic warmed up (cold-start.ts). */
+export interface SimDecay {
+  step: number;
+  lr: number;
+  coldStart?: true;
+}
+
+/** Median and 10-90% quantiles. */
+export interface Quantiles {
+  median: number;
+  p10: number;
+  p90: number;
+}
+
+/** One member's outcome for a scheduler (over its noise seeds). */
+export interface MemberOutcome {
+  id: string;
+  /** Noise seeds in which the scheduler reached the target, of `of`. */
+  reachedSeeds: number;
+  of: number;
+  /** Reached in at least half of its seeds. */
+  reached: boolean;
+  /** Median steps to target over the seeds that reached it (null: none did). */
+  stepsToTarget: number | null;
+  /** Median noise-free loss at the budget. */
+  finalLoss: number;
+  decays: number;
+  coldStartDecays: number;
+}
+
+/** The ensemble's answer for a scheduler: a distribution over members, not one number. */
+export interface EnsembleOutcome {
+  /** Ensemble members (distinct fitted models). */
+  members: number;
+  /** Members in which the scheduler reaches the target. */
+  reached: number;
+  /** Over the members that reach it: steps to target (null when none does). */
+  stepsToTarget: Quantiles | null;
+  finalLoss: Quantiles;
+  /** Runs (members x noise seeds) reaching the target, of all runs. */
+  runs: { reached: number; of: number };
+  perMember: MemberOutcome[];
+  /** "5/9 members: reaches target; 4/9: not" (or "9/9 members: reaches target"). */
+  verdict: string;
 }
 
 export interface Spread {
@@ -52,12 +107,24 @@ export interface SchedulerSimulation {
   params: Params;
   /** Mean over seeds at `grid`: noise-free loss, noisy loss and its 10-90% band, LR. */
   curve: { model: number[]; mean: number[]; lo: number[]; hi: number[]; lr: number[] };
-  decays: { count: Spread; perSeed: Array<Array<{ step: number; lr: number }>> };
+  /** Over all runs (members x seeds, member-major); `coldStart` counts the cold-start decays per run. */
+  decays: { count: Spread; coldStart: Spread; coldStartSteps: Spread; perSeed: SimDecay[][] };
   stationary: { count: Spread; steps: Spread; firstSeed: Array<{ start: number; end: number }> };
   finalLoss: Spread;
   /** Fraction of the logged run's steps needed to reach the target; over the seeds that reached it. */
   timeToTarget: { reached: number; of: number; fraction: Spread | null };
   nsPerStep: number;
+  ensemble: EnsembleOutcome;
+}
+
+/** A member as the simulation sees it. */
+export interface SimMember {
+  id?: string;
+  model: LossModel;
+  params: ParamValues;
+  inSample: Metrics;
+  from: string;
+  checks?: CheckResult[];
 }
 
 export interface SimulateResult {
@@ -65,7 +132,8 @@ export interface SimulateResult {
   version: 1;
   curve: { name: string; source: string; points: number; firstStep: number; lastStep: number; stride: number };
   lr: { from: "log" | "spec"; spec?: string; lr0: number };
-  model: { name: string; params: ParamValues; inSample: Metrics; from: string };
+  /** The first member (best in-sample fit). */
+  model: { name: string; params: ParamValues; inSample: Metrics; from: string; checks: CheckResult[] };
   noise: { sigma: number; blockLength: number; window: number; points: number; enabled: boolean };
   budget: number;
   budgetSteps: number;
@@ -88,6 +156,60 @@ export interface SimulateResult {
   };
   grid: number[];
   schedulers: SchedulerSimulation[];
+  /** The ensemble: members, the fits left out and why, identifiability per model. */
+  ensemble: {
+    members: MemberSummary[];
+    rejected: MemberSummary[];
+    identifiability: Identifiability[];
+    noiseSeeds: number;
+  };
+}
+
+/** A fitted model in the result. */
+export interface MemberSummary {
+  id: string;
+  model: string;
+  from: string;
+  fitSeeds: number[];
+  params: ParamValues;
+  inSample: Metrics;
+  checks: CheckResult[];
+  /** Why it is not a member (rejected fits only). */
+  rejected?: string;
+  /** The model under the logged LR: first step reaching the target (null: never). */
+  loggedStepsToTarget?: number | null;
+  noiseSigma?: number;
+}
+
+/**
+ * Median and 10-90% quantiles of finite values.
+ *
+ * @example
+ * quantiles([1, 2, 3]); // { median: 2, p10: 1.2, p90: 2.8 }
+ */
+export function quantiles(values: readonly number[]): Quantiles {
+  const s = spreadOf(values);
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const pos = 0.5 * (v.length - 1);
+  const i = Math.floor(pos);
+  const median = v.length === 0 ? Number.NaN : v[i]! + (v[Math.min(i + 1, v.length - 1)]! - v[i]!) * (pos - i);
+  return { median, p10: s.lo, p90: s.hi };
+}
+
+/** Summary of an ensemble member for the result. */
+export function memberSummary(m: EnsembleMember | SimMember, extra: Partial<MemberSummary> = {}): MemberSummary {
+  const em = m as Partial<EnsembleMember>;
+  return {
+    id: m.id ?? m.model.name,
+    model: m.model.name,
+    from: m.from,
+    fitSeeds: em.fitSeeds ?? [],
+    params: m.params,
+    inSample: m.inSample,
+    checks: m.checks ?? [],
+    ...(em.rejected !== undefined ? { rejected: em.rejected } : {}),
+    ...extra,
+  };
 }
 
 /**
@@ -216,55 +338,83 @@ export function simulationSetup(
 }
 
 /**
- * Run the whole simulation.
+ * Run the whole simulation: every scheduler under every member, `seeds` noise seeds each.
  *
  * @example
- * const result = simulate(curve, eta, { model, params, inSample, from: "fit" }, { schedulers: ["fastface"],
- *   budget: 0.25, seeds: 20, seed0: 1 }, warnings);
+ * const result = simulate(curve, eta, lrInfo, [{ model, params, inSample, from: "fit" }], { schedulers: ["fastface"],
+ *   budget: 0.25, seeds: 3, seed0: 1 }, warnings);
  */
 export function simulate(
   curve: Curve,
   eta: StepLr,
   lrInfo: { from: "log" | "spec"; spec?: string; lr0: number },
-  fitted: { model: LossModel; params: ParamValues; inSample: Metrics; from: string },
+  fitted: SimMember | readonly SimMember[],
   opts: SimulateOptions,
   warnings: Warnings,
+  ensembleInfo: { rejected?: readonly EnsembleMember[]; identifiability?: Identifiability[] } = {},
 ): SimulateResult {
-  const { model, params } = fitted;
-  const setup = simulationSetup(curve, eta, model, params, {
-    budget: opts.budget,
-    ...(opts.judge ? { judge: opts.judge } : {}),
-  });
-  const { points, lastStep, firstStep, stride, minGap, baseline, noise, target, tailN, budgetSteps, judge } = setup;
-  const { loggedSpans, baseReach } = setup;
+  const members = (Array.isArray(fitted) ? fitted : [fitted]) as readonly SimMember[];
+  if (members.length === 0) throw new ConfigError(msg.noPhysicalModel([]), E.noPhysicalModel);
+  const judgeOpt = opts.judge ? { judge: opts.judge } : {};
+  const setups = members.map((m) =>
+    simulationSetup(curve, eta, m.model, m.params, { budget: opts.budget, ...judgeOpt }),
+  );
+  const first = members[0]!;
+  const setup0 = setups[0]!;
+  const { points, lastStep, firstStep, stride, minGap, baseline, noise, target, tailN, budgetSteps, judge } = setup0;
+  const { loggedSpans, baseReach } = setup0;
   const n = points.step.length;
   const sampleN = opts.samplePoints ?? 400;
   const chartIdx = evenGrid(n, sampleN).map((i) => i - 1);
   const grid = evenGrid(budgetSteps, sampleN);
   const schedulers: SchedulerSimulation[] = [];
+  const totalRuns = opts.schedulers.length * members.length * opts.seeds;
+  let done = 0;
   for (const specText of opts.schedulers) {
     const spec = parseSchedulerSpec(specText);
+    const name = formatSchedulerSpec(spec);
+    const coldOf = (r: ClosedLoopRun) => coldStartSteps(spec, r.firstDiff);
     const runs: ClosedLoopRun[] = [];
-    for (let k = 0; k < opts.seeds; k++) {
-      runs.push(
-        runClosedLoop({
-          model,
-          params,
+    const perMember: MemberOutcome[] = [];
+    members.forEach((m, mi) => {
+      const st = setups[mi]!;
+      const mine: ClosedLoopRun[] = [];
+      for (let k = 0; k < opts.seeds; k++) {
+        opts.onProgress?.({ phase: "simulate", done, total: totalRuns, label: `${name} x ${m.id ?? m.model.name}` });
+        const run = runClosedLoop({
+          model: m.model,
+          params: m.params,
           scheduler: spec,
           ctx: { totalSteps: budgetSteps, lr0: lrInfo.lr0 },
           steps: budgetSteps,
           stride,
-          ...(opts.noNoise ? {} : { noise }),
+          ...(opts.noNoise ? {} : { noise: st.noise }),
           seed: opts.seed0 + k,
           target,
           grid,
           judge,
-          minGap,
+          minGap: st.minGap,
           ...(opts.timing ? { timing: opts.timing } : {}),
-        }),
-      );
-    }
+        });
+        done++;
+        mine.push(run);
+        runs.push(run);
+      }
+      const reachedRuns = mine.filter((r) => r.reachStep !== null);
+      perMember.push({
+        id: m.id ?? m.model.name,
+        reachedSeeds: reachedRuns.length,
+        of: mine.length,
+        reached: reachedRuns.length * 2 >= mine.length && reachedRuns.length > 0,
+        stepsToTarget: reachedRuns.length > 0 ? quantiles(reachedRuns.map((r) => r.reachStep!)).median : null,
+        finalLoss: quantiles(mine.map((r) => r.finalLoss)).median,
+        decays: quantiles(mine.map((r) => r.decays.length)).median,
+        coldStartDecays: quantiles(mine.map((r) => r.decays.filter((d) => d.step <= coldOf(r)).length)).median,
+      });
+    });
+    opts.onProgress?.({ phase: "simulate", done, total: totalRuns, label: name });
     const col = (pick: (r: ClosedLoopRun) => Float64Array, i: number) => runs.map((r) => pick(r)[i]!);
+    const colds = runs.map(coldOf);
     const curveOut = {
       model: [] as number[],
       mean: [] as number[],
@@ -281,14 +431,22 @@ export function simulate(
       curveOut.lr.push(spreadOf(col((r) => r.lr, i)).mean);
     }
     const reached = runs.filter((r) => r.reachStep !== null);
-    const name = formatSchedulerSpec(spec);
     if (reached.length < runs.length) warnings.add(W.targetNotReached, msg.targetNotReached(name, target));
+    const ens = ensembleOutcome(perMember, runs.length, reached.length);
+    if (ens.reached > 0 && ens.reached < ens.members) warnings.add(W.membersDisagree, `${name}: ${ens.verdict}`);
     schedulers.push({
       spec: name,
       name: spec.name,
       params: resolvedParams(spec),
       curve: curveOut,
-      decays: { count: spreadOf(runs.map((r) => r.decays.length)), perSeed: runs.map((r) => r.decays) },
+      decays: {
+        count: spreadOf(runs.map((r) => r.decays.length)),
+        coldStart: spreadOf(runs.map((r, i) => r.decays.filter((d) => d.step <= colds[i]!).length)),
+        coldStartSteps: spreadOf(colds),
+        perSeed: runs.map((r, i) =>
+          r.decays.map((d) => (d.step <= colds[i]! ? { ...d, coldStart: true as const } : d)),
+        ),
+      },
       stationary: {
         count: spreadOf(runs.map((r) => r.stationary.length)),
         steps: spreadOf(runs.map((r) => spanSteps(r.stationary))),
@@ -301,6 +459,7 @@ export function simulate(
         fraction: reached.length > 0 ? spreadOf(reached.map((r) => r.reachStep! / lastStep)) : null,
       },
       nsPerStep: spreadOf(runs.map((r) => r.nsPerStep)).mean,
+      ensemble: ens,
     });
   }
   const lrAtStep = (s: number) => eta[Math.min(eta.length - 1, Math.max(0, Math.round(s) - 1))] ?? Number.NaN;
@@ -309,7 +468,13 @@ export function simulate(
     version: 1,
     curve: { name: curve.meta.name, source: curve.meta.source, points: n, firstStep, lastStep, stride },
     lr: lrInfo,
-    model: { name: model.name, params, inSample: fitted.inSample, from: fitted.from },
+    model: {
+      name: first.model.name,
+      params: first.params,
+      inSample: first.inSample,
+      from: first.from,
+      checks: first.checks ?? [],
+    },
     noise: {
       sigma: noise.sigma,
       blockLength: noise.blockLength,
@@ -330,10 +495,41 @@ export function simulate(
       loss: chartIdx.map((i) => points.loss[i]!),
       lr: chartIdx.map((i) => lrAtStep(points.step[i]!)),
       model: chartIdx.map((i) => baseline[i]!),
-      modelFinalLoss: predictAt(makeStepper(model, params, { minGap }), eta, [Math.min(budgetSteps, lastStep)])[0]!,
+      modelFinalLoss: predictAt(makeStepper(first.model, first.params, { minGap }), eta, [
+        Math.min(budgetSteps, lastStep),
+      ])[0]!,
       modelTimeToTarget: baseReach === null ? null : baseReach / lastStep,
     },
     grid,
     schedulers,
+    ensemble: {
+      members: members.map((m, i) =>
+        memberSummary(m, { loggedStepsToTarget: setups[i]!.baseReach, noiseSigma: setups[i]!.noise.sigma }),
+      ),
+      rejected: (ensembleInfo.rejected ?? []).map((m) => memberSummary(m)),
+      identifiability: ensembleInfo.identifiability ?? [],
+      noiseSeeds: opts.seeds,
+    },
+  };
+}
+
+/** Member outcomes -> the ensemble's answer. */
+function ensembleOutcome(perMember: MemberOutcome[], runs: number, runsReached: number): EnsembleOutcome {
+  const k = perMember.length;
+  const yes = perMember.filter((m) => m.reached);
+  const verdict =
+    yes.length === k
+      ? `${k}/${k} members: reaches target`
+      : yes.length === 0
+        ? `${k}/${k} members: does not reach the target`
+        : `${yes.length}/${k} members: reaches target; ${k - yes.length}/${k}: not`;
+  return {
+    members: k,
+    reached: yes.length,
+    stepsToTarget: yes.length > 0 ? quantiles(yes.map((m) => m.stepsToTarget!)) : null,
+    finalLoss: quantiles(perMember.map((m) => m.finalLoss)),
+    runs: { reached: runsReached, of: runs },
+    perMember,
+    verdict,
   };
 }

@@ -8,6 +8,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { E, msg } from "../messages/simulate.ts";
+import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import { type FitOptions, type FittedModel, fitModel, type Metrics, metrics, predictSteps } from "./fit.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import { getModel, modelNames } from "./registry.ts";
@@ -137,11 +138,14 @@ export function inSample(model: LossModel, params: ParamValues, points: Points, 
 export interface AutoCandidate {
   model: string;
   tail: Validation;
+  /** Physical checks of the model refitted on all points (only for the candidates auto refitted). */
+  checks?: CheckResult[];
 }
 
 /**
- * `--model auto`: tail-validate every model (split `tail`, default 0.8) and refit the one with the lowest held-out
- * relMae on all points.
+ * `--model auto`: tail-validate every model (split `tail`, default 0.8), then refit them on all points in order of
+ * their held-out relMae and keep the first whose refit passes the physical checks (checks.ts). When none passes,
+ * a ConfigError (E_NO_PHYSICAL_MODEL) lists every candidate's failed checks.
  *
  * @example
  * const { fitted, candidates } = fitAuto(points, eta, { seed: 1 });
@@ -152,17 +156,29 @@ export function fitAuto(
   fitOpts: FitOptions = {},
   tail = 0.8,
   names: readonly string[] = modelNames(),
-): { fitted: FittedModel; candidates: AutoCandidate[] } {
+): { fitted: FittedModel; candidates: AutoCandidate[]; checks: CheckResult[] } {
   const candidates: AutoCandidate[] = [];
   for (const name of names) {
     const { validation } = validateTail(getModel(name), points, eta, tail, fitOpts);
     candidates.push({ model: name, tail: validation });
   }
-  const finite = candidates.filter((c) => Number.isFinite(c.tail.relMae));
-  finite.sort((a, b) => a.tail.relMae - b.tail.relMae);
-  const best = finite[0] ?? candidates[0]!;
-  const fitted = fitModel(getModel(best.model), usablePoints(points), eta, fitOpts);
-  return { fitted, candidates };
+  const ranked = [...candidates].sort((a, b) => rank(a) - rank(b));
+  const usable = usablePoints(points);
+  for (const c of ranked) {
+    const model = getModel(c.model);
+    const fitted = fitModel(model, usable, eta, fitOpts);
+    c.checks = physicalChecks(model, fitted.params, eta);
+    if (failedChecks(c.checks).length === 0) return { fitted, candidates, checks: c.checks };
+  }
+  throw new ConfigError(
+    msg.noPhysicalModel(ranked.map((c) => `${c.model}: ${failedChecks(c.checks ?? []).join(", ")}`)),
+    E.noPhysicalModel,
+  );
+}
+
+/** Tail relMae for ranking (non-finite last). */
+function rank(c: AutoCandidate): number {
+  return Number.isFinite(c.tail.relMae) ? c.tail.relMae : Number.POSITIVE_INFINITY;
 }
 
 function maxOf(a: ArrayLike<number>): number {

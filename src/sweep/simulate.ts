@@ -133,7 +133,7 @@ export async function planSimulation(
       });
       const started = performance.now();
       opts.onLog?.(`sweep --simulate: fitting ${settings.source} on ${key.name} ...`);
-      const f = fitRun(input, settings.source, fitSettingsOfDef).fitted;
+      const f = fitRun(input, settings.source, fitSettingsOfDef, warnings).fitted;
       modelName = f.model;
       params = f.params;
       opts.onLog?.(

@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
+import { physicalChecks } from "../../simulate/checks.ts";
 import {
   checkModelChoice,
   FIT_DEFAULTS,
@@ -17,6 +18,7 @@ import {
   fitSettings,
   modelFileOf,
   paramsForRun,
+  warnUnphysical,
 } from "../../simulate/fit-input.ts";
 import type { ModelFile } from "../../simulate/model-file.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
@@ -150,6 +152,8 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         input.lr.eta,
         a["seed-state"],
       );
+      const checks = physicalChecks(model, params, input.lr.eta);
+      warnUnphysical(model.name, checks, warnings);
       if (validation.seeded)
         warnings.add(W.seeded, msg.seeded(model.name, validation.seeded.step, validation.seeded.loss));
       else warnings.add(W.seeded, msg.notSeeded(model.name));
@@ -157,12 +161,13 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         model: file.model,
         params: file.params,
         inSample: file.inSample,
+        checks,
         fittedOn: file.fittedOn,
         ...(a.validate ? { validation } : {}),
       };
       if (!a.validate) out.prediction = { r2: validation.r2, mae: validation.mae, relMae: validation.relMae };
     } else {
-      const fit = fitRun(input, a.model, settings);
+      const fit = fitRun(input, a.model, settings, warnings);
       let validation: Validation | undefined = fit.candidates?.find((c) => c.model === fit.fitted.model)?.tail;
       if (a.validate && !validation) {
         const model = getModel(fit.fitted.model);
@@ -174,6 +179,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         model: fit.fitted.model,
         params: fit.fitted.params,
         inSample: fit.inSample,
+        checks: fit.checks,
         ...(a.validate && validation ? { validation } : {}),
         ...(fit.candidates ? { candidates: fit.candidates } : {}),
         fit: {

@@ -7,9 +7,8 @@ import type { Argv, CommandModule } from "yargs";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
-import { checkModelChoice, fitRun, inSampleOf, paramsForRun } from "../../simulate/fit-input.ts";
+import { ensembleModels, simulationMembers } from "../../simulate/ensemble.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
-import { getModel } from "../../simulate/registry.ts";
 import { checkSimulateOptions, type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 import { type FitArgsShared, fitSettingsFrom, loadFitInput, withFitOptions } from "./fit.ts";
@@ -20,6 +19,7 @@ interface SimulateArgs extends LoadArgs, FitArgsShared {
   scheduler: string[];
   budget: number;
   seeds: number;
+  "fit-seeds": number;
   judge?: string;
   noise: boolean;
   json: boolean;
@@ -32,6 +32,8 @@ const num = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "-");
 
 /** Plain-text summary of a simulation. */
 export function simulateTable(r: SimulateResult): string {
+  const members = r.ensemble.members;
+  const k = members.length;
   const rows: Array<Array<string | number>> = [
     [
       "logged LR (model)",
@@ -39,22 +41,47 @@ export function simulateTable(r: SimulateResult): string {
       `${r.logged.stationary.length}`,
       num(r.logged.modelFinalLoss),
       r.logged.modelTimeToTarget === null ? "not reached" : pct(r.logged.modelTimeToTarget),
+      `${members.filter((m) => m.loggedStepsToTarget !== null && m.loggedStepsToTarget !== undefined).length}/${k}`,
     ],
   ];
   for (const s of r.schedulers) {
-    const t = s.timeToTarget;
+    const e = s.ensemble;
+    const cold = s.decays.coldStart.mean;
+    const steps = e.stepsToTarget
+      ? `${pct(e.stepsToTarget.median / r.curve.lastStep)} [${pct(e.stepsToTarget.p10 / r.curve.lastStep)}-${pct(e.stepsToTarget.p90 / r.curve.lastStep)}]`
+      : "not reached";
     rows.push([
       s.spec,
-      `${s.decays.count.mean.toFixed(1)} [${s.decays.count.min}-${s.decays.count.max}]`,
+      `${s.decays.count.mean.toFixed(1)} [${s.decays.count.min}-${s.decays.count.max}]${cold > 0 ? `, ${cold.toFixed(1)} cold-start` : ""}`,
       `${s.stationary.count.mean.toFixed(1)}`,
-      `${num(s.finalLoss.mean)} [${num(s.finalLoss.lo)}-${num(s.finalLoss.hi)}]`,
-      t.fraction ? `${pct(t.fraction.mean)} (${t.reached}/${t.of})` : `not reached (0/${t.of})`,
+      `${num(e.finalLoss.median)} [${num(e.finalLoss.p10)}-${num(e.finalLoss.p90)}]`,
+      steps,
+      `${e.reached}/${e.members}`,
     ]);
   }
+  const idLines = r.ensemble.identifiability
+    .filter((i) => i.unpinned.length > 0)
+    .map((i) => `  ${i.model}: not pinned down by this run: ${i.unpinned.join(", ")}`);
   return [
-    `${r.curve.name}: model ${r.model.name} (in-sample relMAE ${pct(r.model.inSample.relMae)}), budget ${r.budget} = ${r.budgetSteps} steps, ${r.seeds} seed(s), noise sigma ${r.noise.sigma.toFixed(4)} block ${r.noise.blockLength}`,
+    `${r.curve.name}: ${k} ensemble member(s) (${members.map((m) => `${m.id} ${pct(m.inSample.relMae)}`).join(", ")}), ${r.seeds} noise seed(s) each; budget ${r.budget} = ${r.budgetSteps} steps`,
+    ...(r.ensemble.rejected.length > 0
+      ? [`left out: ${r.ensemble.rejected.map((m) => `${m.id} (${m.rejected})`).join("; ")}`]
+      : []),
     `target: logged final loss ${r.target.loss.toFixed(4)} (${r.target.how}); logged curve has ${r.logged.stationary.length} stationary subsequence(s)`,
-    table(["scheduler", "decays", "stationary", "loss at budget [10-90%]", "time to target"], rows),
+    table(
+      [
+        "scheduler",
+        "decays",
+        "stationary",
+        "loss at budget, median [10-90%] of members",
+        "steps to target",
+        "members reaching",
+      ],
+      rows,
+    ),
+    ...r.schedulers.map((s) => `${s.spec}: ${s.ensemble.verdict}`),
+    ...(idLines.length > 0 ? ["identifiability:", ...idLines] : []),
+    "cold-start decays: fired before the scheduler's statistic warmed up (docs/simulate.md); they reflect its start, not a plateau.",
   ].join("\n");
 }
 
@@ -72,7 +99,15 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         describe: "scheduler spec (repeatable), e.g. fastface:lambda=2e-5 or hck:m=2000",
       })
       .option("budget", { type: "number", default: 1, describe: "simulated length as a fraction of the logged run" })
-      .option("seeds", { type: "number", default: 20, describe: "runs per scheduler (noise resampled per seed)" })
+      .option("model", {
+        type: "string",
+        default: "ensemble",
+        describe:
+          "loss-response models: ensemble (every model; members are the fits that pass the physical checks), " +
+          "a model name or comma-separated names (x --fit-seeds each), or auto (one model, best by tail validation)",
+      })
+      .option("fit-seeds", { type: "number", default: 3, describe: "fit seeds per model of the ensemble" })
+      .option("seeds", { type: "number", default: 3, describe: "noise seeds per ensemble member and scheduler" })
       .option("judge", { type: "string", describe: "stationary judge, e.g. haar:window=2000,eps=1e-6,minLength=5000" })
       .option("noise", {
         type: "boolean",
@@ -91,34 +126,24 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     checkSimulateOptions({ budget: a.budget, seeds: a.seeds });
     const judge = a.judge === undefined ? undefined : parseJudgeSpec(a.judge).params;
     const settings = fitSettingsFrom(a);
-    if (a["model-from"] === undefined) checkModelChoice(a.model);
+    const modelFrom =
+      a["model-from"] !== undefined ? { file: await readModelFile(a["model-from"]), path: a["model-from"] } : undefined;
+    if (!modelFrom && a.model !== "auto") ensembleModels(a.model);
     const { warnings, input } = await loadFitInput(a);
     const { curve, lr } = input;
-    let fitted: Parameters<typeof simulate>[3];
-    if (a["model-from"] !== undefined) {
-      const file = await readModelFile(a["model-from"]);
-      const params = paramsForRun(file.params, input);
-      fitted = {
-        model: getModel(file.model),
-        params,
-        inSample: inSampleOf(input, { model: file.model, params }),
-        from: a["model-from"],
-      };
-    } else {
-      const fit = fitRun(input, a.model, settings);
-      fitted = {
-        model: getModel(fit.fitted.model),
-        params: fit.fitted.params,
-        inSample: fit.inSample,
-        from: `fit (${a.model})`,
-      };
-      log(`fitted ${fit.fitted.model}: in-sample relMAE ${pct(fitted.inSample.relMae)}`);
-    }
+    const ens = simulationMembers(
+      input,
+      { model: a.model, fitSeeds: a["fit-seeds"], ...(modelFrom ? { modelFrom } : {}) },
+      settings,
+      warnings,
+    );
+    for (const m of ens.members) log(`member ${m.id}: in-sample relMAE ${pct(m.inSample.relMae)}`);
+    for (const m of ens.rejected) log(`left out ${m.id}: ${m.rejected}`);
     const result = simulate(
       curve,
       lr.eta,
       { from: lr.from, ...(lr.spec !== undefined ? { spec: lr.spec } : {}), lr0: lr.lr0 },
-      fitted,
+      ens.members,
       {
         schedulers: a.scheduler.map(String),
         budget: a.budget,
@@ -128,6 +153,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         noNoise: !a.noise,
       },
       warnings,
+      ens,
     );
     logWarnings(warnings.list);
     if (a.report !== undefined) {

@@ -1,0 +1,69 @@
+/**
+ * When an adaptive scheduler's statistic has warmed up. A decay before that is a *cold-start decay*: it reflects
+ * how the statistic was started, not a plateau of the loss (the official FastFace start injects x_1 = alpha g_1,
+ * a ramp that stays below lambda for thousands of steps when the first difference is negative). Criterion: the
+ * weight the statistic still puts on its start is below 5%:
+ * - fastface: the double EMA's kernel (two exponentials, time constants 1/alpha and 1/beta) keeps a mass of at most
+ *   (1 + a t) e^(-a t) beyond age t, a = min(alpha, beta); below 5% from t = 4.74 / a (4,744 steps for the
+ *   defaults alpha = beta = 0.001);
+ * - hck: decisions start when the Haar window is full (m - 1), and the EMA inside it (LE_0 = L_0) forgets its
+ *   start with weight (1 - alpha)^t, below 5% after ln 20 / alpha = 3.0 / alpha steps: m - 1 + ceil(3.0 / alpha);
+ * - fixed schedules and the plateau peers have no such statistic: 0.
+ * The comparison can be rerun with decisions held back for that long (the schedulers' `warmup=N`, issue 11).
+ */
+import { resolvedParams, type SchedulerSpec } from "../schedulers/registry.ts";
+
+/** Tail mass (1 + x) e^-x of the Gamma(2) kernel equals 5% at x = 4.74. */
+const GAMMA2_5PCT = 4.744;
+const EXP_5PCT = Math.log(20);
+
+/** Cap on the ramp search (steps). */
+const MAX_RAMP = 50_000_000;
+
+/** Steps until the official start's response x_t (x_0 = 0, x_1 = alpha g1, no input) stays below |lambda|. */
+function rampSteps(alpha: number, beta: number, lambda: number, g1: number): number {
+  const w1 = 1 - alpha + (1 - beta);
+  const w2 = (1 - alpha) * (1 - beta);
+  const lim = Math.abs(lambda);
+  let x2 = 0;
+  let x1 = alpha * g1;
+  let t = 1;
+  let peaked = false;
+  let prev = Math.abs(x1);
+  while (t < MAX_RAMP) {
+    const x = w1 * x1 - w2 * x2;
+    t++;
+    const ax = Math.abs(x);
+    if (ax < prev) peaked = true;
+    if (peaked && ax < lim) return t;
+    prev = ax;
+    x2 = x1;
+    x1 = x;
+  }
+  return t;
+}
+
+/**
+ * Steps before the scheduler's statistic has warmed up (0 when it has none). `g1` = the run's first loss
+ * difference L_0 - L_1 (fastface's official start; without it the weight criterion alone).
+ *
+ * @example
+ * coldStartSteps({ name: "fastface", params: {} }); // 4744
+ */
+export function coldStartSteps(spec: SchedulerSpec, g1?: number): number {
+  const p = resolvedParams(spec);
+  if (spec.name === "fastface") {
+    const alpha = Number(p.alpha);
+    const beta = Number(p.beta);
+    const a = Math.min(alpha, beta);
+    const weight = a > 0 ? Math.ceil(GAMMA2_5PCT / a) : 0;
+    if (p.debias === true || g1 === undefined || !Number.isFinite(g1) || g1 === 0) return weight;
+    return Math.max(weight, rampSteps(alpha, beta, Number(p.lambda), g1));
+  }
+  if (spec.name === "hck") {
+    const a = Number(p.alpha);
+    const m = Number(p.m);
+    return a > 0 ? m - 1 + Math.ceil(EXP_5PCT / a) : m - 1;
+  }
+  return 0;
+}
