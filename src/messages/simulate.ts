@@ -51,6 +51,9 @@ export const msg = {
   badSeeds: (v: number) => `--seeds must be an integer >= 1; got ${v}`,
   badPerRun: (name: string, model: string, known: readonly string[]) =>
     `--per-run ${name}: not a parameter of ${model} (its parameters: ${known.join(", ")})`,
+  severalLogsNeedJoint: (n: number) => `${n} logs given: add --joint to fit one model to all of them`,
+  jointWithModelFrom: () => "--joint with --model-from: a joint fit fits; apply a joint model file with simulate",
+  badCalibrate: (v: number) => `--calibrate must be a fraction in (0, 1); got ${v}`,
   jointNeedsRuns: (n: number) => `a joint fit needs at least two runs; got ${n}`,
   calibrationTooShort: (n: number) =>
     `the calibration window of the held-out run has ${n} usable point(s); it needs at least 10 (raise --calibrate)`,

@@ -1,6 +1,7 @@
 /**
- * Report sections for a closed-loop simulation (`fastface simulate --json` / `--report`): a summary table per
- * scheduler (decays, plateaus, loss at the budget, time to target), the simulated loss (mean and 10-90% band)
+ * Report sections for a closed-loop simulation (`fastface simulate --json` / `--report`): what the ensemble members
+ * say per scheduler (and plainly when they disagree), a summary table per scheduler (decays, plateaus, loss at the
+ * budget, time to target), the members with their physical checks, identifiability, the simulated loss (mean and 10-90% band)
  * against the logged curve and the model under the logged LR, the LR each scheduler chose, and the stationary
  * subsequences of the logged and simulated curves. Reads the result only (no recomputation).
  */
@@ -72,7 +73,7 @@ function lossChart(r: SimulateResult): ChartSpec {
     title: "Simulated loss (mean of seeds, 10-90% band) vs the logged run",
     spec,
     caption:
-      "Each scheduler drives the fitted model in closed loop; the band is the spread of the noisy loss over the seeds. " +
+      "Each scheduler drives the fitted models in closed loop; the band is the spread of the noisy loss over all runs (members x seeds). " +
       "'model, logged LR' is the model under the run's own schedule: where it departs from 'logged', trust the simulation less.",
   };
 }
@@ -156,11 +157,78 @@ function decaysTable(r: SimulateResult): TableSpec {
     const first = s.decays.perSeed[0] ?? [];
     rows.push([
       s.spec,
-      first.map((d) => d.step).join(", ") || "none",
+      first.map((d) => `${d.step}${d.coldStart ? " (cold start)" : ""}`).join(", ") || "none",
       first.map((d) => d.lr.toPrecision(3)).join(", "),
     ]);
   }
-  return { columns: ["scheduler", `decay steps (seed ${r.seed0})`, "LR after"], rows };
+  return {
+    columns: ["scheduler", `decay steps (first member, seed ${r.seed0})`, "LR after"],
+    rows,
+    caption:
+      "A cold-start decay fired before the scheduler's statistic had warmed up (docs/simulate.md): it reflects how " +
+      "the statistic was started, not a plateau of the loss.",
+  };
+}
+
+/** Per scheduler: what the ensemble members say, plainly when they disagree. */
+function ensembleTable(r: SimulateResult): TableSpec {
+  const last = r.curve.lastStep;
+  return {
+    columns: [
+      "scheduler",
+      "members",
+      "steps to target: median [10-90%]",
+      "loss at budget: median [10-90%]",
+      "cold-start decays",
+    ],
+    rows: r.schedulers.map((s) => {
+      const e = s.ensemble;
+      const t = e.stepsToTarget;
+      return [
+        s.spec,
+        e.verdict,
+        t ? `${pct(t.median / last)} [${pct(t.p10 / last)}-${pct(t.p90 / last)}]` : "not reached",
+        `${fix(e.finalLoss.median)} [${fix(e.finalLoss.p10)}-${fix(e.finalLoss.p90)}]`,
+        fix(s.decays.coldStart.mean, 1),
+      ];
+    }),
+    caption: `Over ${e0(r)} ensemble member(s), ${r.seeds} noise seed(s) each; steps to target as a fraction of the logged run's ${last} steps. A member reaches the target when at least half of its noise seeds do.`,
+  };
+}
+
+const e0 = (r: SimulateResult) => r.ensemble.members.length;
+
+/** The members (and the fits left out), with their physical checks. */
+function membersTable(r: SimulateResult): TableSpec {
+  const checks = (c: SimulateResult["ensemble"]["members"][number]) =>
+    c.checks.length === 0
+      ? "-"
+      : c.checks.every((x) => x.passed)
+        ? "pass"
+        : `fails ${c.checks
+            .filter((x) => !x.passed)
+            .map((x) => x.name)
+            .join(", ")}`;
+  return {
+    columns: ["fit", "in-sample relMAE", "physical checks", "member"],
+    rows: [
+      ...r.ensemble.members.map((m) => [m.id, pct(m.inSample.relMae), checks(m), "yes"]),
+      ...r.ensemble.rejected.map((m) => [m.id, pct(m.inSample.relMae), checks(m), `no: ${m.rejected}`]),
+    ],
+    caption:
+      "Members are the fits that pass the physical checks (an early LR cut ends well above the logged final loss; a " +
+      "tiny constant LR stays near the initial loss; a constant LR never raises the loss) and fit the run within 5%.",
+  };
+}
+
+function identifiabilityTable(r: SimulateResult): TableSpec {
+  return {
+    columns: ["model", "fits of equal quality", "not pinned down by this run"],
+    rows: r.ensemble.identifiability.map((i) => [i.model, `${i.equalQuality}/${i.fits}`, i.unpinned.join(", ") || "-"]),
+    caption:
+      "A parameter is not pinned down when its value varies by more than 10x across fit seeds of equal quality, or " +
+      "its local standard error exceeds a factor e.",
+  };
 }
 
 /**
@@ -175,9 +243,12 @@ export function simulateSections(r: SimulateResult): ReportSection[] {
       id: "simulate-summary",
       title: `Closed-loop simulation: ${r.curve.name}`,
       paragraphs: [
-        `Model '${r.model.name}' (${r.model.from}) reproduces the logged run with relMAE ${pct(r.model.inSample.relMae)} ` +
-          `(R^2 ${r.model.inSample.r2.toFixed(4)}). Each scheduler ran ${r.seeds} time(s) for ${r.budgetSteps} steps ` +
-          `(budget ${r.budget} of the logged length), seeing the model's loss times resampled fit residuals.`,
+        `${e0(r)} ensemble member(s) (${r.ensemble.members.map((m) => `${m.id}, relMAE ${pct(m.inSample.relMae)}`).join("; ")}). ` +
+          `Each scheduler ran ${r.seeds} time(s) per member for ${r.budgetSteps} steps ` +
+          `(budget ${r.budget} of the logged length), seeing the member's loss times resampled fit residuals.`,
+        ...r.schedulers
+          .filter((s) => s.ensemble.reached > 0 && s.ensemble.reached < s.ensemble.members)
+          .map((s) => `The members disagree on ${s.spec}: ${s.ensemble.verdict}.`),
       ],
       facts: [
         ["log", r.curve.source],
@@ -188,8 +259,13 @@ export function simulateSections(r: SimulateResult): ReportSection[] {
         ],
         ["judge", `window ${r.judge.window}, eps ${r.judge.eps.toExponential(2)}, minLength ${r.judge.minLength}`],
       ],
-      tables: [summaryTable(r)],
+      tables: [ensembleTable(r), summaryTable(r)],
       charts: [lossChart(r), lrChart(r)],
+    },
+    {
+      id: "simulate-ensemble",
+      title: "Ensemble members",
+      tables: [membersTable(r), ...(r.ensemble.identifiability.length > 0 ? [identifiabilityTable(r)] : [])],
     },
     {
       id: "simulate-decays",

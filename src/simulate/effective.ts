@@ -180,6 +180,7 @@ export const effective: LossModel = {
   name: "effective",
   summary: "fastface's effective-LR floor: relaxation toward a floor set by eta/|w|^2 under weight decay",
   seedable: true,
+  perRun: ["b"],
   paramDefs(scale) {
     const rate = 3 / Math.max(scale.steps, 1);
     const s1 = Math.max(scale.s1Max, 1);

@@ -11,6 +11,7 @@ import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import type { Metrics } from "./fit.ts";
 import { type FitInput, type FitSettings, fitRun, inSampleOf, paramsForRun, warnUnphysical } from "./fit-input.ts";
 import { type Identifiability, identifiability } from "./identifiability.ts";
+import { calibrateRun } from "./joint.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import type { ModelFile } from "./model-file.ts";
 import { getModel, modelNames } from "./registry.ts";
@@ -145,6 +146,29 @@ export function fitEnsemble(
   return { members, rejected, identifiability: ident };
 }
 
+/**
+ * A model file's parameters for a run. A joint model file: the run's own parameters when the run is one it was
+ * fitted on (same source or name), else calibrated on the run's first `calibrate` fraction of steps (joint.ts).
+ *
+ * @example
+ * paramsOfFile(file, input, fitSettings());
+ */
+export function paramsOfFile(file: ModelFile, input: FitInput, settings: FitSettings): ParamValues {
+  const j = file.joint;
+  if (!j) return paramsForRun(file.params, input);
+  const meta = input.curve.meta;
+  const own = j.runs.find((r) => r.source === meta.source) ?? j.runs.find((r) => r.name === meta.name);
+  if (own) return paramsForRun(own.params, input);
+  const shared = Object.fromEntries(Object.entries(file.params).filter(([k]) => !j.perRun.includes(k)));
+  return calibrateRun(getModel(file.model), shared, j.perRun, input, {
+    seed: settings.seed,
+    starts: settings.starts,
+    iterations: settings.iterations,
+    maxPoints: settings.points,
+    calibrate: j.calibrate,
+  }).params;
+}
+
 /** Where the members of a simulation come from. */
 export interface MemberSource {
   /** `ensemble` (every model), a model name or comma-separated names, or `auto` (one: auto's choice). */
@@ -171,7 +195,7 @@ export function simulationMembers(
   if (src.modelFrom) {
     const { file, path } = src.modelFrom;
     const model = getModel(file.model);
-    const params = paramsForRun(file.params, input);
+    const params = paramsOfFile(file, input, settings);
     const checks = physicalChecks(model, params, input.lr.eta);
     warnUnphysical(model.name, checks, warnings);
     const member: EnsembleMember = {

@@ -89,6 +89,7 @@ export const floor: LossModel = {
   name: "floor",
   summary: "noise-floor relaxation: the loss relaxes at rate k*eta^p toward a floor a + b*eta^q",
   seedable: true,
+  perRun: ["b"],
   paramDefs(scale) {
     const rate = 3 / Math.max(scale.steps, 1);
     return [

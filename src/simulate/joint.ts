@@ -1,19 +1,22 @@
 /**
  * Joint fits: one loss-response model fitted to several runs of one setup that differ in schedule (or LR). The
  * model's parameters are shared by every run except the ones named in `perRun`, which each run holds for itself
- * (by default the epoch sawtooth, which belongs to a run's data order, not to its schedule). Leave-one-run-out
+ * (by default the epoch sawtooth, which belongs to a run's data order, not to its schedule, and the model's level
+ * parameter `LossModel.perRun`: the noise amplitude b of floor, effective and sde). Leave-one-run-out
  * validation: fit the shared parameters on the other runs, calibrate the held-out run's own parameters on its
  * first `calibrate` fraction of steps only (its schedule's start), and score the prediction of everything after
  * that under its own schedule: a cross-schedule prediction.
  */
 import { ConfigError } from "../errors.ts";
 import { E, msg } from "../messages/simulate.ts";
+import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import { EPOCH_DEFS } from "./epoch.ts";
 import { type FitOptions, type Metrics, metrics, minimise, predictSteps } from "./fit.ts";
 import { type FitData, fitData, maxLr } from "./fit-data.ts";
 import type { FitInput } from "./fit-input.ts";
 import type { FitScale, LossModel, ModelParamDef, ParamValues } from "./model.ts";
 import { type FitProblem, type FitTerm, toBounded } from "./objective.ts";
+import { getModel, modelNames } from "./registry.ts";
 import type { Points } from "./schedule.ts";
 
 /** A run of a joint fit. */
@@ -149,7 +152,7 @@ function paramsOf(
  */
 export function fitJoint(model: LossModel, runs: readonly JointRun[], opts: JointOptions = {}): JointFit {
   if (runs.length < 2) throw new ConfigError(msg.jointNeedsRuns(runs.length), E.badOption);
-  const perRun = opts.perRun ?? DEFAULT_PER_RUN;
+  const perRun = opts.perRun ?? defaultPerRun(model);
   checkPerRun(model, perRun);
   const data = runData(runs, opts);
   const lay = layout(
@@ -275,14 +278,13 @@ export interface RunOutFold {
  */
 export function leaveOneRunOut(model: LossModel, runs: readonly JointRun[], opts: JointOptions = {}): RunOutFold[] {
   if (runs.length < 2) throw new ConfigError(msg.jointNeedsRuns(runs.length), E.badOption);
-  const perRun = opts.perRun ?? DEFAULT_PER_RUN;
+  const perRun = opts.perRun ?? defaultPerRun(model);
+  const o = { ...opts, perRun };
   return runs.map((held, h) => {
     const rest = runs.filter((_, i) => i !== h);
     const shared =
-      rest.length >= 2
-        ? fitJoint(model, rest, opts).shared
-        : sharedOfSingle(model, rest[0]!, perRun, opts, maxLrOf(runs));
-    const { params, calibratedTo } = calibrateRun(model, shared, perRun, held.input, opts);
+      rest.length >= 2 ? fitJoint(model, rest, o).shared : sharedOfSingle(model, rest[0]!, perRun, o, maxLrOf(runs));
+    const { params, calibratedTo } = calibrateRun(model, shared, perRun, held.input, o);
     const pts = held.input.points;
     const pred = predictSteps(model, params, held.input.lr.eta, pts.step);
     let from = 0;
@@ -330,4 +332,69 @@ function sharedOfSingle(
   });
   shared.lrRef = lrRef;
   return shared;
+}
+
+/** Per-run checks of a joint fit. */
+export interface JointRunChecks {
+  name: string;
+  checks: CheckResult[];
+}
+
+/** A validated joint fit: the fit on every run, its leave-one-run-out folds, each run's physical checks. */
+export interface JointResult {
+  fit: JointFit;
+  folds: RunOutFold[];
+  checks: JointRunChecks[];
+  /** `auto`: every model's folds and checks, the chosen one first. */
+  candidates?: Array<{ model: string; folds: RunOutFold[]; meanPredictedRelMae: number; failed: string[] }>;
+}
+
+function meanPredicted(folds: readonly RunOutFold[]): number {
+  const v = folds.map((f) => f.predicted.relMae).filter((x) => Number.isFinite(x));
+  return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : Number.POSITIVE_INFINITY;
+}
+
+/** Per-run parameters of a model when none are given: the sawtooth, plus the model's own level parameter. */
+export function defaultPerRun(model: LossModel): string[] {
+  return [...DEFAULT_PER_RUN, ...(model.perRun ?? [])];
+}
+
+/**
+ * Fit one model (or `auto`: the physical model with the lowest mean leave-one-run-out error) jointly to the runs,
+ * validate it by leaving each run out, and check every run's parameters.
+ *
+ * @example
+ * const r = fitJointRuns(runs, "effective", { seed: 1, calibrate: 0.1 });
+ * r.folds.map((f) => f.predicted.relMae);
+ */
+export function fitJointRuns(runs: readonly JointRun[], model: string, opts: JointOptions = {}): JointResult {
+  const one = (name: string) => {
+    const m = getModel(name);
+    const o = { ...opts, perRun: opts.perRun ?? defaultPerRun(m) };
+    const fit = fitJoint(m, runs, o);
+    const checks = fit.runs.map((r, i) => ({
+      name: r.name,
+      checks: physicalChecks(m, r.params, runs[i]!.input.lr.eta),
+    }));
+    return { fit, folds: leaveOneRunOut(m, runs, o), checks };
+  };
+  if (model !== "auto") return one(model);
+  const results = modelNames().map(one);
+  const candidates = results.map((r) => ({
+    model: r.fit.model,
+    folds: r.folds,
+    meanPredictedRelMae: meanPredicted(r.folds),
+    failed: [...new Set(r.checks.flatMap((c) => failedChecks(c.checks)))],
+  }));
+  const order = candidates
+    .map((_c, i) => i)
+    .sort((a, b) => candidates[a]!.meanPredictedRelMae - candidates[b]!.meanPredictedRelMae);
+  const pick = order.find((i) => candidates[i]!.failed.length === 0);
+  if (pick === undefined) {
+    throw new ConfigError(
+      msg.noPhysicalModel(candidates.map((c) => `${c.model}: ${c.failed.join(", ")}`)),
+      E.noPhysicalModel,
+    );
+  }
+  return { ...results[pick]!, candidates: order.map((i) => candidates[i]!) };
 }

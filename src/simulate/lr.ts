@@ -53,7 +53,8 @@ export function splitLr(spec: string): { spec: SchedulerSpec; lr?: number } {
   return lr === undefined ? { spec: parsed } : { spec: parsed, lr };
 }
 
-function hasLr(curve: Curve): boolean {
+/** True when the curve has at least one finite LR value. */
+export function hasLr(curve: Curve): boolean {
   const lr = curve.columns.lr;
   if (!lr) return false;
   for (let i = 0; i < lr.length; i++) if (Number.isFinite(lr[i]!)) return true;

@@ -15,6 +15,16 @@ export interface ModelFile {
   params: ParamValues;
   fittedOn: { name: string; source: string; lastStep: number; lr: "log" | "spec"; spec?: string };
   inSample: Metrics;
+  /**
+   * A joint fit (`fastface fit a.log b.log --joint`): the parameters each run holds for itself and every fitted
+   * run's full parameters; `params` are the first run's. Applied to another run, its own parameters are
+   * calibrated on that run's first `calibrate` fraction of steps.
+   */
+  joint?: {
+    perRun: string[];
+    calibrate: number;
+    runs: Array<{ name: string; source: string; params: ParamValues; inSample: Metrics }>;
+  };
 }
 
 /**
@@ -36,6 +46,12 @@ export function parseModelFile(v: unknown, path: string): ModelFile {
     if (typeof val !== "number" || !Number.isFinite(val)) throw bad(`params.${k} must be a finite number`);
   }
   if (typeof params.lrRef !== "number") throw bad('expected "params.lrRef"');
+  if (o.joint !== undefined) {
+    const j = o.joint as Record<string, unknown>;
+    if (typeof j !== "object" || j === null || !Array.isArray(j.perRun) || !Array.isArray(j.runs)) {
+      throw bad('expected "joint": {"perRun": [...], "calibrate": number, "runs": [...]}');
+    }
+  }
   return v as ModelFile;
 }
 

@@ -89,6 +89,11 @@ export interface LossModel {
   readonly summary: string;
   /** True when the state (the current loss) can be seeded with an observed loss (cross protocol). */
   readonly seedable: boolean;
+  /**
+   * Joint fits: the parameters each run holds for itself by default besides the epoch sawtooth (the run's loss
+   * level, which differs between runs of one setup by more than their schedules explain).
+   */
+  readonly perRun?: readonly string[];
   paramDefs(scale: FitScale): ModelParamDef[];
   /**
    * The model on blocks, for the fit: `theta` holds the parameter values in `paramDefs` order (P of them); writes

@@ -164,6 +164,7 @@ export const sde: LossModel = {
   name: "sde",
   summary: "fastface's progress + SGD-noise model: a power law in the LR area plus a noise excess at the effective LR",
   seedable: true,
+  perRun: ["b"],
   paramDefs(scale) {
     const rate = 3 / Math.max(scale.steps, 1);
     const s1 = Math.max(scale.s1Max, 1);

@@ -25,10 +25,15 @@ import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel, modelNames } from "../../simulate/registry.ts";
 import { type AutoCandidate, type Validation, validateCross, validateTail } from "../../simulate/validate.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
+import { fitJointCommand } from "./fit-joint.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface FitArgs extends LoadArgs, FitArgsShared {
   log: string;
+  logs?: string[];
+  joint: boolean;
+  "per-run"?: string;
+  calibrate: number;
   validate: boolean;
   tail: number;
   "seed-state": boolean;
@@ -104,11 +109,26 @@ export function withFitOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 export const fitCommand: CommandModule<object, FitArgs> = {
-  command: "fit <log>",
+  command: "fit <log> [logs..]",
   describe: "fit a loss-response model (multipower, annealing, floor, effective) to a run; validate it",
   builder: (y) =>
     withFitOptions(withLoadOptions(y))
       .positional("log", { type: "string", demandOption: true, describe: "training log or curve file" })
+      .positional("logs", { type: "string", array: true, describe: "more runs of the same setup (with --joint)" })
+      .option("joint", {
+        type: "boolean",
+        default: false,
+        describe: "fit one model to all the runs (shared parameters; --per-run ones per run); leave-one-run-out",
+      })
+      .option("per-run", {
+        type: "string",
+        describe: "joint: parameters each run holds for itself (default: the epoch sawtooth and the model's level b)",
+      })
+      .option("calibrate", {
+        type: "number",
+        default: 0.1,
+        describe: "joint: fraction of a held-out run's steps its own parameters are calibrated on",
+      })
       .option("validate", {
         type: "boolean",
         default: false,
@@ -128,11 +148,25 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .example("$0 fit run.log --model auto --out model.json --json", "fit, pick the model by validation")
       .example(
+        "$0 fit poly.log multistep.log --joint --model effective --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1",
+        "joint fit of two runs of one setup, leave-one-run-out validation (--lr-schedule: for the log without LR)",
+      )
+      .example(
         "$0 fit other.log --model-from model.json --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1 --validate --json",
         "cross protocol",
       ) as unknown as Argv<FitArgs>,
   handler: async (a) => {
     const settings = fitSettingsFrom(a);
+    const more = (a.logs ?? []).map(String);
+    if (more.length > 0 || a.joint) {
+      if (!a.joint) throw new ConfigError(msg.severalLogsNeedJoint(more.length + 1), E.badOption);
+      if (more.length === 0) throw new ConfigError(msg.jointNeedsRuns(1), E.badOption);
+      if (a["model-from"] !== undefined) throw new ConfigError(msg.jointWithModelFrom(), E.badOption);
+      if (!(a.calibrate > 0 && a.calibrate < 1)) throw new ConfigError(msg.badCalibrate(a.calibrate), E.badOption);
+      checkModelChoice(a.model);
+      await fitJointCommand({ ...a, paths: [a.log, ...more] }, settings);
+      return;
+    }
     if (a["model-from"] !== undefined && a.out !== undefined) {
       throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
     }
