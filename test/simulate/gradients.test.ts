@@ -15,8 +15,8 @@ import { predictAt } from "../../src/simulate/model.ts";
 import { multipower } from "../../src/simulate/multipower.ts";
 import { Objective, singleRunProblem } from "../../src/simulate/objective.ts";
 import { Prng } from "../../src/simulate/prng.ts";
-import { sde } from "../../src/simulate/sde.ts";
 import { makeBlocks } from "../../src/simulate/schedule.ts";
+import { sde } from "../../src/simulate/sde.ts";
 
 // A 3-level step schedule over 3000 steps, evaluated every 150 steps; and a smooth (poly) one.
 const T = 3000;
