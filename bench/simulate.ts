@@ -7,6 +7,13 @@
  *                                                  objective, in-sample relMAE, largest parameter difference
  *   node --import tsx bench/simulate.ts accuracy   the three validation protocols (in-sample, tail, cross) of every
  *                                                  model on every fixture log (markdown table)
+ *   node --import tsx bench/simulate.ts joint [MODELS]
+ *                                                  joint fits of the r50 pair (poly + multistep): leave-one-run-out
+ *                                                  cross-schedule relMAE both ways and the joint fit's checks, per
+ *                                                  model and fit seed (1, 2, 3)
+ *   node --import tsx bench/simulate.ts ensemble   the cost of a 9-member (sde, effective, floor x 3 fit seeds),
+ *                                                  4-scheduler simulate of the 202k-step FastFace log (3 noise seeds
+ *                                                  per member): fit and closed-loop CPU seconds
  */
 
 import type { Curve } from "../src/curve/curve.ts";
@@ -16,10 +23,13 @@ import { parseSchedulerSpec } from "../src/schedulers/registry.ts";
 import { runClosedLoop } from "../src/simulate/closed-loop.ts";
 import { epochLengthOf } from "../src/simulate/epoch.ts";
 import { fitModel } from "../src/simulate/fit.ts";
+import { fitInput, fitRun, fitSettings } from "../src/simulate/fit-input.ts";
+import { fitJointRuns, type JointRun } from "../src/simulate/joint.ts";
 import { resolveStepLr } from "../src/simulate/lr.ts";
 import type { ParamValues } from "../src/simulate/model.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { getModel, modelNames } from "../src/simulate/registry.ts";
+import { simulate } from "../src/simulate/simulate.ts";
 import { inSample, usablePoints, validateCross, validateTail } from "../src/simulate/validate.ts";
 import { fitModelTf, loadTf } from "./peers/fit-tfjs.ts";
 
@@ -172,6 +182,80 @@ async function accuracy(only?: string): Promise<void> {
   }
 }
 
+async function ensembleCost(): Promise<void> {
+  const curve = await loadCurve(`${FIXTURES}fastface_ms1mv3_r100.log`);
+  const warnings = new Warnings();
+  const input = fitInput(curve, {}, warnings);
+  const settings = fitSettings({});
+  const lastStep = input.points.step[input.points.step.length - 1]!;
+  const fits = await cpuSeconds(() =>
+    ["sde", "effective", "floor"].flatMap((name) =>
+      [1, 2, 3].map((seed) => {
+        const f = fitRun(input, name, { ...settings, seed });
+        return {
+          id: `${name}#${seed}`,
+          model: getModel(name),
+          params: f.fitted.params,
+          inSample: f.inSample,
+          from: `fit (${name}, seed ${seed})`,
+          checks: f.checks,
+        };
+      }),
+    ),
+  );
+  const schedulers = ["fastface", "hck", "multistep", "cosine"];
+  const sim = await cpuSeconds(() =>
+    simulate(
+      curve,
+      input.lr.eta,
+      { from: input.lr.from, lr0: input.lr.lr0 },
+      fits.value,
+      { schedulers, budget: 1, seeds: 3, seed0: 1 },
+      warnings,
+    ),
+  );
+  const runs = schedulers.length * fits.value.length * 3;
+  console.log(
+    `ensemble cost on ${curve.meta.name} (${lastStep} steps), ${fits.value.length} members, ${schedulers.length} schedulers, 3 noise seeds`,
+  );
+  console.log(
+    `fits: ${fits.cpu.toFixed(1)} s CPU (${fits.wall.toFixed(1)} s wall), ${(fits.cpu / fits.value.length).toFixed(2)} s per fit`,
+  );
+  console.log(
+    `closed loop: ${runs} runs of ${lastStep} steps: ${sim.cpu.toFixed(1)} s CPU (${sim.wall.toFixed(1)} s wall), ${((sim.cpu * 1e9) / (runs * lastStep)).toFixed(0)} ns per simulated step (judge included)`,
+  );
+  console.log(`total: ${(fits.cpu + sim.cpu).toFixed(1)} s CPU (goal < 120 s on 2 cores)`);
+}
+
+async function jointBench(models?: string): Promise<void> {
+  const runs: JointRun[] = [];
+  for (const file of ["insightface_ms1mv3_r50_poly.log", "insightface_ms1mv3_r50_multistep.log"]) {
+    const curve = await loadCurve(FIXTURES + file);
+    runs.push({ name: curve.meta.name, input: fitInput(curve, { lrSchedule: SPECS[file] }, new Warnings()) });
+  }
+  console.log(
+    "joint fit of the r50 pair, leave-one-run-out (own parameters calibrated on the held-out run's first 10%)",
+  );
+  console.log(
+    "| model | per run | seed | multistep -> poly relMAE | poly -> multistep relMAE | joint in-sample poly / multistep | checks | CPU s |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const name of models ? models.split(",") : modelNames()) {
+    for (const seed of [1, 2, 3]) {
+      const r = await cpuSeconds(() =>
+        fitJointRuns(runs, name, { seed, starts: 3, iterations: 300, maxPoints: 200, calibrate: 0.1 }),
+      );
+      const { fit, folds, checks } = r.value;
+      const failed = [...new Set(checks.flatMap((c) => c.checks.filter((x) => !x.passed).map((x) => x.name)))];
+      console.log(
+        `| ${name} | ${fit.perRun.join(", ")} | ${seed} | ${(folds[0]!.predicted.relMae * 100).toFixed(1)}% | ${(folds[1]!.predicted.relMae * 100).toFixed(1)}% | ${fit.runs.map((x) => `${(x.inSample.relMae * 100).toFixed(1)}%`).join(" / ")} | ${failed.length > 0 ? `fails ${failed.join(", ")}` : "pass"} | ${r.cpu.toFixed(1)} |`,
+      );
+    }
+  }
+}
+
 if (process.argv[2] === "accuracy") await accuracy(process.argv[4]);
+else if (process.argv[2] === "joint") await jointBench(process.argv[3]);
+else if (process.argv[2] === "ensemble") await ensembleCost();
 else if (process.argv[2] === "fit") await fitSpeed(process.argv[3], process.argv[4]);
 else speed();

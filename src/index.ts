@@ -64,7 +64,11 @@ export {
   schedulerNames,
 } from "./schedulers/registry.ts";
 export type { Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./schedulers/types.ts";
+export { type CheckResult, physicalChecks } from "./simulate/checks.ts";
+export { type EnsembleMember, fitEnsemble, simulationMembers } from "./simulate/ensemble.ts";
 export { type FittedModel, fitModel } from "./simulate/fit.ts";
+export { FIT_DEFAULTS, fitInput, fitRun, fitSettings } from "./simulate/fit-input.ts";
+export { fitJoint, fitJointRuns, leaveOneRunOut } from "./simulate/joint.ts";
 export { getModel, modelNames } from "./simulate/registry.ts";
 export { type SimulateOptions, type SimulateResult, simulate } from "./simulate/simulate.ts";
 export { fitAuto, inSample, usablePoints, validateCross, validateTail } from "./simulate/validate.ts";

@@ -50,7 +50,7 @@ export function withSweepSimulateOptions<T>(y: Argv<T>): Argv<T> {
     .option("model", {
       type: "string",
       group,
-      describe: "model fitted once per curve: auto (default), multipower, annealing, floor, effective",
+      describe: "model fitted once per curve: auto (default), multipower, annealing, floor, effective, sde",
     })
     .option("seeds", { type: "number", group, describe: "closed-loop runs per (curve, config), noise resampled (5)" })
     .option("budget", { type: "number", group, describe: "simulated length as a fraction of each logged run (1)" })
