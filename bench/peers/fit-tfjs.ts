@@ -3,22 +3,16 @@
  * the wasm backend, Adam from tf.train), kept as a reference. bench/simulate.ts times both on the same inputs
  * and compares their parameters; test/simulate/gradients.test.ts pins the analytic objective and gradient to
  * tfjs's autodiff of the same expression. Same buckets, blocks, bounds, starts, schedule and seed as
- * src/simulate/fit.ts, float32 tensors.
+ * src/simulate/fit.ts (the buckets, bounds and starts are src's own), float32 tensors.
  */
 import type * as tfType from "@tensorflow/tfjs";
-import { EPOCH_DEFS, epochPhase } from "../../src/simulate/epoch.ts";
-import type { FitOptions, FittedModel } from "../../src/simulate/fit.ts";
+import { EPOCH_DEFS } from "../../src/simulate/epoch.ts";
+import { type FitOptions, type FittedModel, startPoints } from "../../src/simulate/fit.ts";
+import { fitData } from "../../src/simulate/fit-data.ts";
 import type { FitScale, LossModel, ModelParamDef, ParamValues } from "../../src/simulate/model.ts";
 import { ETA_MIN } from "../../src/simulate/model.ts";
-import { Prng } from "../../src/simulate/prng.ts";
-import {
-  type Blocks,
-  bucketPoints,
-  bucketPointsAdaptive,
-  makeBlocks,
-  type Points,
-  type StepLr,
-} from "../../src/simulate/schedule.ts";
+import { toBounded, toFree } from "../../src/simulate/objective.ts";
+import { type Blocks, makeBlocks, type Points, type StepLr } from "../../src/simulate/schedule.ts";
 
 export type Tf = typeof tfType;
 
@@ -132,29 +126,6 @@ export const PREDICT_TF: Record<string, (tf: Tf, p: TfParams, b: TfBlocks) => tf
   },
 };
 
-function toBounded(def: ModelParamDef, u: number): number {
-  const s = 1 / (1 + Math.exp(-u));
-  if (!def.log) return def.lo + (def.hi - def.lo) * s;
-  if (def.complement) {
-    const lo = Math.log(1 - def.hi);
-    const hi = Math.log(1 - def.lo);
-    return 1 - Math.exp(lo + (hi - lo) * s);
-  }
-  return Math.exp(Math.log(def.lo) + (Math.log(def.hi) - Math.log(def.lo)) * s);
-}
-
-function toFree(def: ModelParamDef, v: number): number {
-  let t: number;
-  if (!def.log) t = (v - def.lo) / (def.hi - def.lo);
-  else if (def.complement) {
-    const lo = Math.log(1 - def.hi);
-    const hi = Math.log(1 - def.lo);
-    t = (Math.log(1 - v) - lo) / (hi - lo);
-  } else t = (Math.log(v) - Math.log(def.lo)) / (Math.log(def.hi) - Math.log(def.lo));
-  const c = Math.min(1 - 1e-6, Math.max(1e-6, t));
-  return Math.log(c / (1 - c));
-}
-
 function toBoundedTf(tf: Tf, def: ModelParamDef, u: tfType.Variable): tfType.Scalar {
   const s = tf.sigmoid(u);
   if (!def.log) return s.mul(def.hi - def.lo).add(def.lo) as tfType.Scalar;
@@ -227,39 +198,17 @@ interface Prepared {
 }
 
 function prepare(tf: Tf, points: Points, eta: StepLr, opts: FitOptions): Prepared {
-  const maxPoints = opts.maxPoints ?? 300;
-  const down: Points & { weight?: Float64Array } =
-    opts.adaptive === false
-      ? bucketPoints(points, maxPoints)
-      : bucketPointsAdaptive(points, maxPoints, 0.5, opts.lossPower ?? 0.5);
-  let lrRef = opts.lrRef ?? 0;
-  if (!(lrRef > 0)) for (let i = 0; i < eta.length; i++) lrRef = Math.max(lrRef, eta[i]!);
-  if (!(lrRef > 0)) lrRef = 1;
-  const blocks = makeBlocks(eta, down.step, opts.maxBlocks ?? 1000);
-  let lossMin = Number.POSITIVE_INFINITY;
-  let lossMax = 0;
-  for (const v of down.loss) {
-    lossMin = Math.min(lossMin, v);
-    lossMax = Math.max(lossMax, v);
-  }
-  const last = down.step.length - 1;
-  const scale: FitScale = {
-    s1Max: (blocks.s1End[blocks.s1End.length - 1] ?? 0) / lrRef,
-    steps: down.step[last] ?? 1,
-    lossFirst: down.loss[0] ?? 1,
-    lossLast: down.loss[last] ?? 1,
-    lossMin,
-    lossMax,
-  };
-  const e = opts.epochSteps ?? 0;
-  const phase = e > 0 ? tf.tensor1d(Float32Array.from(down.step, (s) => epochPhase(s, e))) : undefined;
+  // buckets, weights, lrRef and scale as the analytic fit computes them; blocks rebuilt for the tensors
+  const data = fitData(points, eta, opts);
+  const blocks = makeBlocks(eta, data.points.step, opts.maxBlocks ?? 1000);
+  const phase = data.phase ? tf.tensor1d(Float32Array.from(data.phase)) : undefined;
   return {
-    blocks: blocksToTf(tf, blocks, lrRef, down.step),
-    logY: tf.tensor1d(Float32Array.from(down.loss, Math.log)),
-    weight: tf.tensor1d(down.weight ? Float32Array.from(down.weight) : new Float32Array(down.step.length).fill(1)),
-    scale,
-    lrRef,
-    points: down,
+    blocks: blocksToTf(tf, blocks, data.lrRef, data.points.step),
+    logY: tf.tensor1d(Float32Array.from(data.logY)),
+    weight: tf.tensor1d(Float32Array.from(data.weight)),
+    scale: data.scale,
+    lrRef: data.lrRef,
+    points: data.points,
     ...(phase ? { phase } : {}),
   };
 }
@@ -327,8 +276,6 @@ export async function fitModelTf(
 ): Promise<FittedModel> {
   const prep = prepare(tf, points, eta, opts);
   const defs = [...model.paramDefs(prep.scale), ...(prep.phase ? EPOCH_DEFS : [])];
-  const rng = new Prng(opts.seed ?? 1);
-  const starts = Math.max(1, opts.starts ?? 4);
   const iterations = Math.max(1, opts.iterations ?? 300);
   const delta = opts.delta ?? 0.1;
   let best: { u: number[]; objective: number } | undefined;
@@ -352,38 +299,20 @@ export async function fitModelTf(
     return { u, objective: last };
   };
   const explore = Math.max(1, Math.round(opts.exploreIterations ?? iterations / 2));
-  const typical = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))));
-  const startPoints: number[][] = [typical];
-  const screen = Math.max(0, Math.floor(opts.screen ?? 48));
-  if (screen > 0 && starts > 1) {
-    const perms = defs.map(() => {
-      const a = Array.from({ length: screen }, (_, i) => i);
-      for (let i = screen - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
+  const screenVars = defs.map(() => tf.variable(tf.scalar(0)));
+  const starts0 = startPoints(defs, opts, (u) => {
+    u.forEach((v, i) => {
+      const t = tf.scalar(v);
+      screenVars[i]!.assign(t);
+      t.dispose();
     });
-    const cands: Array<{ u: number[]; objective: number }> = [];
-    const vars = typical.map((v) => tf.variable(tf.scalar(v)));
-    for (let c = 0; c < screen; c++) {
-      const u = typical.map((t, i) => t + 6 * ((perms[i]![c]! + rng.next()) / screen) - 3);
-      u.forEach((v, i) => {
-        const t = tf.scalar(v);
-        vars[i]!.assign(t);
-        t.dispose();
-      });
-      const o = objectiveOf(vars);
-      const objective = (await o.data())[0] ?? Number.NaN;
-      o.dispose();
-      if (Number.isFinite(objective)) cands.push({ u, objective });
-    }
-    for (const v of vars) v.dispose();
-    cands.sort((a, b) => a.objective - b.objective);
-    for (const c of cands.slice(0, starts - 1)) startPoints.push(c.u);
-  }
-  while (startPoints.length < starts) startPoints.push(typical.map((t) => t + 1.5 * rng.normal()));
-  for (const u0 of startPoints) {
+    const o = objectiveOf(screenVars);
+    const value = o.dataSync()[0] ?? Number.NaN;
+    o.dispose();
+    return value;
+  });
+  for (const v of screenVars) v.dispose();
+  for (const u0 of starts0) {
     const r = await runAdam(u0, explore, lr);
     if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = r;
   }

@@ -4,7 +4,7 @@
  * with eta normalised by lrRef and eta_0 = eta_1. O(1) per step.
  */
 import type { FitBlocks, LossModel, ParamValues, Stepper } from "./model.ts";
-import { powerLawDefs } from "./multipower.ts";
+import { powerLawDefs, powerLawJac } from "./multipower.ts";
 
 /** Per-step annealing law: S1, momentum m and S2 updated in O(1). */
 export class AnnealingStepper implements Stepper {
@@ -80,10 +80,7 @@ function annealingPredict(th: Float64Array, b: FitBlocks, pred: Float64Array, ja
     pred[n] = L0 + A * pw - C * s2;
     if (jac) {
       const o = n * P;
-      jac[o] = 1;
-      jac[o + 1] = pw;
-      jac[o + 2] = -A * pw * lnBase;
-      jac[o + 3] = (-alpha * A * pw) / base;
+      powerLawJac(jac, o, A, alpha, pw, base);
       jac[o + 4] = -s2;
       jac[o + 5] = -C * dS2;
     }

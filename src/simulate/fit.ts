@@ -7,7 +7,7 @@
  */
 import { makeStepper } from "./epoch.ts";
 import { fitData } from "./fit-data.ts";
-import type { LossModel, ParamValues } from "./model.ts";
+import type { LossModel, ModelParamDef, ParamValues } from "./model.ts";
 import { predictAt } from "./model.ts";
 import { type FitProblem, Objective, singleRunProblem, toBounded, toFree } from "./objective.ts";
 import { Prng } from "./prng.ts";
@@ -102,6 +102,46 @@ function runAdam(
 }
 
 /**
+ * The seeded starts of a fit: the typical start (every parameter's `init`) plus the best `starts - 1` of `screen`
+ * Latin-hypercube candidates (+-3 around it in the unconstrained space, ranked by `objective` alone), topped up with
+ * jittered copies of the typical start.
+ *
+ * @example
+ * const starts = startPoints(problem.defs, { seed: 1, starts: 3 }, (u) => f.evaluate(u));
+ */
+export function startPoints(
+  defs: readonly ModelParamDef[],
+  opts: Pick<FitOptions, "seed" | "starts" | "screen">,
+  objective: (u: number[]) => number,
+): number[][] {
+  const rng = new Prng(opts.seed ?? 1);
+  const starts = Math.max(1, opts.starts ?? 4);
+  const typical = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))));
+  const out: number[][] = [typical];
+  const screen = Math.max(0, Math.floor(opts.screen ?? 48));
+  if (screen > 0 && starts > 1) {
+    const perms = defs.map(() => {
+      const a = Array.from({ length: screen }, (_, i) => i);
+      for (let i = screen - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [a[i], a[j]] = [a[j]!, a[i]!];
+      }
+      return a;
+    });
+    const cands: Array<{ u: number[]; objective: number }> = [];
+    for (let c = 0; c < screen; c++) {
+      const u = typical.map((t, i) => t + 6 * ((perms[i]![c]! + rng.next()) / screen) - 3);
+      const value = objective(u);
+      if (Number.isFinite(value)) cands.push({ u, objective: value });
+    }
+    cands.sort((a, b) => a.objective - b.objective);
+    for (const c of cands.slice(0, starts - 1)) out.push(c.u);
+  }
+  while (out.length < starts) out.push(typical.map((t) => t + 1.5 * rng.normal()));
+  return out;
+}
+
+/**
  * Minimise a fit problem from seeded starts: the typical start (every parameter's `init`) plus the best
  * `starts - 1` of `screen` Latin-hypercube candidates (+-3 around it in the unconstrained space, ranked by the
  * objective alone); each start runs Adam for `exploreIterations`, the best is polished for `iterations` at the
@@ -116,7 +156,6 @@ export function minimise(
 ): { u: Float64Array; objective: number; evaluations: number } {
   const f = new Objective(problem);
   const defs = problem.defs;
-  const rng = new Prng(opts.seed ?? 1);
   const starts = Math.max(1, opts.starts ?? 4);
   const iterations = Math.max(1, opts.iterations ?? 300);
   const lr = opts.learningRate ?? 0.05;
@@ -125,30 +164,9 @@ export function minimise(
   const total = starts * explore + (polish ? iterations + Math.ceil(iterations / 2) : 0);
   let done = 0;
   const tick = opts.onProgress ? () => opts.onProgress!(++done, total) : () => {};
-  const typical = defs.map((d) => toFree(d, Math.min(d.hi, Math.max(d.lo, d.init))));
-  const startPoints: number[][] = [typical];
-  const screen = Math.max(0, Math.floor(opts.screen ?? 48));
-  if (screen > 0 && starts > 1) {
-    const perms = defs.map(() => {
-      const a = Array.from({ length: screen }, (_, i) => i);
-      for (let i = screen - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
-    });
-    const cands: Array<{ u: number[]; objective: number }> = [];
-    for (let c = 0; c < screen; c++) {
-      const u = typical.map((t, i) => t + 6 * ((perms[i]![c]! + rng.next()) / screen) - 3);
-      const objective = f.evaluate(u);
-      if (Number.isFinite(objective)) cands.push({ u, objective });
-    }
-    cands.sort((a, b) => a.objective - b.objective);
-    for (const c of cands.slice(0, starts - 1)) startPoints.push(c.u);
-  }
-  while (startPoints.length < starts) startPoints.push(typical.map((t) => t + 1.5 * rng.normal()));
+  const points = startPoints(defs, opts, (u) => f.evaluate(u));
   let best: { u: Float64Array; objective: number } | undefined;
-  for (const u0 of startPoints) {
+  for (const u0 of points) {
     const r = runAdam(f, u0, explore, lr, tick);
     if (Number.isFinite(r.objective) && (!best || r.objective < best.objective)) best = r;
   }
@@ -161,7 +179,7 @@ export function minimise(
       if (Number.isFinite(r.objective) && r.objective <= best.objective) best = r;
     }
   }
-  const u = best?.u ?? Float64Array.from(typical);
+  const u = best?.u ?? Float64Array.from(points[0]!);
   return { u, objective: best?.objective ?? Number.NaN, evaluations: f.calls };
 }
 

@@ -145,6 +145,17 @@ export class MultipowerStepper implements Stepper {
   }
 }
 
+/**
+ * Derivatives of the power-law part `L0 + A (S1 + SW)^-alpha` (parameters 0..3: L0, A, alpha, SW) into a Jacobian
+ * row at `o`, given `pw = (S1 + SW)^-alpha`, `base = S1 + SW`.
+ */
+export function powerLawJac(jac: Float64Array, o: number, A: number, alpha: number, pw: number, base: number): void {
+  jac[o] = 1;
+  jac[o + 1] = pw;
+  jac[o + 2] = -A * pw * Math.log(base);
+  jac[o + 3] = (-alpha * A * pw) / base;
+}
+
 /** Bounds and starts shared by the two power-law models (L0 + A (S1 + SW)^-alpha). */
 export function powerLawDefs(scale: FitScale): ModelParamDef[] {
   const s1 = Math.max(scale.s1Max, 1);
@@ -200,10 +211,7 @@ function multipowerPredict(th: Float64Array, b: FitBlocks, pred: Float64Array, j
     pred[n] = L0 + A * pw - B * ld;
     if (jac) {
       const o = n * P;
-      jac[o] = 1;
-      jac[o + 1] = pw;
-      jac[o + 2] = -A * pw * lnBase;
-      jac[o + 3] = (-alpha * A * pw) / base;
+      powerLawJac(jac, o, A, alpha, pw, base);
       jac[o + 4] = -ld;
       jac[o + 5] = -B * gC;
       jac[o + 6] = -B * gBeta;

@@ -22,6 +22,7 @@ import { predictAt } from "../../src/simulate/model.ts";
 import { Prng } from "../../src/simulate/prng.ts";
 import { sde } from "../../src/simulate/sde.ts";
 import { simulateSettings } from "../../src/sweep/simulate.ts";
+import { syntheticCurve } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "fastface-ens-"));
@@ -125,20 +126,7 @@ test("identifiability: a constant-LR run cannot separate the floor's a, b and q"
   const at = Float64Array.from(steps);
   const truth = { Linit: 40, k: 0.002, p: 0.5, a: 1.2, b: 12, q: 0.6, lrRef: 0.1 };
   const y = predictAt(floor.stepper(truth), flat, at).map((v) => v * Math.exp(0.01 * rng.normal()));
-  const curve = {
-    columns: { step: at, loss: y, lr: new Float64Array(at.length).fill(0.1) },
-    meta: {
-      name: "flat",
-      source: "synthetic",
-      format: "synthetic",
-      stride: 20,
-      aggregation: "instant",
-      config: {},
-      evaluations: [],
-      nonFinite: { nan: 0, posInf: 0, negInf: 0 },
-      warnings: [],
-    },
-  } as unknown as Curve;
+  const curve = syntheticCurve("flat", at, y, new Float64Array(at.length).fill(0.1), 20);
   const input = fitInput(curve, {}, new Warnings());
   const fits = [1, 2, 3].map((seed) =>
     fitModel(floor, input.points, input.lr.eta, { seed, starts: 2, iterations: 200, maxPoints: 100 }),

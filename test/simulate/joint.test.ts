@@ -12,6 +12,7 @@ import { floor } from "../../src/simulate/floor.ts";
 import { fitJoint, fitJointRuns, leaveOneRunOut } from "../../src/simulate/joint.ts";
 import { predictAt } from "../../src/simulate/model.ts";
 import { Prng } from "../../src/simulate/prng.ts";
+import { syntheticCurve } from "./helpers.ts";
 
 const T = 20000;
 const STRIDE = 50;
@@ -23,24 +24,14 @@ function run(name: string, eta: Float64Array, b: number, seed: number): Curve {
   const at = Float64Array.from({ length: T / STRIDE }, (_, i) => (i + 1) * STRIDE);
   const clean = predictAt(floor.stepper({ ...SHARED, b }), eta, at);
   const rng = new Prng(seed);
-  return {
-    columns: {
-      step: at,
-      loss: clean.map((v) => v * Math.exp(0.01 * rng.normal())),
-      lr: Float64Array.from(at, (s) => eta[s - 1]!),
-    },
-    meta: {
-      name,
-      source: `synthetic:${name}`,
-      format: "synthetic",
-      stride: STRIDE,
-      aggregation: "instant",
-      config: {},
-      evaluations: [],
-      nonFinite: { nan: 0, posInf: 0, negInf: 0 },
-      warnings: [],
-    },
-  } as unknown as Curve;
+  const loss = clean.map((v) => v * Math.exp(0.01 * rng.normal()));
+  return syntheticCurve(
+    name,
+    at,
+    loss,
+    Float64Array.from(at, (s) => eta[s - 1]!),
+    STRIDE,
+  );
 }
 
 const runs = [
