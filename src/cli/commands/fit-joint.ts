@@ -3,7 +3,8 @@
  * run's own `--per-run` ones), validated by leaving each run out (its own parameters calibrated on its first
  * `--calibrate` fraction of steps, the rest predicted under its own schedule), every run's parameters checked.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { failedChecks } from "../../simulate/checks.ts";
@@ -12,6 +13,7 @@ import { fitJointRuns, type JointRun } from "../../simulate/joint.ts";
 import { hasLr } from "../../simulate/lr.ts";
 import type { ModelFile } from "../../simulate/model-file.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
+import { phaseProgress } from "../progress.ts";
 import { type LoadArgs, loadOptionsFrom } from "./ingest.ts";
 
 export interface JointArgs extends LoadArgs {
@@ -22,6 +24,12 @@ export interface JointArgs extends LoadArgs {
   calibrate: number;
   out?: string;
   json: boolean;
+}
+
+/** Write a JSON document (a model file), creating its folder. */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, "utf8");
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "-");
@@ -39,6 +47,8 @@ export async function fitJointCommand(a: JointArgs, settings: FitSettings): Prom
     runs.push({ name: curve.meta.name, input });
   }
   const started = performance.now();
+  const bar = await phaseProgress("fit", [`joint fit of ${a.model} on ${runs.length} runs, leave-one-run-out`]);
+  bar.next();
   const perRun =
     a["per-run"] === undefined
       ? undefined
@@ -54,6 +64,7 @@ export async function fitJointCommand(a: JointArgs, settings: FitSettings): Prom
     calibrate: a.calibrate,
     ...(perRun ? { perRun } : {}),
   });
+  bar.stop();
   const { fit, folds, checks } = result;
   for (const c of checks) warnUnphysical(`${fit.model} on ${c.name}`, c.checks, warnings);
   const file: ModelFile = {
@@ -80,7 +91,7 @@ export async function fitJointCommand(a: JointArgs, settings: FitSettings): Prom
       })),
     },
   };
-  if (a.out !== undefined) await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
+  if (a.out !== undefined) await writeJsonFile(a.out, file);
   const out = {
     model: fit.model,
     joint: true,

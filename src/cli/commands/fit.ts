@@ -2,7 +2,6 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
-import { writeFile } from "node:fs/promises";
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
@@ -25,7 +24,8 @@ import { readModelFile } from "../../simulate/model-file.ts";
 import { getModel, modelNames } from "../../simulate/registry.ts";
 import { type AutoCandidate, type Validation, validateCross, validateTail } from "../../simulate/validate.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
-import { fitJointCommand } from "./fit-joint.ts";
+import { phaseProgress } from "../progress.ts";
+import { fitJointCommand, writeJsonFile } from "./fit-joint.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface FitArgs extends LoadArgs, FitArgsShared {
@@ -201,14 +201,21 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       };
       if (!a.validate) out.prediction = { r2: validation.r2, mae: validation.mae, relMae: validation.relMae };
     } else {
-      const fit = fitRun(input, a.model, settings, warnings);
+      const bar = await phaseProgress("fit", [
+        a.model === "auto" ? "fitting every model, ranked on the tail" : `fitting ${a.model}`,
+        ...(a.model !== "auto" && a.validate ? ["tail validation"] : []),
+      ]);
+      bar.next();
+      const fit = fitRun(input, a.model, settings, warnings, (done, total) => bar.update(done, total));
       let validation: Validation | undefined = fit.candidates?.find((c) => c.model === fit.fitted.model)?.tail;
       if (a.validate && !validation) {
+        bar.next();
         const model = getModel(fit.fitted.model);
         validation = validateTail(model, input.points, input.lr.eta, a.tail, fitOptions(settings, input)).validation;
       }
+      bar.stop();
       const file = modelFileOf(input, fit);
-      if (a.out !== undefined) await writeFile(a.out, `${JSON.stringify(file, null, 2)}\n`, "utf8");
+      if (a.out !== undefined) await writeJsonFile(a.out, file);
       out = {
         model: fit.fitted.model,
         params: fit.fitted.params,

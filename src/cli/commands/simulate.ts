@@ -11,6 +11,7 @@ import { ensembleModels, simulationMembers } from "../../simulate/ensemble.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { checkSimulateOptions, type SimulateResult, simulate } from "../../simulate/simulate.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
+import { phaseProgress } from "../progress.ts";
 import { type FitArgsShared, fitSettingsFrom, loadFitInput, withFitOptions } from "./fit.ts";
 import { type LoadArgs, withLoadOptions } from "./ingest.ts";
 
@@ -131,14 +132,23 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     if (!modelFrom && a.model !== "auto") ensembleModels(a.model);
     const { warnings, input } = await loadFitInput(a);
     const { curve, lr } = input;
+    const loopLabel = (members: number) =>
+      `closed loop: ${a.scheduler.length} scheduler(s)${members > 1 ? ` x ${members} member(s)` : ""} x ${a.seeds} seed(s)`;
+    const bar = await phaseProgress("simulate", [
+      ...(modelFrom ? [] : [a.model === "auto" ? "fitting auto" : `fitting the ensemble (${a.model})`]),
+      loopLabel(1),
+    ]);
+    const progress = (p: { done: number; total: number }) => bar.update(p.done, p.total);
+    if (!modelFrom) bar.next();
     const ens = simulationMembers(
       input,
       { model: a.model, fitSeeds: a["fit-seeds"], ...(modelFrom ? { modelFrom } : {}) },
       settings,
       warnings,
+      progress,
     );
-    for (const m of ens.members) log(`member ${m.id}: in-sample relMAE ${pct(m.inSample.relMae)}`);
-    for (const m of ens.rejected) log(`left out ${m.id}: ${m.rejected}`);
+    bar.next(loopLabel(ens.members.length));
+    await new Promise((r) => setImmediate(r)); // draw the phase before the synchronous closed loop
     const result = simulate(
       curve,
       lr.eta,
@@ -151,10 +161,14 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         seed0: a.seed,
         ...(judge ? { judge } : {}),
         noNoise: !a.noise,
+        onProgress: progress,
       },
       warnings,
       ens,
     );
+    bar.stop();
+    for (const m of ens.members) log(`member ${m.id}: in-sample relMAE ${pct(m.inSample.relMae)}`);
+    for (const m of ens.rejected) log(`left out ${m.id}: ${m.rejected}`);
     logWarnings(warnings.list);
     if (a.report !== undefined) {
       const html = (await import("../../report/page.ts")).renderReportHtml({
