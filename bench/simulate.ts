@@ -1,6 +1,7 @@
 /**
  * Simulate benchmarks.
- *   node --import tsx bench/simulate.ts            speed: closed-loop runs of 250k, 500k and 1M steps (linear in steps)
+ *   node --import tsx bench/simulate.ts            speed, fit (r50 poly: floor, effective) and ensemble (npm run bench)
+ *   node --import tsx bench/simulate.ts speed      closed-loop runs of 250k, 500k and 1M steps (linear in steps)
  *   node --import tsx bench/simulate.ts fit [LOG] [MODELS]
  *                                                  the fit before (tfjs autodiff, bench/peers/fit-tfjs.ts) and now
  *                                                  (analytic gradients) on the same inputs: CPU seconds, ratio,
@@ -16,6 +17,7 @@
  *                                                  per member): fit and closed-loop CPU seconds
  */
 
+import os from "node:os";
 import type { Curve } from "../src/curve/curve.ts";
 import { Warnings } from "../src/errors.ts";
 import { loadCurve } from "../src/ingest/load.ts";
@@ -31,7 +33,7 @@ import { Prng } from "../src/simulate/prng.ts";
 import { getModel, modelNames } from "../src/simulate/registry.ts";
 import { simulate } from "../src/simulate/simulate.ts";
 import { inSample, usablePoints, validateCross, validateTail } from "../src/simulate/validate.ts";
-import { fitModelTf, loadTf } from "./peers/fit-tfjs.ts";
+import { fitModelTf, loadTf, PREDICT_TF } from "./peers/fit-tfjs.ts";
 
 const FIXTURES = new URL("../data/logs/", import.meta.url).pathname;
 
@@ -53,7 +55,7 @@ function speed(): void {
   };
   const rng = new Prng(1);
   const noise = { values: Float64Array.from({ length: 10000 }, () => 0.03 * rng.normal()), blockLength: 20 };
-  console.log("closed loop, model effective, fastface scheduler, noise on, judge on (best of 3)");
+  console.log(`closed loop, model effective, fastface scheduler, noise on, judge on (best of 3); ${load()}`);
   console.log("steps      seconds   ns/step");
   const rows: Array<[number, number]> = [];
   const once = (steps: number) =>
@@ -96,6 +98,9 @@ const CROSS: Record<string, string> = {
   "fastface_ms1mv3_r100.log": "insightface_ms1mv3_r50_poly.log",
 };
 
+/** The machine's load average (1 min), printed with every figure: the 2 cores are shared. */
+const load = () => `load average ${os.loadavg()[0]!.toFixed(1)}`;
+
 /** CPU seconds (user + system) of a call. */
 async function cpuSeconds<T>(f: () => T | Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
   const c0 = process.cpuUsage();
@@ -120,7 +125,9 @@ function paramDiff(a: ParamValues, b: ParamValues): { name: string; diff: number
 async function fitSpeed(only?: string, models?: string): Promise<void> {
   const tf = await loadTf();
   const opts = { seed: 1, starts: 3, iterations: 300, maxPoints: 200 };
-  console.log(`fit before (tfjs ${tf.getBackend()} autodiff) vs now (analytic gradients), CLI defaults, seed 1`);
+  console.log(
+    `fit before (tfjs ${tf.getBackend()} autodiff) vs now (analytic gradients), CLI defaults, seed 1; ${load()}`,
+  );
   console.log(
     "| log | model | tfjs CPU s | analytic CPU s | speed-up | objective tfjs / analytic | in-sample relMAE tfjs / analytic | largest param diff (log) |",
   );
@@ -135,6 +142,11 @@ async function fitSpeed(only?: string, models?: string): Promise<void> {
     for (const name of models ? models.split(",") : modelNames()) {
       const model = getModel(name);
       fitModel(model, points, eta, { ...fitOpts, iterations: 10, starts: 1 }); // warm-up (JIT)
+      if (!PREDICT_TF[name]) {
+        const now = await cpuSeconds(() => fitModel(model, points, eta, fitOpts));
+        console.log(`| ${file} | ${name} | (no tfjs peer) | ${now.cpu.toFixed(2)} | - | - | - | - |`);
+        continue;
+      }
       const old = await cpuSeconds(() => fitModelTf(tf, model, points, eta, fitOpts));
       const now = await cpuSeconds(() => fitModel(model, points, eta, fitOpts));
       const insOld = inSample(model, old.value.params, points, eta).relMae;
@@ -224,7 +236,7 @@ async function ensembleCost(): Promise<void> {
   console.log(
     `closed loop: ${runs} runs of ${lastStep} steps: ${sim.cpu.toFixed(1)} s CPU (${sim.wall.toFixed(1)} s wall), ${((sim.cpu * 1e9) / (runs * lastStep)).toFixed(0)} ns per simulated step (judge included)`,
   );
-  console.log(`total: ${(fits.cpu + sim.cpu).toFixed(1)} s CPU (goal < 120 s on 2 cores)`);
+  console.log(`total: ${(fits.cpu + sim.cpu).toFixed(1)} s CPU (goal < 120 s on 2 cores); ${load()}`);
 }
 
 async function jointBench(models?: string): Promise<void> {
@@ -258,4 +270,10 @@ if (process.argv[2] === "accuracy") await accuracy(process.argv[4]);
 else if (process.argv[2] === "joint") await jointBench(process.argv[3]);
 else if (process.argv[2] === "ensemble") await ensembleCost();
 else if (process.argv[2] === "fit") await fitSpeed(process.argv[3], process.argv[4]);
-else speed();
+else if (process.argv[2] === "speed") speed();
+else {
+  // `npm run bench`: the closed loop, the fit against its tfjs peer on one log, the ensemble cost
+  speed();
+  await fitSpeed("r50_poly", "floor,effective");
+  await ensembleCost();
+}

@@ -10,8 +10,9 @@
  *   start with weight (1 - alpha)^t, below 5% after ln 20 / alpha = 3.0 / alpha steps: m - 1 + ceil(3.0 / alpha);
  * - fixed schedules and the plateau peers have no such statistic: 0.
  * The comparison can be rerun with decisions held back for that long (the schedulers' `warmup=N`, issue 11).
+ * Simulate marks its decays with it; it sits here, below replay and simulate, so replay can mark its own.
  */
-import { resolvedParams, type SchedulerSpec } from "../schedulers/registry.ts";
+import { resolvedParams, type SchedulerSpec } from "./registry.ts";
 
 /** Tail mass (1 + x) e^-x of the Gamma(2) kernel equals 5% at x = 4.74. */
 const GAMMA2_5PCT = 4.744;
