@@ -118,7 +118,10 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("report", { type: "string", describe: "write an HTML report here" })
       .option("force", { type: "boolean", default: false, describe: "overwrite an existing --report file" })
-      .example("$0 simulate run.log --scheduler fastface --scheduler hck:m=2000 --budget 0.25 --seeds 20 --json", "")
+      .example(
+        "$0 simulate run.log -s fastface -s hck -s multistep -s cosine --budget 0.25 --json",
+        "every physical fit of every model x 3 fit seeds, 3 noise seeds each",
+      )
       .example(
         "$0 simulate run.log --model-from model.json --report reports/sim.html",
         "",
