@@ -190,6 +190,7 @@ function ensembleTable(r: SimulateResult): TableSpec {
         t ? `${pct(t.median / last)} [${pct(t.p10 / last)}-${pct(t.p90 / last)}]` : "not reached",
         `${fix(e.finalLoss.median)} [${fix(e.finalLoss.p10)}-${fix(e.finalLoss.p90)}]`,
         fix(s.decays.coldStart.mean, 1),
+        s.decays.rerun ?? "-",
       ];
     }),
     caption: `Over ${e0(r)} ensemble member(s), ${r.seeds} noise seed(s) each; steps to target as a fraction of the logged run's ${last} steps. A member reaches the target when at least half of its noise seeds do.`,

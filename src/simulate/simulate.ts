@@ -13,7 +13,12 @@ import { ConfigError, type Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
 import { E, msg, W } from "../messages/simulate.ts";
 import { coldStartSteps } from "../schedulers/cold-start.ts";
-import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
+import {
+  formatSchedulerSpec,
+  getSchedulerFactory,
+  parseSchedulerSpec,
+  resolvedParams,
+} from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
 import type { CheckResult } from "./checks.ts";
@@ -108,7 +113,14 @@ export interface SchedulerSimulation {
   /** Mean over seeds at `grid`: noise-free loss, noisy loss and its 10-90% band, LR. */
   curve: { model: number[]; mean: number[]; lo: number[]; hi: number[]; lr: number[] };
   /** Over all runs (members x seeds, member-major); `coldStart` counts the cold-start decays per run. */
-  decays: { count: Spread; coldStart: Spread; coldStartSteps: Spread; perSeed: SimDecay[][] };
+  decays: {
+    count: Spread;
+    coldStart: Spread;
+    coldStartSteps: Spread;
+    /** With cold-start decays: the spec that holds decisions back until the statistic has warmed up. */
+    rerun?: string;
+    perSeed: SimDecay[][];
+  };
   stationary: { count: Spread; steps: Spread; firstSeed: Array<{ start: number; end: number }> };
   finalLoss: Spread;
   /** Fraction of the logged run's steps needed to reach the target; over the seeds that reached it. */
@@ -433,6 +445,11 @@ export function simulate(
     const reached = runs.filter((r) => r.reachStep !== null);
     if (reached.length < runs.length) warnings.add(W.targetNotReached, msg.targetNotReached(name, target));
     const ens = ensembleOutcome(perMember, runs.length, reached.length);
+    const coldCount = spreadOf(runs.map((r, i) => r.decays.filter((d) => d.step <= colds[i]!).length));
+    const rerun =
+      coldCount.mean > 0 && getSchedulerFactory(spec.name).paramSpecs.warmup
+        ? formatSchedulerSpec({ name: spec.name, params: { ...spec.params, warmup: Math.ceil(Math.max(...colds)) } })
+        : undefined;
     if (ens.reached > 0 && ens.reached < ens.members) warnings.add(W.membersDisagree, `${name}: ${ens.verdict}`);
     schedulers.push({
       spec: name,
@@ -441,8 +458,9 @@ export function simulate(
       curve: curveOut,
       decays: {
         count: spreadOf(runs.map((r) => r.decays.length)),
-        coldStart: spreadOf(runs.map((r, i) => r.decays.filter((d) => d.step <= colds[i]!).length)),
+        coldStart: coldCount,
         coldStartSteps: spreadOf(colds),
+        ...(rerun ? { rerun } : {}),
         perSeed: runs.map((r, i) =>
           r.decays.map((d) => (d.step <= colds[i]! ? { ...d, coldStart: true as const } : d)),
         ),

@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
+import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { ensembleModels, simulationMembers } from "../../simulate/ensemble.ts";
 import { readModelFile } from "../../simulate/model-file.ts";
 import { checkSimulateOptions, type SimulateResult, simulate } from "../../simulate/simulate.ts";
@@ -23,6 +24,7 @@ interface SimulateArgs extends LoadArgs, FitArgsShared {
   "fit-seeds": number;
   judge?: string;
   noise: boolean;
+  "lr-timing"?: string;
   json: boolean;
   report?: string;
   force: boolean;
@@ -82,7 +84,12 @@ export function simulateTable(r: SimulateResult): string {
     ),
     ...r.schedulers.map((s) => `${s.spec}: ${s.ensemble.verdict}`),
     ...(idLines.length > 0 ? ["identifiability:", ...idLines] : []),
-    "cold-start decays: fired before the scheduler's statistic warmed up (docs/simulate.md); they reflect its start, not a plateau.",
+    ...r.schedulers
+      .filter((s) => s.decays.rerun)
+      .map(
+        (s) =>
+          `${s.spec}: ${s.decays.coldStart.mean.toFixed(1)} cold-start decay(s) per run (before its statistic warmed up: they reflect its start, not a plateau); rerun without them: -s ${s.decays.rerun}`,
+      ),
   ].join("\n");
 }
 
@@ -114,6 +121,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         type: "boolean",
         default: true,
         describe: "resample fit residuals as noise (--no-noise: off)",
+      })
+      .option("lr-timing", {
+        type: "string",
+        choices: [...LR_TIMINGS],
+        describe: "when a decision reaches the model: official (MHLR, two steps later; fastface's default) | immediate",
       })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("report", { type: "string", describe: "write an HTML report here" })
@@ -164,6 +176,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
         seed0: a.seed,
         ...(judge ? { judge } : {}),
         noNoise: !a.noise,
+        ...(a["lr-timing"] ? { timing: a["lr-timing"] as LrTiming } : {}),
         onProgress: progress,
       },
       warnings,
