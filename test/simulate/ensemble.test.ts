@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Curve } from "../../src/curve/curve.ts";
 import { ConfigError, Warnings } from "../../src/errors.ts";
 import { coldStartSteps } from "../../src/schedulers/cold-start.ts";
 import { parseSchedulerSpec } from "../../src/schedulers/registry.ts";
@@ -126,7 +125,7 @@ test("identifiability: a constant-LR run cannot separate the floor's a, b and q"
   const at = Float64Array.from(steps);
   const truth = { Linit: 40, k: 0.002, p: 0.5, a: 1.2, b: 12, q: 0.6, lrRef: 0.1 };
   const y = predictAt(floor.stepper(truth), flat, at).map((v) => v * Math.exp(0.01 * rng.normal()));
-  const curve = syntheticCurve("flat", at, y, new Float64Array(at.length).fill(0.1), 20);
+  const curve = syntheticCurve("flat", at, y, new Float64Array(at.length).fill(0.1));
   const input = fitInput(curve, {}, new Warnings());
   const fits = [1, 2, 3].map((seed) =>
     fitModel(floor, input.points, input.lr.eta, { seed, starts: 2, iterations: 200, maxPoints: 100 }),
@@ -134,11 +133,13 @@ test("identifiability: a constant-LR run cannot separate the floor's a, b and q"
   const id = identifiability(floor, input, fits);
   assert.ok(id.unpinned.includes("q"), JSON.stringify(id.unpinned));
   // the steps schedule pins the floors at three LRs down
-  const input2 = fitInput(
-    { ...curve, columns: { step: at, loss: loss, lr: Float64Array.from(at, (s) => eta[s - 1]!) } } as Curve,
-    {},
-    new Warnings(),
+  const steps2 = syntheticCurve(
+    "steps",
+    at,
+    loss,
+    Float64Array.from(at, (s) => eta[s - 1]!),
   );
+  const input2 = fitInput(steps2, {}, new Warnings());
   const f2 = fitModel(floor, input2.points, input2.lr.eta, { seed: 1, starts: 2, iterations: 200, maxPoints: 100 });
   assert.ok(identifiability(floor, input2, [f2]).params.find((p) => p.name === "b")!.pinned);
 });

@@ -1,4 +1,6 @@
-/** A curve object for synthetic runs (the fields loaders fill, nothing else). */
+/** A synthetic run as a canonical curve (makeCurve computes the stride and the defaults). */
+
+import { makeCurve } from "../../src/curve/clean.ts";
 import type { Curve } from "../../src/curve/curve.ts";
 
 export function syntheticCurve(
@@ -6,20 +8,10 @@ export function syntheticCurve(
   step: Float64Array,
   loss: Float64Array,
   lr: Float64Array | undefined,
-  stride: number,
 ): Curve {
-  return {
-    columns: lr ? { step, loss, lr } : { step, loss },
-    meta: {
-      name,
-      source: `synthetic:${name}`,
-      format: "synthetic",
-      stride,
-      aggregation: "instant",
-      config: {},
-      evaluations: [],
-      nonFinite: { nan: 0, posInf: 0, negInf: 0 },
-      warnings: [],
-    },
-  } as unknown as Curve;
+  return makeCurve(lr ? { step, loss, lr } : { step, loss }, {
+    name,
+    source: `synthetic:${name}`,
+    format: "synthetic",
+  });
 }

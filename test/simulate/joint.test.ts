@@ -30,7 +30,6 @@ function run(name: string, eta: Float64Array, b: number, seed: number): Curve {
     at,
     loss,
     Float64Array.from(at, (s) => eta[s - 1]!),
-    STRIDE,
   );
 }
 
