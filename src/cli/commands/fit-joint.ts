@@ -3,10 +3,9 @@
  * run's own `--per-run` ones), validated by leaving each run out (its own parameters calibrated on its first
  * `--calibrate` fraction of steps, the rest predicted under its own schedule), every run's parameters checked.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
+import { writeFileAtomic } from "../../io/atomic.ts";
 import { failedChecks } from "../../simulate/checks.ts";
 import { type FitSettings, fitInput, warnUnphysical } from "../../simulate/fit-input.ts";
 import { fitJointRuns, type JointRun } from "../../simulate/joint.ts";
@@ -26,10 +25,9 @@ export interface JointArgs extends LoadArgs {
   json: boolean;
 }
 
-/** Write a JSON document (a model file), creating its folder. */
+/** Write a JSON document (a model file) atomically, creating its folder. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, "utf8");
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "-");
