@@ -83,6 +83,12 @@ export const lrBelowFloor = (scheduler: string, ratio: number, step: number, flo
 export const coldStartIntervalMeans = (stride: number, alpha: number): string =>
   `the curve's points are means of ${stride}-step intervals: fastface's cold start x_1 = alpha (L_0 - L_1) is built from two held interval means here, where the online rule differences two minibatch losses, so its decisions in the first ~${Math.round(1 / alpha)} steps (1/alpha) can differ from the online run; fastface:warmup=N (ours) makes no decision during the first N steps, debias=true (ours) removes the start's ramp`;
 
+/** Decays before a scheduler's statistic warmed up (`perRun`: a mean over closed-loop runs), and how to rerun without them. */
+export const coldStartNote = (count: string, steps: number, rerun?: string, perRun = false): string =>
+  `${count} cold-start decay(s)${perRun ? " per run" : ""} within the first ${steps} steps, before its statistic warmed up: they reflect how it started, not a plateau${
+    rerun ? `; rerun without them: -s ${rerun}` : ""
+  }`;
+
 export const badLrFloor = (value: unknown): string =>
   `lrFloor ${JSON.stringify(value)} is invalid (expected a number in [0, 1))`;
 

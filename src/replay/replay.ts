@@ -36,6 +36,7 @@ import {
   W_REPLAY_NO_PLATEAUS,
   W_REPLAY_NON_FINITE,
 } from "../messages/replay.ts";
+import { coldStartSteps, firstLossDiff, warmedUpSpec } from "../schedulers/cold-start.ts";
 import { createScheduler, parseSchedulerSpec, resolvedParams, type SchedulerSpec } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
 import { runScheduler, sampleScheduler } from "./run.ts";
@@ -188,7 +189,9 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   const idx =
     opts.traces !== undefined && opts.traces > 0 ? sampleIndices(ex.loss, Math.floor(opts.traces)) : undefined;
   const traced: TracedScheduler[] = [];
+  const g1 = firstLossDiff(ex.loss);
   const schedulers: SchedulerReplay[] = specs.map((spec) => {
+    const cold = coldStartSteps(spec, g1);
     // one untimed warm-up pass on a throwaway instance, so nsPerStep measures JIT-compiled code
     const warm = createScheduler(spec, ctx);
     if (idx) traced.push({ scheduler: warm, samples: sampleScheduler(warm, ex.loss, idx) });
@@ -206,8 +209,10 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
         removes: v.removes,
       };
       if (v.plateau < 0 && !refused) d.rate = rateBefore(i);
+      if (i < cold) d.coldStart = true;
       return d;
     });
+    const coldDecays = decays.filter((d) => d.coldStart).length;
     const below = decays.find((d) => d.lr < lrFloor * ctx.lr0);
     const entry: SchedulerReplay = {
       name: spec.name,
@@ -221,6 +226,10 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
       finalLrRatio: s.lr / ctx.lr0,
       nsPerStep: round(run.ns, 3),
     };
+    if (cold > 0) {
+      const rerun = coldDecays > 0 ? warmedUpSpec(spec, cold) : undefined;
+      entry.coldStart = { steps: cold, decays: coldDecays, ...(rerun ? { rerun } : {}) };
+    }
     if (below) {
       entry.belowFloorStep = below.step;
       warnings.push({

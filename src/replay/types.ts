@@ -26,6 +26,18 @@ export interface DecayEvent {
    * (per step; >= eps: the loss was still falling when it fired).
    */
   rate?: number;
+  /** Fired before the scheduler's statistic warmed up (schedulers/cold-start.ts): it reflects the start, not a plateau. */
+  coldStart?: true;
+}
+
+/** Cold start of an adaptive scheduler's statistic (fastface, hck); absent for schedules without one. */
+export interface ColdStart {
+  /** Steps (per-step values consumed) before the statistic has warmed up. */
+  steps: number;
+  /** Decays inside them (marked `coldStart` in `decays`). */
+  decays: number;
+  /** The same spec with `warmup` holding decisions back that long (ours), when it has cold-start decays. */
+  rerun?: string;
 }
 
 /** Detection lag per plateau: curve steps from its start to the decay that removes it. */
@@ -51,6 +63,8 @@ export interface SchedulerReplay {
   premature: number;
   /** How early in each plateau the scheduler fired. */
   detection: Detection;
+  /** When the scheduler's statistic warmed up, and the decays that fired before. */
+  coldStart?: ColdStart;
   /** LR after the last step (same unit as `decays[].lr`). */
   finalLr: number;
   /** finalLr / lr0. */

@@ -12,7 +12,7 @@
  * The comparison can be rerun with decisions held back for that long (the schedulers' `warmup=N`, issue 11).
  * Simulate marks its decays with it; it sits here, below replay and simulate, so replay can mark its own.
  */
-import { resolvedParams, type SchedulerSpec } from "./registry.ts";
+import { formatSchedulerSpec, getSchedulerFactory, resolvedParams, type SchedulerSpec } from "./registry.ts";
 
 /** Tail mass (1 + x) e^-x of the Gamma(2) kernel equals 5% at x = 4.74. */
 const GAMMA2_5PCT = 4.744;
@@ -67,4 +67,34 @@ export function coldStartSteps(spec: SchedulerSpec, g1?: number): number {
     return a > 0 ? m - 1 + Math.ceil(EXP_5PCT / a) : m - 1;
   }
   return 0;
+}
+
+/**
+ * The spec rerun with decisions held back for `steps` (the scheduler's `warmup=N`, ours), so that its cold-start
+ * decays go away; undefined when the scheduler has no `warmup` parameter or `steps` is 0.
+ *
+ * @example
+ * warmedUpSpec({ name: "fastface", params: { lambda: 2e-5 } }, 4744); // "fastface:lambda=0.00002,warmup=4744"
+ */
+export function warmedUpSpec(spec: SchedulerSpec, steps: number): string | undefined {
+  if (!(steps > 0) || !getSchedulerFactory(spec.name).paramSpecs.warmup) return undefined;
+  return formatSchedulerSpec({ name: spec.name, params: { ...spec.params, warmup: Math.ceil(steps) } });
+}
+
+/**
+ * The run's first loss difference L_0 - L_1 over its first two finite losses (what the official fastface start
+ * injects); undefined with fewer than two.
+ *
+ * @example
+ * firstLossDiff(Float64Array.of(NaN, 5, 4.5)); // 0.5
+ */
+export function firstLossDiff(losses: ArrayLike<number>): number | undefined {
+  let first: number | undefined;
+  for (let i = 0; i < losses.length; i++) {
+    const v = losses[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (first === undefined) first = v;
+    else return first - v;
+  }
+  return undefined;
 }

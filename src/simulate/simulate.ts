@@ -12,13 +12,8 @@ import { expandHold } from "../curve/expand.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
 import { E, msg, W } from "../messages/simulate.ts";
-import { coldStartSteps } from "../schedulers/cold-start.ts";
-import {
-  formatSchedulerSpec,
-  getSchedulerFactory,
-  parseSchedulerSpec,
-  resolvedParams,
-} from "../schedulers/registry.ts";
+import { coldStartSteps, warmedUpSpec } from "../schedulers/cold-start.ts";
+import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
 import type { CheckResult } from "./checks.ts";
@@ -446,10 +441,7 @@ export function simulate(
     if (reached.length < runs.length) warnings.add(W.targetNotReached, msg.targetNotReached(name, target));
     const ens = ensembleOutcome(perMember, runs.length, reached.length);
     const coldCount = spreadOf(runs.map((r, i) => r.decays.filter((d) => d.step <= colds[i]!).length));
-    const rerun =
-      coldCount.mean > 0 && getSchedulerFactory(spec.name).paramSpecs.warmup
-        ? formatSchedulerSpec({ name: spec.name, params: { ...spec.params, warmup: Math.ceil(Math.max(...colds)) } })
-        : undefined;
+    const rerun = coldCount.mean > 0 ? warmedUpSpec(spec, Math.max(...colds)) : undefined;
     if (ens.reached > 0 && ens.reached < ens.members) warnings.add(W.membersDisagree, `${name}: ${ens.verdict}`);
     schedulers.push({
       spec: name,

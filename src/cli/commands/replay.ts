@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
-import { badExpand, E_REPLAY_OPTION, OPEN_LOOP_CAVEAT, totalStepsNote } from "../../messages/replay.ts";
+import { badExpand, coldStartNote, E_REPLAY_OPTION, OPEN_LOOP_CAVEAT, totalStepsNote } from "../../messages/replay.ts";
 import { replayCurve } from "../../replay/replay.ts";
 import type { ReplayResult } from "../../replay/types.ts";
 import { replaySections } from "../../report/charts-replay.ts";
@@ -40,6 +40,15 @@ const int = (v: number) => Math.round(v).toLocaleString("en-US");
 
 /** What the judge says about one decay, for the table. */
 function judged(
+  d: ReplayResult["schedulers"][number]["decays"][number],
+  s: ReplayResult["schedulers"][number],
+  r: ReplayResult,
+): string {
+  const cold = d.coldStart ? " (cold start)" : "";
+  return judgedPlateau(d, s, r) + cold;
+}
+
+function judgedPlateau(
   d: ReplayResult["schedulers"][number]["decays"][number],
   s: ReplayResult["schedulers"][number],
   r: ReplayResult,
@@ -103,6 +112,8 @@ export function formatReplay(r: ReplayResult): string {
         s.toler !== undefined ? ` · toler ${s.toler}` : ""
       }`,
     );
+    if (s.coldStart && s.coldStart.decays > 0)
+      out.push(`  ${coldStartNote(String(s.coldStart.decays), s.coldStart.steps, s.coldStart.rerun)}`);
     if (s.decays.length > 0) {
       const rows = s.decays.map((d, i) => [String(i + 1), String(d.step), fmtLr(d.lr), judged(d, s, r)]);
       out.push(

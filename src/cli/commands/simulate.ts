@@ -5,6 +5,7 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
+import { coldStartNote } from "../../messages/replay.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
 import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
@@ -88,7 +89,7 @@ export function simulateTable(r: SimulateResult): string {
       .filter((s) => s.decays.rerun)
       .map(
         (s) =>
-          `${s.spec}: ${s.decays.coldStart.mean.toFixed(1)} cold-start decay(s) per run (before its statistic warmed up: they reflect its start, not a plateau); rerun without them: -s ${s.decays.rerun}`,
+          `${s.spec}: ${coldStartNote(s.decays.coldStart.mean.toFixed(1), Math.round(s.decays.coldStartSteps.mean), s.decays.rerun, true)}`,
       ),
   ].join("\n");
 }
