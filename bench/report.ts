@@ -1,16 +1,17 @@
 /**
- * Report speed. Targets (issue 4): a 1M-point curve to HTML in under 2 s; the page's charts interactive in
- * under 1 s in headless chromium.
+ * Report size and speed. Goals (issue 16): the demo page under 3 MB; charts interactive in under 1 s in headless
+ * chromium (navigation start -> the charts on the first screen drawn, `body[data-charts-ready]`).
  *
- *   node --import tsx bench/report.ts            # everything (the browser part needs /usr/bin/chromium)
+ *   node --import tsx bench/report.ts                      # everything (the browser part needs /usr/bin/chromium)
  *   node --import tsx bench/report.ts --no-browser
+ *   node --import tsx bench/report.ts --page a.html --page b.html --runs 7   # time given pages, interleaved
  *
- * 1. pipeline: synthetic 1M-step curve -> replayCurve (fastface + hck, 2000 trace points) -> replaySections ->
- *    renderReportHtml (first render reads the inlined bundles; later ones use the cache).
- * 2. report side alone on a ReplayResult whose traces are NOT downsampled (1M points per series): the report's
- *    MinMax-LTTB does the reduction.
- * 3. chromium: navigation start -> every chart rendered (`body[data-charts-ready]`, performance.now()), median
- *    of 3 fresh page loads, for the pipeline's report.
+ * 1. pipeline: synthetic 1M-step curve -> replayCurve (fastface + hck, 2000 trace points) -> replayPage ->
+ *    renderReportHtml (first render reads the inlined bundles; later ones use the cache), with the logged
+ *    points (TensorBoard smoothing on all 1M of them).
+ * 2. the demo page (data/, what `npm start` writes): build and render time, size, and the share of the data.
+ * 3. chromium: per page, fresh loads (median, spread): time to the first screen's charts drawn, and with `#all`
+ *    to every chart drawn; chromium CPU time per load; the machine's load average.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,11 +20,17 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeCurve } from "../src/curve/clean.ts";
 import { replayCurve } from "../src/replay/replay.ts";
 import type { ReplayResult } from "../src/replay/types.ts";
-import { replaySections } from "../src/report/charts-replay.ts";
+import { buildDemo } from "../src/report/demo.ts";
 import { renderReportHtml } from "../src/report/page.ts";
+import { replayPage } from "../src/report/replay-page.ts";
 
 const N = 1_000_000;
 const OUT = fileURLToPath(new URL("../test-output/", import.meta.url));
+const DATA = fileURLToPath(new URL("../data/", import.meta.url));
+const argv = process.argv.slice(2);
+const pages = argv.flatMap((a, i) => (a === "--page" && argv[i + 1] ? [argv[i + 1]!] : []));
+const runsArg = argv.indexOf("--runs");
+const RUNS = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
 
 /** A seeded synthetic FR-like loss: exponential decay with plateaus, drops at 40/64/88%, noise. */
 function syntheticCurve(n: number) {
@@ -35,22 +42,34 @@ function syntheticCurve(n: number) {
   const step = new Float64Array(n);
   const loss = new Float64Array(n);
   const lr = new Float64Array(n);
+  const wallTime = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     step[i] = i + 1;
     const drops = (i > 0.4 * n ? 1 : 0) + (i > 0.64 * n ? 1 : 0) + (i > 0.88 * n ? 1 : 0);
     loss[i] = 2 + 30 * Math.exp(-i / (0.05 * n)) + 8 * 0.45 ** drops + 0.3 * (rand() - 0.5);
     lr[i] = 0.1 * 0.1 ** drops;
+    wallTime[i] = 1.7e9 + 0.2 * i;
   }
-  return makeCurve({ step, loss, lr }, { name: "synthetic-1M", source: "bench/report.ts", format: "synthetic" });
+  return makeCurve(
+    { step, loss, lr, wallTime },
+    { name: "synthetic-1M", source: "bench/report.ts", format: "synthetic" },
+  );
 }
 
-function ms(t0: number): number {
-  return performance.now() - t0;
-}
+const ms = (t0: number) => performance.now() - t0;
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const mb = (n: number) => (n / 1e6).toFixed(2);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** Bytes of the page's JSON (charts + data store + tables) and of its data store alone. */
+function pageParts(html: string): { json: number; data: number } {
+  const json = /<script type="application\/json" id="fastface-page">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+  const data = json.length > 0 ? JSON.stringify((JSON.parse(json) as { data: unknown }).data).length : 0;
+  return { json: json.length, data };
 }
 
 /**
@@ -88,77 +107,56 @@ function chromiumCpuMs(profile: string): number {
   return (ticks * 1000) / 100; // USER_HZ = 100 on Linux
 }
 
-const curve = syntheticCurve(N);
 mkdirSync(OUT, { recursive: true });
+const targets: Array<{ name: string; file: string }> = pages.map((p, i) => ({ name: `page ${i + 1} (${p})`, file: p }));
 
-// 1. pipeline
-const runs: Array<{ replay: number; charts: number; render: number }> = [];
-let html = "";
-let result: ReplayResult | undefined;
-for (let k = 0; k < 3; k++) {
-  let t = performance.now();
-  result = replayCurve(curve, { schedulers: ["fastface", "hck"], traces: 2000 });
-  const replay = ms(t);
-  t = performance.now();
-  const sections = replaySections(result);
-  const charts = ms(t);
-  t = performance.now();
-  html = renderReportHtml({ title: "bench: synthetic 1M-step curve", sections });
-  runs.push({ replay, charts, render: ms(t) });
-}
-const file = join(OUT, "bench-report-1M.html");
-writeFileSync(file, html);
-const fmt = (v: number) => `${v.toFixed(0).padStart(5)} ms`;
-console.log(`1M-point curve -> HTML (${(html.length / 1e6).toFixed(2)} MB): replay + charts + render`);
-runs.forEach((r, k) => {
-  console.log(
-    `  run ${k + 1}${k === 0 ? " (cold bundles)" : "               "}: replay ${fmt(r.replay)}  charts ${fmt(r.charts)}  render ${fmt(r.render)}  total ${fmt(r.replay + r.charts + r.render)}`,
-  );
-});
-{
-  const t = performance.now();
-  replayCurve(curve, { schedulers: ["fastface", "hck"] });
-  console.log(`  (replay alone without traces: ${ms(t).toFixed(0)} ms; traces cost the difference)`);
-}
-const best = Math.min(...runs.map((r) => r.replay + r.charts + r.render));
-const bestReport = Math.min(...runs.map((r) => r.charts + r.render));
-console.log(`  report side (charts + render) best ${bestReport.toFixed(0)} ms`);
-console.log(`  best total ${best.toFixed(0)} ms  (target < 2000 ms: ${best < 2000 ? "ok" : "MISSED"})`);
-
-// 2. report side on full-resolution traces
-if (result?.traces) {
-  const step = Array.from(curve.columns.step);
-  const loss = Array.from(curve.columns.loss);
-  const full: ReplayResult = {
-    ...result,
-    traces: {
-      step,
-      loss,
-      ema: loss.map((v, i) => v + 0.01 * Math.sin(i / 1000)),
-      loggedLr: Array.from(curve.columns.lr ?? []),
-      schedulers: result.traces.schedulers.map((s) => ({
-        ...s,
-        lr: step.map((_, i) => 0.5 ** Math.floor(i / 250_000)),
-        statistic: step.map((_, i) => 1e-4 * Math.cos(i / 20_000)),
-        counter: step.map((_, i) => i % 50_000),
-      })),
-    },
-  };
-  const times: number[] = [];
-  let size = 0;
+if (pages.length === 0) {
+  // 1. pipeline
+  const curve = syntheticCurve(N);
+  const runs: Array<{ replay: number; render: number; size: number }> = [];
+  let html = "";
+  let result: ReplayResult | undefined;
   for (let k = 0; k < 3; k++) {
-    const t = performance.now();
-    size = renderReportHtml({ title: "full traces", sections: replaySections(full) }).length;
-    times.push(ms(t));
+    let t = performance.now();
+    result = replayCurve(curve, { schedulers: ["fastface", "hck"], traces: 2000 });
+    const replay = ms(t);
+    t = performance.now();
+    html = renderReportHtml(replayPage([{ result, curve: curve.columns }]));
+    runs.push({ replay, render: ms(t), size: html.length });
   }
+  const file1M = join(OUT, "bench-report-1M.html");
+  writeFileSync(file1M, html);
+  const fmt = (v: number) => `${v.toFixed(0).padStart(5)} ms`;
+  console.log(`1M-point curve -> HTML (${mb(html.length)} MB), load average ${loadavg()}`);
+  runs.forEach((r, k) => {
+    console.log(
+      `  run ${k + 1}${k === 0 ? " (cold bundles)" : "               "}: replay ${fmt(r.replay)}  charts + render ${fmt(r.render)}  total ${fmt(r.replay + r.render)}`,
+    );
+  });
+  console.log(`  best total ${Math.min(...runs.map((r) => r.replay + r.render)).toFixed(0)} ms`);
+  targets.push({ name: "1M-point curve", file: file1M });
+
+  // 2. the demo page
+  let t = performance.now();
+  const { doc } = await buildDemo({ dataDir: DATA });
+  const build = ms(t);
+  t = performance.now();
+  const demo = renderReportHtml(doc);
+  const render = ms(t);
+  const fileDemo = join(OUT, "bench-report-demo.html");
+  writeFileSync(fileDemo, demo);
+  const parts = pageParts(demo);
+  const size = Buffer.byteLength(demo, "utf8");
   console.log(
-    `report side, traces of 1M points per series (MinMax-LTTB in the report): charts + render median ${median(times).toFixed(0)} ms (${(size / 1e6).toFixed(2)} MB)`,
+    `demo page (data/): ${mb(size)} MB (goal < 3 MB: ${size < 3e6 ? "ok" : "MISSED"}); page JSON ${mb(parts.json)} MB, of which data ` +
+      `${mb(parts.data)} MB; replay of the runs ${build.toFixed(0)} ms, charts + render ${render.toFixed(0)} ms`,
   );
+  targets.push({ name: "demo", file: fileDemo });
 }
 
 // 3. chromium
 const CHROMIUM = "/usr/bin/chromium";
-if (process.argv.includes("--no-browser")) {
+if (argv.includes("--no-browser")) {
   console.log("chromium: skipped (--no-browser)");
 } else if (!existsSync(CHROMIUM)) {
   console.log(`chromium: skipped (${CHROMIUM} not found)`);
@@ -178,36 +176,44 @@ if (process.argv.includes("--no-browser")) {
       "--disable-component-update",
       "--disable-sync",
     ],
-    viewport: { width: 1200, height: 900 },
+    viewport: { width: 1280, height: 1200 },
   });
+  type Sample = { ready: number; cpu: number; drawn: number };
+  const samples = new Map<string, Sample[]>();
+  const load0 = loadavg();
   try {
-    const ready: number[] = [];
-    const boot: number[] = [];
-    const cpu: number[] = [];
-    let charts = 0;
-    for (let k = 0; k < 5; k++) {
-      const page = await context.newPage();
-      await page.waitForTimeout(300); // let the previous page's renderer exit before the CPU baseline
-      const cpu0 = chromiumCpuMs(profile);
-      await page.goto(pathToFileURL(file).href);
-      await page.waitForSelector("body[data-charts-ready]", { timeout: 60_000 });
-      cpu.push(chromiumCpuMs(profile) - cpu0);
-      ready.push(Number(await page.getAttribute("body", "data-charts-ready")));
-      boot.push(Number(await page.getAttribute("body", "data-boot")));
-      charts = await page.locator("figure.chart[data-rendered=true]").count();
-      await page.close();
+    // interleaved: one load of every page and mode per round, so load changes hit them alike
+    for (let k = 0; k < RUNS; k++) {
+      for (const target of targets) {
+        for (const mode of ["first screen", "all charts"] as const) {
+          const page = await context.newPage();
+          await page.waitForTimeout(300); // let the previous renderer exit before the CPU baseline
+          const cpu0 = chromiumCpuMs(profile);
+          await page.goto(pathToFileURL(target.file).href + (mode === "all charts" ? "#all" : ""));
+          await page.waitForSelector("body[data-charts-ready]", { timeout: 240_000 });
+          const sample = {
+            ready: Number(await page.getAttribute("body", "data-charts-ready")),
+            cpu: chromiumCpuMs(profile) - cpu0,
+            drawn: await page.locator("figure.chart[data-rendered=true]").count(),
+          };
+          const key = `${target.name} | ${mode}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          await page.close();
+        }
+      }
     }
-    const r = median(ready);
-    const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-    console.log(
-      `chromium: navigation -> ${charts} charts rendered: median ${r} ms wall (runs ${ready.join(", ")}; ` +
-        `libraries parsed at ${median(boot)} ms)  (target < 1000 ms: ${r < 1000 ? "ok" : "MISSED"})`,
-    );
-    console.log(
-      `  chromium CPU time for the page load: median ${median(cpu).toFixed(0)} ms (runs ${cpu.map((c) => c.toFixed(0)).join(", ")}); load average ${load}`,
-    );
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(`chromium (${RUNS} fresh loads each, interleaved; load average ${load0} before, ${loadavg()} after):`);
+  for (const [key, xs] of samples) {
+    const ready = xs.map((x) => x.ready);
+    const r = median(ready);
+    const goal = key.endsWith("first screen") ? `  (goal < 1000 ms: ${r < 1000 ? "ok" : "MISSED"})` : "";
+    console.log(
+      `  ${key}: ${xs[0]?.drawn} charts drawn, median ${r} ms (runs ${ready.join(", ")}; min ${Math.min(...ready)}, max ${Math.max(...ready)}); ` +
+        `chromium CPU median ${median(xs.map((x) => x.cpu)).toFixed(0)} ms${goal}`,
+    );
   }
 }

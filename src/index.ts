@@ -52,7 +52,9 @@ export { retrainSections } from "./report/charts-retrain.ts";
 export { simulateSections } from "./report/charts-simulate.ts";
 export { sweepSections } from "./report/charts-sweep.ts";
 export { buildDemo } from "./report/demo.ts";
+export { buildReport, REPORT_KINDS, type ReportKind, type ReportPart } from "./report/kinds.ts";
 export { renderReportHtml } from "./report/page.ts";
+export { replayPage } from "./report/replay-page.ts";
 export type { ChartSpec, ReportDocument, ReportSection, TableSpec, VegaLiteSpec } from "./report/types.ts";
 export { BatchCurve, feedRangeBatch, hasBatchKernel } from "./schedulers/batch/index.ts";
 export {
@@ -73,6 +75,7 @@ export { getModel, modelNames } from "./simulate/registry.ts";
 export { type SimulateOptions, type SimulateResult, simulate } from "./simulate/simulate.ts";
 export { fitAuto, inSample, usablePoints, validateCross, validateTail } from "./simulate/validate.ts";
 export { paretoFront, paretoFrontAcrossCurves, robustConfigs, topK } from "./sweep/rank.ts";
+export { type SweepReportData, sweepReportData } from "./sweep/report-data.ts";
 export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";
 export { openSweepReadOnly, queryRows } from "./sweep/store.ts";
 export { decideVerdict, type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";

@@ -144,7 +144,8 @@ export function table(
 }
 
 /**
- * Display report sections (as built for the HTML report) inline: title, paragraphs, facts, tables, charts.
+ * Display report sections (as built for the HTML report) inline: title, source, headline, paragraphs, notes,
+ * facts, charts, tables, then the sub-sections (folded in the page).
  * `charts` picks charts by id (default: all); tables show their first `maxRows` rows (default 12).
  *
  * @example
@@ -158,16 +159,33 @@ export async function showSections(
     const facts = (s.facts ?? []).map(
       ([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`,
     );
-    const paras = (s.paragraphs ?? []).map((p) => `<p>${escapeHtml(p)}</p>`);
+    const source = s.source ? `<p><i>${escapeHtml(s.source)}</i></p>` : "";
+    const headline =
+      (s.headline ?? []).length > 0
+        ? `<ul>${(s.headline ?? []).map((h) => `<li>${escapeHtml(h)}</li>`).join("")}</ul>`
+        : "";
+    const paras = [...(s.paragraphs ?? []), ...(s.notes ?? [])].map((p) => `<p>${escapeHtml(p)}</p>`);
     const factsHtml = facts.length > 0 ? `<table>${facts.join("")}</table>` : "";
-    const plain = [s.title, ...(s.paragraphs ?? []), ...(s.facts ?? []).map(([k, v]) => `${k}: ${v}`)].join("\n");
+    const plain = [
+      s.title,
+      ...(s.source ? [s.source] : []),
+      ...(s.headline ?? []).map((h) => `- ${h}`),
+      ...(s.paragraphs ?? []),
+      ...(s.notes ?? []),
+      ...(s.facts ?? []).map(([k, v]) => `${k}: ${v}`),
+    ].join("\n");
     await Deno.jupyter.display(
-      { "text/html": `<h3>${escapeHtml(s.title)}</h3>${paras.join("")}${factsHtml}`, "text/plain": plain },
+      {
+        "text/html": `<h3>${escapeHtml(s.title)}</h3>${source}${headline}${paras.join("")}${factsHtml}`,
+        "text/plain": plain,
+      },
       { raw: true },
     );
-    for (const t of s.tables ?? []) await show(table(t, { maxRows: opts.maxRows ?? 12 }));
     for (const c of s.charts ?? []) {
       if (opts.charts === undefined || opts.charts.includes(c.id)) await show(chart(c, { svg: opts.svg }));
     }
+    for (const t of s.tables ?? []) await show(table(t, { maxRows: opts.maxRows ?? 12 }));
+    // the page folds these; a notebook shows them in order
+    if (s.sections) await showSections(s.sections, opts);
   }
 }

@@ -1,13 +1,13 @@
 /**
- * Downsampled traces of a replay for charts. The sample indices are picked on the loss by the report's
- * MinMax-LTTB (`lttbIndices` in src/report/downsample.ts: min/max pre-selection, then LTTB from `downsample`),
+ * Downsampled traces of a replay for charts. The sample indices are picked on the loss by MinMax-LTTB
+ * (`lttbIndices` in src/curve/downsample.ts: min/max pre-selection, then LTTB from `downsample`),
  * the one downsampler of the project; every other series (EMA, logged LR, each scheduler's LR / statistic /
  * counter) is read at the same indices so all series share one step axis. The schedulers' values are recorded
  * during replay's own pass (`sampleScheduler`), not by running them again.
  */
 import type { Curve } from "../curve/curve.ts";
+import { lttbIndices } from "../curve/downsample.ts";
 import type { Expanded } from "../curve/expand.ts";
-import { lttbIndices } from "../report/downsample.ts";
 import type { Scheduler, SchedulerContext } from "../schedulers/types.ts";
 import type { SchedulerSamples } from "./run.ts";
 import type { ReplayTraces } from "./types.ts";

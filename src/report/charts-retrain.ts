@@ -1,13 +1,14 @@
 /**
- * Report sections for a retrain result (`fastface retrain --json`, runs/<out>/result.json): the verdict, the
- * accuracy table of baseline vs candidate, the loss curves and the LR schedules of both runs (with the
- * candidate's decays), and verification accuracy over training. Reads the result only.
+ * Report sections for a retrain result (`fastface retrain --json`, runs/<out>/result.json), summary first:
+ * the verdict and one sentence per run (accuracy ± its fold spread, steps, wall time, decays), the caveat that
+ * one paired seed is one sample, the loss and LR of both runs and the verification accuracy over training;
+ * folded: the accuracy table, every decay and the setup. Reads the result only.
  */
 import type { RetrainResult } from "../train/retrain.ts";
 import type { ChartSpec, ReportSection, TableSpec } from "./types.ts";
+import { CHART_CONFIG, VEGA_LITE_SCHEMA, WIDTH } from "./vl.ts";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const WIDTH = 900;
+const SCHEMA = VEGA_LITE_SCHEMA;
 const COLORS = { baseline: "#57606a", candidate: "#0969da" };
 
 type Run = RetrainResult["baseline"];
@@ -31,9 +32,10 @@ function lineChart(id: string, title: string, rows: object[], y: string, logY: b
     caption,
     spec: {
       $schema: SCHEMA,
+      config: CHART_CONFIG,
       width: WIDTH,
       height: 260,
-      data: { values: rows },
+      data: { values: rows, format: { parse: null } },
       mark: { type: "line", interpolate: y === "LR" ? "step-after" : "linear" },
       encoding: {
         x: { field: "step", type: "quantitative", title: "global step" },
@@ -99,30 +101,18 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
   const verdictText = v.holds
     ? `The verdict holds: the candidate reached ${pct(c.accuracy)} against the baseline's ${pct(b.accuracy)} (${v.accuracyDelta >= 0 ? "+" : ""}${v.accuracyDelta.toFixed(2)} points, tolerance ${v.tolerance}) with ${(v.stepRatio * 100).toFixed(0)}% of the steps and ${(v.timeRatio * 100).toFixed(0)}% of the wall time.`
     : `The verdict does not hold: the candidate reached ${pct(c.accuracy)} against the baseline's ${pct(b.accuracy)} (${v.accuracyDelta.toFixed(2)} points, tolerance ${v.tolerance}).`;
+  const runLine = (r: typeof b) =>
+    `${r.label} (${r.scheduler}): accuracy ${pct(r.accuracy)} ± ${pct(r.accuracyStd)} over the folds, TAR@FAR=1e-3 ${pct(r.tar)}; ` +
+    `${r.steps.toLocaleString("en-US")} steps in ${r.wallSeconds.toFixed(1)} s; ${r.decays.length} decay${r.decays.length === 1 ? "" : "s"}.`;
   return [
     {
       id: "retrain-verdict",
       title: "Verdict",
-      paragraphs: [verdictText],
-      facts: [
-        ["data", result.dataset],
-        ["backend", result.backend.name],
-        ["model", `${b.model} (${b.parameters} parameters)`],
-        [
-          "margin (m1, m2, m3)",
-          `${result.config.margin.m1}, ${result.config.margin.m2}, ${result.config.margin.m3} (s=${result.config.margin.s}, ${result.config.margin.impl})`,
-        ],
-        ["batch size / lr0", `${b.batchSize} / ${b.lr0}`],
-        ["seed", result.config.seed],
-        ["budget", result.config.budget],
-      ],
-      tables: [table],
-    },
-    {
-      id: "retrain-curves",
-      title: "Loss and learning rate",
-      paragraphs: [
-        "Per-step loss of both runs (bin means), and the LR each step used. The baseline follows its fixed schedule over the full epochs; the candidate's scheduler decides its decays from the live loss within its own budget.",
+      source: `${result.dataset} · ${b.model} (${b.parameters} parameters) · backend ${result.backend.name} · seed ${result.config.seed} · budget ${result.config.budget}`,
+      headline: [verdictText, runLine(b), runLine(c)],
+      notes: [
+        "One paired run (same data, model and seed): a difference within the folds' spread is not evidence either way; " +
+          "repeat with other seeds before trusting it.",
       ],
       charts: [
         lineChart(
@@ -131,7 +121,7 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
           [...traceRows(b, "baseline", "loss"), ...traceRows(c, "candidate", "loss")],
           "loss",
           false,
-          "Margin softmax loss (s=64) per step, averaged over display bins.",
+          "Margin softmax loss (s=64) per step, averaged over display bins. The baseline follows its fixed schedule over the full epochs; the candidate's scheduler decides its decays from the live loss within its own budget.",
         ),
         lineChart(
           "retrain-lr",
@@ -150,7 +140,41 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
           "10-fold accuracy on the held-out pairs, evaluated at the end of every epoch and of the run.",
         ),
       ],
-      tables: decayRows.rows.length > 0 ? [decayRows] : [],
+      sections: [
+        {
+          id: "retrain-table",
+          title: "Baseline vs candidate (table)",
+          folded: true,
+          tables: [{ ...table, download: "retrain-runs" }],
+        },
+        ...(decayRows.rows.length > 0
+          ? [
+              {
+                id: "retrain-decays",
+                title: "Every decay",
+                folded: true,
+                tables: [{ ...decayRows, download: "retrain-decays" }],
+              },
+            ]
+          : []),
+        {
+          id: "retrain-setup",
+          title: "Setup",
+          folded: true,
+          facts: [
+            ["data", result.dataset],
+            ["backend", result.backend.name],
+            ["model", `${b.model} (${b.parameters} parameters)`],
+            [
+              "margin (m1, m2, m3)",
+              `${result.config.margin.m1}, ${result.config.margin.m2}, ${result.config.margin.m3} (s=${result.config.margin.s}, ${result.config.margin.impl})`,
+            ],
+            ["batch size / lr0", `${b.batchSize} / ${b.lr0}`],
+            ["seed", result.config.seed],
+            ["budget", result.config.budget],
+          ],
+        },
+      ],
     },
   ];
 }

@@ -1,15 +1,17 @@
 /**
- * Report sections for a closed-loop simulation (`fastface simulate --json` / `--report`): what the ensemble members
- * say per scheduler (and plainly when they disagree), a summary table per scheduler (decays, plateaus, loss at the
- * budget, time to target), the members with their physical checks, identifiability, the simulated loss (mean and 10-90% band)
- * against the logged curve and the model under the logged LR, the LR each scheduler chose, and the stationary
- * subsequences of the logged and simulated curves. Reads the result only (no recomputation).
+ * Report sections for a closed-loop simulation (`fastface simulate --json` / `--report`), summary first: the
+ * ensemble members and how well they reproduce the logged run, one headline per scheduler (what the members
+ * say, plainly when they disagree; steps to target and loss at the budget as medians with their 10-90% range;
+ * decays, cold-start decays and the rerun they suggest), the closed-loop caveat, the simulated loss (mean and
+ * 10-90% band) against the logged curve and the model under the logged LR, the LR each scheduler chose and the
+ * ensemble table; folded: the members with their physical checks and identifiability, the summary table, the
+ * decays and the stationary subsequences. Reads the result only (no recomputation).
  */
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
+import { CHART_CONFIG, VEGA_LITE_SCHEMA, WIDTH } from "./vl.ts";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const WIDTH = 900;
+const SCHEMA = VEGA_LITE_SCHEMA;
 
 type Row = Record<string, number | string | null>;
 
@@ -39,9 +41,10 @@ function lossChart(r: SimulateResult): ChartSpec {
   }
   const spec: VegaLiteSpec = {
     $schema: SCHEMA,
+    config: CHART_CONFIG,
     width: WIDTH,
     height: 360,
-    data: { values: rows },
+    data: { values: rows, format: { parse: null } },
     encoding: {
       x: { field: "step", type: "quantitative", title: "step", axis: { format: "~s" } },
       color: { field: "series", type: "nominal", title: null },
@@ -73,7 +76,7 @@ function lossChart(r: SimulateResult): ChartSpec {
     title: "Simulated loss (mean of seeds, 10-90% band) vs the logged run",
     spec,
     caption:
-      "Each scheduler drives the fitted models in closed loop; the band is the spread of the noisy loss over all runs (members x seeds). " +
+      "Each scheduler drives the fitted model in closed loop; the band is the spread of the noisy loss over the seeds. " +
       "'model, logged LR' is the model under the run's own schedule: where it departs from 'logged', trust the simulation less.",
   };
 }
@@ -96,9 +99,13 @@ function lrChart(r: SimulateResult): ChartSpec {
     title: "LR chosen in closed loop (mean over seeds)",
     spec: {
       $schema: SCHEMA,
+      config: CHART_CONFIG,
       width: WIDTH,
       height: 220,
-      data: { values: rows.filter((x) => typeof x.lr === "number" && (x.lr as number) > floorLr) },
+      data: {
+        values: rows.filter((x) => typeof x.lr === "number" && (x.lr as number) > floorLr),
+        format: { parse: null },
+      },
       mark: { type: "line", interpolate: "step-after" },
       encoding: {
         x: { field: "step", type: "quantitative", axis: { format: "~s" } },
@@ -180,6 +187,7 @@ function ensembleTable(r: SimulateResult): TableSpec {
       "steps to target: median [10-90%]",
       "loss at budget: median [10-90%]",
       "cold-start decays",
+      "rerun suggestion",
     ],
     rows: r.schedulers.map((s) => {
       const e = s.ensemble;
@@ -232,6 +240,53 @@ function identifiabilityTable(r: SimulateResult): TableSpec {
   };
 }
 
+const fix3 = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "n/a");
+
+/**
+ * One sentence per scheduler: decays, loss at the budget (mean and 10-90% over the seeds), time to target.
+ *
+ * @example
+ * simulateHeadline(result); // ["fastface: 2 decays (mean of 5 seeds); loss at the budget 6.945 (10-90%: 6.945–6.945); …", …]
+ */
+export function simulateHeadline(r: SimulateResult): string[] {
+  const members = r.ensemble?.members.length ?? 1;
+  const runs = `${members} member${members === 1 ? "" : "s"} × ${r.seeds} seed${r.seeds === 1 ? "" : "s"}`;
+  const out = [
+    `Model under the logged LR: loss ${fix3(r.logged.modelFinalLoss)} at the budget, reaching the logged final loss ` +
+      `${fix3(r.target.loss)} ${r.logged.modelTimeToTarget === null ? "never" : `at ${pct(r.logged.modelTimeToTarget)} of the run`}.`,
+  ];
+  const last = r.curve.lastStep;
+  for (const s of r.schedulers) {
+    const e = s.ensemble;
+    const cold =
+      s.decays.coldStart && s.decays.coldStart.mean > 0
+        ? `, ${fix3(s.decays.coldStart.mean)} at a cold start${s.decays.rerun ? ` (rerun: ${s.decays.rerun})` : ""}`
+        : "";
+    if (e) {
+      const t = e.stepsToTarget;
+      const split = e.reached > 0 && e.reached < e.members;
+      const reach = t
+        ? `${split ? "the members that reach the target do" : "reaches the target"} at ${pct(t.median / last)} of the logged steps (median; 10–90% ${pct(t.p10 / last)}–${pct(t.p90 / last)})`
+        : "never reaches the target";
+      out.push(
+        `${s.spec}: ${e.verdict}${split ? " (the members disagree)" : ""}; ${reach}; loss at the budget ${fix3(e.finalLoss.median)} (10–90%: ` +
+          `${fix3(e.finalLoss.p10)}–${fix3(e.finalLoss.p90)}); decays: ${fix3(s.decays.count.mean)} (mean of ${runs})${cold}.`,
+      );
+      continue;
+    }
+    const t = s.timeToTarget;
+    const reach =
+      t.fraction && t.reached > 0
+        ? `reaches the target at ${pct(t.fraction.mean)} of the logged steps (${t.reached} of ${t.of} seeds${t.reached > 1 ? `, ${pct(t.fraction.lo)}–${pct(t.fraction.hi)}` : ""})`
+        : `never reaches the target (0 of ${t.of} seeds)`;
+    out.push(
+      `${s.spec}: ${fix3(s.decays.count.mean)} decays (mean of ${runs})${cold}; loss at the budget ${fix3(s.finalLoss.mean)} ` +
+        `(10–90%: ${fix3(s.finalLoss.lo)}–${fix3(s.finalLoss.hi)}); ${reach}.`,
+    );
+  }
+  return out;
+}
+
 /**
  * Sections of a simulation report.
  *
@@ -239,39 +294,72 @@ function identifiabilityTable(r: SimulateResult): TableSpec {
  * renderReportHtml({ title: "Simulation", sections: simulateSections(result) });
  */
 export function simulateSections(r: SimulateResult): ReportSection[] {
+  const summary = summaryTable(r);
   return [
     {
       id: "simulate-summary",
       title: `Closed-loop simulation: ${r.curve.name}`,
-      paragraphs: [
-        `${e0(r)} ensemble member(s) (${r.ensemble.members.map((m) => `${m.id}, relMAE ${pct(m.inSample.relMae)}`).join("; ")}). ` +
-          `Each scheduler ran ${r.seeds} time(s) per member for ${r.budgetSteps} steps ` +
-          `(budget ${r.budget} of the logged length), seeing the member's loss times resampled fit residuals.`,
-        ...r.schedulers
-          .filter((s) => s.ensemble.reached > 0 && s.ensemble.reached < s.ensemble.members)
-          .map((s) => `The members disagree on ${s.spec}: ${s.ensemble.verdict}.`),
+      source:
+        `${r.curve.source} · ${r.ensemble ? `${r.ensemble.members.length} ensemble member(s): ${r.ensemble.members.map((m) => `${m.id} (relMAE ${pct(m.inSample.relMae)})`).join(", ")}` : `model '${r.model.name}' (${r.model.from}), relMAE ${pct(r.model.inSample.relMae)}`}` +
+        ` · ${r.seeds} seed(s) × ${r.budgetSteps} steps (budget ${r.budget})`,
+      headline: simulateHeadline(r),
+      notes: [
+        "Closed loop on fitted models: each scheduler sees a member's loss (times resampled fit residuals) and the " +
+          "member answers its LR; the numbers are only as good as the models (their relMAE above), and a split verdict " +
+          "means the run does not pin the answer down. Where 'model, logged LR' departs from 'logged' in the chart, " +
+          "trust the simulation less.",
       ],
-      facts: [
-        ["log", r.curve.source],
-        ["LR of the logged run", r.lr.from === "spec" ? `--lr-schedule ${r.lr.spec}` : "LearningRate column"],
-        [
-          "noise",
-          r.noise.enabled ? `sigma ${r.noise.sigma.toFixed(4)} (log), block ${r.noise.blockLength} points` : "off",
-        ],
-        ["judge", `window ${r.judge.window}, eps ${r.judge.eps.toExponential(2)}, minLength ${r.judge.minLength}`],
-      ],
-      tables: [ensembleTable(r), summaryTable(r)],
       charts: [lossChart(r), lrChart(r)],
-    },
-    {
-      id: "simulate-ensemble",
-      title: "Ensemble members",
-      tables: [membersTable(r), ...(r.ensemble.identifiability.length > 0 ? [identifiabilityTable(r)] : [])],
-    },
-    {
-      id: "simulate-decays",
-      title: "Decays and stationary subsequences",
-      tables: [decaysTable(r), spansTable(r)],
+      ...(r.ensemble ? { tables: [{ ...ensembleTable(r), download: `${r.curve.name}-simulate-ensemble` }] } : {}),
+      sections: [
+        ...(r.ensemble
+          ? [
+              {
+                id: "simulate-ensemble",
+                title: "Ensemble members",
+                folded: true,
+                tables: [
+                  { ...membersTable(r), download: `${r.curve.name}-simulate-members` },
+                  ...(r.ensemble.identifiability.length > 0 ? [identifiabilityTable(r)] : []),
+                ],
+              },
+            ]
+          : []),
+        {
+          id: "simulate-table",
+          title: "Per scheduler (table)",
+          folded: true,
+          tables: [{ ...summary, download: `${r.curve.name}-simulate` }],
+        },
+        {
+          id: "simulate-decays",
+          title: "Decays and stationary subsequences",
+          folded: true,
+          tables: [
+            { ...decaysTable(r), download: `${r.curve.name}-simulate-decays` },
+            { ...spansTable(r), download: `${r.curve.name}-simulate-stationary` },
+          ],
+        },
+        {
+          id: "simulate-setup",
+          title: "Setup",
+          folded: true,
+          paragraphs: [
+            `Model '${r.model.name}' (${r.model.from}) reproduces the logged run with relMAE ${pct(r.model.inSample.relMae)} ` +
+              `(R^2 ${r.model.inSample.r2.toFixed(4)}). Each scheduler ran ${r.seeds} time(s) for ${r.budgetSteps} steps ` +
+              `(budget ${r.budget} of the logged length), seeing the model's loss times resampled fit residuals.`,
+          ],
+          facts: [
+            ["log", r.curve.source],
+            ["LR of the logged run", r.lr.from === "spec" ? `--lr-schedule ${r.lr.spec}` : "LearningRate column"],
+            [
+              "noise",
+              r.noise.enabled ? `sigma ${r.noise.sigma.toFixed(4)} (log), block ${r.noise.blockLength} points` : "off",
+            ],
+            ["judge", `window ${r.judge.window}, eps ${r.judge.eps.toExponential(2)}, minLength ${r.judge.minLength}`],
+          ],
+        },
+      ],
     },
   ];
 }

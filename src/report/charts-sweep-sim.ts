@@ -1,44 +1,36 @@
 /**
- * Report sections for the closed-loop part of a sweep (`fastface sweep --simulate`): the model of each curve,
- * the best configurations by time to target (with final loss, decays and plateaus in the simulated curves) and
- * a scatter of open-loop lead against closed-loop loss at the budget. Loaded by charts-sweep.ts only when
- * the database has closed-loop metrics.
+ * Report sections for the closed-loop part of a sweep (`fastface sweep --simulate`), from the SweepReportData:
+ * the model of each curve, the best configurations by time to target (with final loss, decays and plateaus in
+ * the simulated curves) and a scatter of open-loop lead against closed-loop loss at the budget.
  */
-import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
-import { topK } from "../sweep/rank.ts";
-import { queryRows } from "../sweep/store.ts";
-import type { SweepDefinition } from "../sweep/types.ts";
+import type { SweepReportData } from "../sweep/report-data.ts";
+import { paramsText, pct } from "./format.ts";
 import type { ReportSection, VegaLiteSpec } from "./types.ts";
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-/** Most points in the scatter. */
-const MAX_POINTS = 4000;
-
-type Conn = Parameters<typeof queryRows>[0];
+import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
 
 const num = (v: number | null, digits = 3): string =>
   v === null || !Number.isFinite(v) ? "-" : String(Number(v.toFixed(digits)));
-const pct = (v: number | null): string => (v === null || !Number.isFinite(v) ? "-" : `${(100 * v).toFixed(1)}%`);
-
-function paramsText(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(";") : typeof v === "number" ? Number(v.toPrecision(4)) : v}`)
-    .join(",");
-}
+const pctOrDash = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? "-" : pct(v);
 
 /**
- * The closed-loop sections of a sweep database (empty when the sweep ran without --simulate).
+ * The closed-loop sections of a sweep summary (empty when the sweep ran without --simulate).
  * @example
- * const sections = await sweepSimSections(conn, def); // [] without --simulate
+ * const sections = sweepSimSections(summary); // [] without --simulate
  */
-export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promise<ReportSection[]> {
-  const sim = def.simulate;
-  if (!sim) return [];
-  const filled = await queryRows(conn, "SELECT count(simDecays) AS n FROM results");
-  if (Number(filled[0]?.n ?? 0) === 0) return [];
+export function sweepSimSections(sum: SweepReportData): ReportSection[] {
+  const sim = sum.definition.simulate;
+  if (!sim || !sum.sim) return [];
+  const best = sum.sim.best;
+  const top = best[0];
   const overview: ReportSection = {
     id: "sweep-sim",
     title: "Closed loop (--simulate)",
+    headline: [
+      top
+        ? `Fastest to the logged final loss in closed loop on ${top.curve}: ${paramsText(top.params)} (${top.sim?.timeToTarget === null || !top.sim ? "not reached" : `${pctOrDash(top.sim.timeToTarget)} of the logged steps`}).`
+        : "No configuration has closed-loop metrics.",
+    ],
     paragraphs: [
       "Each configuration also drove a loss-response model of each curve step by step (fastface simulate's closed loop, " +
         "noise resampled from the model's residuals), once per seed. Time to target: the fraction of the logged run's " +
@@ -56,21 +48,22 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
     tables: [
       {
         columns: ["curve", "model", "relMAE (logged LR)", "target loss", "logged plateaus", "simulated steps"],
-        rows: sim.models.map((m) => [
+        rows: sum.sim.models.map((m) => [
           m.name,
           m.model,
-          pct(m.relMae),
+          pctOrDash(m.relMae),
           num(m.target, 4),
           m.loggedPlateaus,
           m.budgetSteps,
         ]),
+        download: "sweep-sim-models",
       },
     ],
   };
-  const best = await topK(conn, { by: "timeToTarget", k: 5 });
-  const top: ReportSection = {
+  const topSection: ReportSection = {
     id: "sweep-sim-top",
     title: "Best 5 per curve by time to target",
+    folded: true,
     tables: [
       {
         columns: [
@@ -91,20 +84,16 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
           r.decays,
           num(r.sim?.simDecays ?? null, 1),
           r.sim ? `${num(r.sim.simFinalLoss)} [${num(r.sim.simFinalLossLo)}-${num(r.sim.simFinalLossHi)}]` : "-",
-          r.sim?.timeToTarget === null || !r.sim ? "not reached" : pct(r.sim.timeToTarget),
-          pct(r.sim?.simReached ?? null),
+          r.sim?.timeToTarget === null || !r.sim ? "not reached" : pctOrDash(r.sim.timeToTarget),
+          pctOrDash(r.sim?.simReached ?? null),
           r.sim ? `${num(r.sim.simPlateaus, 1)} / ${r.sim.simLoggedPlateaus}` : "-",
         ]),
         caption:
           "Ties (and configurations that never reach the target) are ordered by the fraction of seeds reaching it.",
+        download: "sweep-sim-top",
       },
     ],
   };
-  const points = await queryRows(
-    conn,
-    `SELECT curve, params, openLoopLead::DOUBLE AS saved, simFinalLoss AS loss, timeToTarget AS ttt FROM results
-     WHERE simFinalLoss IS NOT NULL USING SAMPLE reservoir(${MAX_POINTS} ROWS) REPEATABLE (1)`,
-  );
   const scatter: ReportSection = {
     id: "sweep-sim-scatter",
     title: "Open loop vs closed loop",
@@ -114,20 +103,22 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
         title: "Open-loop lead on the logged curve vs loss at the budget in closed loop",
         caption:
           "One point per (curve, configuration). Right: the configuration removes more of the logged plateaus (open-loop " +
-          `replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted. ${OPEN_LOOP_CAVEAT}`,
+          "replay); down: its simulated run ends lower. Agreement means the open-loop ranking can be trusted.",
         spec: {
-          $schema: SCHEMA,
+          $schema: VEGA_LITE_SCHEMA,
+          config: CHART_CONFIG,
           width: 700,
           height: 360,
-          data: {
-            values: points.map((p) => ({
-              curve: String(p.curve),
-              params: paramsText(JSON.parse(String(p.params)) as Record<string, unknown>),
-              openLoopLead: Number(p.saved),
-              loss: Number(p.loss),
-              timeToTarget: p.ttt === null ? "not reached" : pct(Number(p.ttt)),
+          datasets: {
+            sweep_sim_points: sum.sim.points.map((p) => ({
+              curve: p.curve,
+              params: paramsText(p.params),
+              openLoopLead: p.openLoopLead,
+              loss: p.loss,
+              timeToTarget: p.timeToTarget === null ? "not reached" : pctOrDash(p.timeToTarget),
             })),
           },
+          data: { name: "sweep_sim_points", format: { parse: null } },
           mark: { type: "point", filled: true, tooltip: true },
           encoding: {
             x: { field: "openLoopLead", type: "quantitative", title: "open-loop lead" },
@@ -150,5 +141,5 @@ export async function sweepSimSections(conn: Conn, def: SweepDefinition): Promis
       },
     ],
   };
-  return [overview, top, scatter];
+  return [overview, scatter, topSection];
 }

@@ -1,55 +1,27 @@
 /**
- * Report sections for a sweep database (`fastface report sweep.duckdb`): what was swept, heatmaps of steps
- * lead and premature decays over two parameters, the Pareto front of open-loop lead vs premature decays (summed
- * over curves), the configurations that work on every curve, the best per curve and, when the sweep has a
- * lambdaMode axis, the absolute-vs-relative lambda transfer table. Reads the database (read-only) and never
- * recomputes a replay.
+ * Report sections of a sweep (`fastface report sweep.duckdb`), drawn from the plain SweepReportData that
+ * src/sweep/report-data.ts reads (the report runs no SQL): the headline (what was swept, the robust choice, the
+ * Pareto front), heatmaps of open-loop lead and premature decays over two parameters, the Pareto front of open-loop lead
+ * saved vs premature decays (summed over curves), and, folded, the robust configurations, the best per curve,
+ * the lambda transfer table and the sweep's facts. Closed-loop sections come from charts-sweep-sim.ts.
  */
-
 import type { Warnings } from "../errors.ts";
 import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
-import type * as RankModule from "../sweep/rank.ts";
-import type * as StoreModule from "../sweep/store.ts";
-import type { ParamColumn } from "../sweep/store.ts";
-import type { SweepDefinition } from "../sweep/types.ts";
+import type { SweepReportData } from "../sweep/report-data.ts";
+import { sweepSimSections } from "./charts-sweep-sim.ts";
+import { fmtNum, paramsText, pct } from "./format.ts";
 import type { ReportKind } from "./kinds.ts";
-import type { ChartSpec, ReportSection, VegaLiteSpec } from "./types.ts";
+import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
+import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
 
-/** DuckDB (store.ts, rank.ts) loads on the first sweep page only, so other reports and the CLI start faster. */
-let store: typeof StoreModule;
-let rank: typeof RankModule;
-type Conn = Parameters<typeof StoreModule.queryRows>[0];
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** Most points drawn in the Pareto scatter (front points always included). */
 const MAX_SCATTER = 4000;
 /** Bins per axis for parameters drawn at random (continuous values). */
 const RANDOM_BINS = 8;
 
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
-
-function paramsText(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(";") : typeof v === "number" ? fmt(v) : String(v)}`)
-    .join(", ");
-}
-
-/** The two parameters of the heatmaps: numeric axes with several values, `lambda` and `tau` first. */
-export function heatmapAxes(def: SweepDefinition): GridAxis[] {
-  const varying = def.grid.axes.filter(
-    (a) =>
-      (a.type === "number" || a.type === "integer") &&
-      (a.kind === "range" ? a.lo < a.hi && (a.n === null || a.n > 1) : a.values.length > 1),
-  );
-  const prefer = ["lambda", "tau", "m", "alpha", "beta"];
-  const rank = (a: GridAxis) => {
-    const i = prefer.indexOf(a.name);
-    return i < 0 ? prefer.length : i;
-  };
-  return [...varying].sort((a, b) => rank(a) - rank(b)).slice(0, 2);
-}
+const fmt = fmtNum;
 
 /** Label of a value on an axis: grid values as they are; random draws binned (log bins for log ranges). */
 function axisLabeler(
@@ -79,41 +51,32 @@ interface Cell {
   configs: number;
 }
 
-async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamColumn[]): Promise<ReportSection> {
-  const axes = heatmapAxes(def);
-  if (axes.length < 2) return { id: "sweep-heatmaps", title: "Heatmaps", paragraphs: [M.noHeatmapAxes()] };
-  const [ax, ay] = axes as [GridAxis, GridAxis];
-  const col = (name: string) => store.ident(columns.find((c) => c.param === name)!.column);
-  const rows = await store.queryRows(
-    conn,
-    `SELECT ${col(ax.name)}::DOUBLE AS x, ${col(ay.name)}::DOUBLE AS y, avg(openLoopLead)::DOUBLE AS saved,
-            avg(premature)::DOUBLE AS prem FROM results GROUP BY config_id, x, y`,
-  );
+function heatmapSection(sum: SweepReportData): ReportSection {
+  const def = sum.definition;
+  if (!sum.heatmap) return { id: "sweep-heatmaps", title: "Heatmaps", folded: true, paragraphs: [M.noHeatmapAxes()] };
+  const ax: GridAxis = sum.heatmap.x;
+  const ay: GridAxis = sum.heatmap.y;
   const lx = axisLabeler(ax, def.random !== null);
   const ly = axisLabeler(ay, def.random !== null);
   const cells = new Map<string, Cell>();
-  for (const r of rows) {
-    const x = Number(r.x);
-    const y = Number(r.y);
-    const key = `${lx.label(x)}|${ly.label(y)}`;
-    const saved = Number(r.saved);
-    const prem = Number(r.prem);
+  for (const r of sum.heatmap.configs) {
+    const key = `${lx.label(r.x)}|${ly.label(r.y)}`;
     const c = cells.get(key);
     if (!c) {
       cells.set(key, {
-        x: lx.label(x),
-        y: ly.label(y),
-        xo: lx.order(x),
-        yo: ly.order(y),
-        saved,
-        premature: prem,
+        x: lx.label(r.x),
+        y: ly.label(r.y),
+        xo: lx.order(r.x),
+        yo: ly.order(r.y),
+        saved: r.saved,
+        premature: r.premature,
         configs: 1,
       });
     } else {
-      // best over the other parameters: most steps saved, then fewest premature decays
-      if (saved > c.saved || (saved === c.saved && prem < c.premature)) {
-        c.saved = saved;
-        c.premature = prem;
+      // best over the other parameters: most open-loop lead, then fewest premature decays
+      if (r.saved > c.saved || (r.saved === c.saved && r.premature < c.premature)) {
+        c.saved = r.saved;
+        c.premature = r.premature;
       }
       c.configs++;
     }
@@ -132,12 +95,20 @@ async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamCo
     title,
     caption,
     spec: {
-      $schema: SCHEMA,
+      $schema: VEGA_LITE_SCHEMA,
+      config: CHART_CONFIG,
       width: Math.min(700, 60 * xs.length + 40),
       height: Math.min(420, 32 * ys.length + 20),
-      data: {
-        values: values.map((c) => ({ x: c.x, y: c.y, saved: c.saved, premature: c.premature, configs: c.configs })),
+      datasets: {
+        sweep_heatmap: values.map((c) => ({
+          x: c.x,
+          y: c.y,
+          saved: c.saved,
+          premature: c.premature,
+          configs: c.configs,
+        })),
       },
+      data: { name: "sweep_heatmap", format: { parse: null } },
       mark: { type: "rect", tooltip: true },
       encoding: {
         x: { field: "x", type: "ordinal", sort: xs, title: ax.name },
@@ -164,7 +135,7 @@ async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamCo
     id: "sweep-heatmaps",
     title: `Heatmaps over ${ax.name} and ${ay.name}`,
     charts: [
-      heat("sweep-heat-saved", "Steps saved (mean over curves)", "saved", "viridis", `Brighter is better.${best}`),
+      heat("sweep-heat-saved", "Open-loop lead (mean over curves)", "saved", "viridis", `Brighter is better.${best}`),
       heat(
         "sweep-heat-premature",
         "Premature decays (mean over curves) of the same configurations",
@@ -176,10 +147,10 @@ async function heatmapSection(conn: Conn, def: SweepDefinition, columns: ParamCo
   };
 }
 
-async function paretoSection(conn: Conn, curves: number): Promise<ReportSection> {
-  const all = await rank.paretoFrontAcrossCurves(conn);
-  const front = all.filter((r) => r.onFront);
-  const rest = all.filter((r) => !r.onFront);
+function paretoSection(sum: SweepReportData): ReportSection {
+  const curves = sum.definition.curves.length;
+  const front = sum.pareto.filter((r) => r.onFront);
+  const rest = sum.pareto.filter((r) => !r.onFront);
   const stride = Math.max(1, Math.ceil(rest.length / MAX_SCATTER));
   const shown = [...front, ...rest.filter((_, i) => i % stride === 0)];
   const over = curves > 1 ? ` summed over ${curves} curves` : "";
@@ -191,21 +162,26 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
         id: "sweep-pareto-chart",
         title: `Every configuration${over}; the front in colour`,
         caption:
-          `Up is more open-loop lead, left is fewer premature decays. A configuration is on the front when no other has at least as much lead with at most as many premature decays (one strictly). ${OPEN_LOOP_CAVEAT}` +
+          "Up is more open-loop lead, left is fewer premature decays. A configuration is on the front when no other has at least as much lead with at most as many premature decays (one strictly)." +
           (stride > 1 ? ` Off-front points are thinned to every ${stride}th.` : ""),
         spec: {
-          $schema: SCHEMA,
+          $schema: VEGA_LITE_SCHEMA,
+          config: CHART_CONFIG,
           width: 700,
           height: 360,
+          datasets: {
+            sweep_pareto: shown.map((r) => ({
+              configId: r.configId,
+              params: paramsText(r.params),
+              openLoopLead: r.openLoopLead,
+              premature: r.premature,
+              front: r.onFront ? "front" : "other",
+            })),
+            sweep_front: front.map((r) => ({ premature: r.premature, openLoopLead: r.openLoopLead })),
+          },
           layer: [
             {
-              data: {
-                values: shown.map((r) => ({
-                  ...r,
-                  params: paramsText(r.params),
-                  front: r.onFront ? "front" : "other",
-                })),
-              },
+              data: { name: "sweep_pareto", format: { parse: null } },
               mark: { type: "point", filled: true, tooltip: true },
               encoding: {
                 x: { field: "premature", type: "quantitative", title: `premature decays${over}` },
@@ -220,7 +196,7 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
               },
             },
             {
-              data: { values: front.map((r) => ({ premature: r.premature, openLoopLead: r.openLoopLead })) },
+              data: { name: "sweep_front", format: { parse: null } },
               mark: { type: "line", color: "#cf222e", interpolate: "step-after" },
               encoding: {
                 x: { field: "premature", type: "quantitative" },
@@ -236,158 +212,175 @@ async function paretoSection(conn: Conn, curves: number): Promise<ReportSection>
         columns: ["config", "params", "open-loop lead", "premature decays"],
         rows: front.slice(0, 50).map((r) => [r.configId, paramsText(r.params), r.openLoopLead, r.premature]),
         caption: front.length > 50 ? `First 50 of ${front.length} front configurations.` : "The front configurations.",
+        download: "sweep-pareto-front",
+        data: {
+          columns: ["config", "params", "openLoopLead", "premature"],
+          rows: front.map((r) => [r.configId, paramsText(r.params), r.openLoopLead, r.premature]),
+        },
       },
     ],
   };
 }
 
-async function robustSection(conn: Conn, curves: number): Promise<ReportSection> {
-  const rows = await rank.robustConfigs(conn, { k: 25 });
+function robustTable(sum: SweepReportData): TableSpec | undefined {
+  if (sum.robust.length === 0) return undefined;
   return {
-    id: "sweep-robust",
-    title: "Robust configurations (work on every curve)",
-    paragraphs: [
-      rows.length === 0
-        ? `No configuration removes a plateau without a premature decay on all ${curves} curves.`
-        : `Configurations that remove at least one plateau and fire no premature decay on each of the ${curves} curves, ranked by the worst curve's open-loop lead, then the mean.`,
-    ],
-    tables:
-      rows.length === 0
-        ? []
-        : [
-            {
-              columns: ["config", "params", "min open-loop lead", "mean open-loop lead", "plateaus removed"],
-              rows: rows.map((r) => [
-                r.configId,
-                paramsText(r.params),
-                r.minStepsSaved,
-                Math.round(r.meanStepsSaved),
-                r.totalRemoved,
-              ]),
-            },
-          ],
+    columns: ["config", "params", "min open-loop lead", "mean open-loop lead", "plateaus removed"],
+    rows: sum.robust.map((r) => [
+      r.configId,
+      paramsText(r.params),
+      r.minStepsSaved,
+      Math.round(r.meanStepsSaved),
+      r.totalRemoved,
+    ]),
+    caption: `Configurations that remove at least one plateau and fire no premature decay on each of the ${sum.definition.curves.length} curves, ranked by the worst curve's open-loop lead, then the mean.`,
+    download: "sweep-robust",
   };
 }
 
-async function topSection(conn: Conn): Promise<ReportSection> {
-  const rows = await rank.topK(conn, { by: "openLoopLead", k: 5 });
+function topTable(sum: SweepReportData): TableSpec {
   return {
-    id: "sweep-top",
-    title: "Best 5 per curve by open-loop lead",
-    tables: [
-      {
-        columns: ["curve", "rank", "params", "decays", "removed", "open-loop lead", "premature", "plateaus"],
-        rows: rows.map((r) => [
-          r.curve,
-          r.rank ?? 0,
-          paramsText(r.params),
-          r.decays,
-          r.removed,
-          r.openLoopLead,
-          r.premature,
-          r.plateaus,
-        ]),
-      },
-    ],
+    columns: ["curve", "rank", "params", "decays", "removed", "open-loop lead", "premature", "plateaus"],
+    rows: sum.top.map((r) => [
+      r.curve,
+      r.rank ?? 0,
+      paramsText(r.params),
+      r.decays,
+      r.removed,
+      r.openLoopLead,
+      r.premature,
+      r.plateaus,
+    ]),
+    caption: "The best 5 configurations of each curve by open-loop lead.",
+    download: "sweep-top",
   };
 }
 
-async function transferSection(conn: Conn): Promise<ReportSection> {
-  const rows = await rank.lambdaTransfer(conn);
-  const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "n/a");
+function transferTable(rows: NonNullable<SweepReportData["transfer"]>): TableSpec {
   return {
-    id: "sweep-transfer",
-    title: "Does lambda transfer across runs? absolute vs relative",
-    paragraphs: [
+    columns: ["lambdaMode", "transfers", "mean ratio", "premature rate", "best common (worst curve)"],
+    rows: rows.map((r) => [r.group, r.pairs, pct(r.meanRatio), pct(r.prematureRate), pct(r.bestCommonMinRatio)]),
+    caption:
       "Tune on one curve (most open-loop lead without a premature decay), apply the same configuration to every other curve. " +
-        "Ratio: open-loop lead on the target / the target's own best (0 when the transfer fires a premature decay). " +
-        "Best common: the single configuration whose worst curve does best.",
-    ],
-    tables: [
-      {
-        columns: ["lambdaMode", "transfers", "mean ratio", "premature rate", "best common (worst curve)"],
-        rows: rows.map((r) => [r.group, r.pairs, pct(r.meanRatio), pct(r.prematureRate), pct(r.bestCommonMinRatio)]),
-      },
-    ],
+      "Ratio: open-loop lead on the target / the target's own best (0 when the transfer fires a premature decay). " +
+      "Best common: the single configuration whose worst curve does best.",
+    download: "sweep-transfer",
   };
+}
+
+/** The headline of a sweep: its size and progress, the robust choice, the front. */
+function sweepHeadline(sum: SweepReportData): string[] {
+  const { done, configs, total } = sum.progress;
+  const def = sum.definition;
+  const n = def.curves.length;
+  const out = [
+    `${configs.toLocaleString("en-US")} configurations of ${def.scheduler} × ${n} curve${n === 1 ? "" : "s"}: ` +
+      `${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} results${done < total ? " (incomplete: run the sweep again with --resume)" : ""}.`,
+  ];
+  const best = sum.robust[0];
+  out.push(
+    best
+      ? `${sum.robust.length}${sum.robust.length === 25 ? "+" : ""} configurations remove a plateau on every curve without a premature decay; the best (open-loop lead ${best.minStepsSaved.toLocaleString("en-US")} steps on its worst curve): ${paramsText(best.params)}.`
+      : `No configuration removes a plateau on all ${n} curves without a premature decay.`,
+  );
+  const front = sum.pareto.filter((r) => r.onFront);
+  const most = front[front.length - 1];
+  if (most) {
+    out.push(
+      `${front.length} configuration${front.length === 1 ? " is" : "s are"} on the Pareto front of open-loop lead vs premature decays; the most lead: ${most.openLoopLead.toLocaleString("en-US")} steps with ${most.premature} premature (${paramsText(most.params)}).`,
+    );
+  }
+  if (sum.transfer) {
+    out.push(
+      `Lambda transfer across curves, mean ratio: ${sum.transfer.map((r) => `${r.group} ${pct(r.meanRatio)}`).join(", ")}.`,
+    );
+  }
+  return out;
 }
 
 /**
- * Report sections of a sweep database.
+ * Report sections of a sweep summary.
  * @example
- * const sections = await sweepSections("sweeps/fastface.duckdb");
+ * const sections = sweepSections(await sweepReportData("sweeps/fastface.duckdb"));
  * const html = renderReportHtml({ title: "Sweep", sections });
  */
-export async function sweepSections(dbPath: string): Promise<ReportSection[]> {
-  store ??= await import("../sweep/store.ts");
-  rank ??= await import("../sweep/rank.ts");
-  const db = await store.openSweepReadOnly(dbPath);
-  try {
-    const { def, conn, columns } = db;
-    const counts = await store.queryRows(
-      conn,
-      "SELECT (SELECT count(*) FROM results) AS done, (SELECT count(*) FROM configs) AS configs",
-    );
-    const done = Number(counts[0]?.done ?? 0);
-    const configs = Number(counts[0]?.configs ?? 0);
-    const total = configs * def.curves.length;
-    const curves = await store.queryRows(
-      conn,
-      "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY curve_id",
-    );
-    const overview: ReportSection = {
-      id: "sweep-overview",
-      title: `Sweep of ${def.scheduler}`,
-      facts: [
-        ["scheduler", def.scheduler],
-        ["search", def.random ? `random: ${def.random.n} configs, seed ${def.random.seed}` : "grid"],
-        ["axes", def.grid.axes.map(describeAxis).join("  ")],
-        ...(Object.keys(def.grid.base).length > 0 ? [["fixed", paramsText(def.grid.base)] as [string, string]] : []),
-        ["configurations", configs],
-        ["curves", def.curves.length],
-        ["results", `${done} / ${total}${done < total ? " (incomplete: run the sweep again with --resume)" : ""}`],
-        ["judge", def.judge],
-        ["expand", def.expand],
-      ],
-      tables: [
-        {
-          columns: ["curve", "per-step length", "stationary subsequences", "loss scale"],
-          rows: curves.map((c) => [
-            String(c.name),
-            Number(c.steps),
-            Number(c.plateaus),
-            Number(Number(c.loss_scale).toPrecision(4)),
-          ]),
-        },
-      ],
-    };
-    const sections = [
-      overview,
-      await heatmapSection(conn, def, columns),
-      await paretoSection(conn, def.curves.length),
-      await robustSection(conn, def.curves.length),
-      await topSection(conn),
-    ];
-    if (def.grid.axes.some((a) => a.name === "lambdaMode") && def.curves.length > 1)
-      sections.push(await transferSection(conn));
-    // closed-loop metrics (fastface sweep --simulate)
-    if (def.simulate) sections.push(...(await (await import("./charts-sweep-sim.ts")).sweepSimSections(conn, def)));
-    return sections;
-  } finally {
-    db.conn.closeSync();
-    db.instance.closeSync();
+export function sweepSections(sum: SweepReportData): ReportSection[] {
+  const def = sum.definition;
+  const heat = heatmapSection(sum);
+  const pareto = paretoSection(sum);
+  const facts: Array<[string, string | number]> = [
+    ["scheduler", def.scheduler],
+    ["search", def.random ? `random: ${def.random.n} configs, seed ${def.random.seed}` : "grid"],
+    ["axes", def.grid.axes.map(describeAxis).join("  ")],
+    ...(Object.keys(def.grid.base).length > 0 ? [["fixed", paramsText(def.grid.base)] as [string, string]] : []),
+    ["configurations", sum.progress.configs],
+    ["curves", def.curves.length],
+    ["results", `${sum.progress.done} / ${sum.progress.total}`],
+    ["judge", def.judge || "haar (defaults)"],
+    ["expand", def.expand],
+  ];
+  const robust = robustTable(sum);
+  const details: ReportSection[] = [
+    {
+      id: "sweep-robust",
+      title: "Robust configurations (work on every curve)",
+      folded: true,
+      ...(robust
+        ? { tables: [robust] }
+        : {
+            paragraphs: [
+              `No configuration removes a plateau without a premature decay on all ${def.curves.length} curves.`,
+            ],
+          }),
+    },
+    { id: "sweep-top", title: "Best 5 per curve by open-loop lead", folded: true, tables: [topTable(sum)] },
+  ];
+  if (sum.transfer) {
+    details.push({
+      id: "sweep-transfer",
+      title: "Does lambda transfer across runs? absolute vs relative",
+      folded: true,
+      tables: [transferTable(sum.transfer)],
+    });
   }
+  details.push({
+    id: "sweep-facts",
+    title: "Sweep definition and curves",
+    folded: true,
+    facts,
+    tables: [
+      {
+        columns: ["curve", "per-step length", "stationary subsequences", "loss scale"],
+        rows: sum.curves.map((c) => [c.name, c.steps, c.plateaus, Number(c.lossScale.toPrecision(4))]),
+        download: "sweep-curves",
+      },
+    ],
+  });
+  const overview: ReportSection = {
+    id: "sweep-overview",
+    title: `Sweep of ${def.scheduler}`,
+    source: `${sum.path} · ${def.random ? `random search (${def.random.n} configs)` : "grid"} over ${def.grid.axes.map((a) => a.name).join(", ")}`,
+    headline: sweepHeadline(sum),
+    notes: [OPEN_LOOP_CAVEAT],
+    charts: [...(heat.charts ?? []), ...(pareto.charts ?? [])],
+    sections: [
+      ...(heat.charts ? [] : [heat]),
+      { id: "sweep-pareto-table", title: "The Pareto front (table)", folded: true, tables: pareto.tables ?? [] },
+      ...details,
+    ],
+  };
+  return [overview, ...sweepSimSections(sum)];
 }
 
-/** The report kind for sweep databases (`.duckdb` / `.db`), for the table in kinds.ts. */
+/** The report kind for sweep databases (`.duckdb` / `.db`), for the table in kinds.ts. DuckDB loads on use. */
 export const sweepReportKind: ReportKind = {
   name: "sweep (fastface sweep --out *.duckdb)",
   accept(input) {
     return input.ext === ".duckdb" || input.ext === ".db" ? null : "not a .duckdb file";
   },
   async build(input, _warnings: Warnings) {
-    const sections = await sweepSections(input.path);
-    const title = sections[0]?.title ?? "Sweep";
-    return { title, sections };
+    const { sweepReportData } = await import("../sweep/report-data.ts");
+    const sections = sweepSections(await sweepReportData(input.path));
+    return { title: sections[0]?.title ?? "Sweep", sections };
   },
 };

@@ -1,7 +1,19 @@
 /**
- * What `fastface report <input>` can read: a small table of report kinds, tried in order. Each kind looks at
- * the input (path, extension, parsed JSON when the file is JSON) and either accepts it or says why not; the
- * first that accepts turns it into report sections. A new result kind plugs in with one entry.
+ * What `fastface report <input...>` can read: a table of report kinds, tried in order. Each kind looks at
+ * an input (path, extension, parsed JSON when the file is JSON) and either accepts it or says why not; the
+ * first that accepts turns it into a part of the page (title, sections). Several inputs of one kind that
+ * can `combine` (replay runs) share one page (compare runs); otherwise each input's part follows the last.
+ * A new result kind plugs in with one entry here and one `charts-<kind>.ts`:
+ *
+ *   export const explainKind: ReportKind = {
+ *     name: "explain (fastface explain --json)",
+ *     accept: (input) => taggedProblem(input, "fastface-explain", explainShapeProblem),
+ *     build: async (input) => ({ title: `Explain: ${(input.json as ExplainResult).curve.name}`, sections: explainSections(input.json as ExplainResult) }),
+ *   };
+ *
+ * The contract for `build`: read the result object only (plain JSON), put the answer first (a section with
+ * `source`, `headline` sentences, `notes` for caveats, the main chart), and the rest in `folded` sub-sections;
+ * name data sets `<kind or run key>_<what>` (page-wide names); escape nothing yourself (the page does).
  */
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
@@ -10,11 +22,13 @@ import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } fr
 import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
-import { replaySections } from "./charts-replay.ts";
 import { retrainSections } from "./charts-retrain.ts";
 import { simulateSections, simulateShapeProblem } from "./charts-simulate.ts";
 import { sweepReportKind } from "./charts-sweep.ts";
-import type { ReportSection } from "./types.ts";
+import { runFromResult } from "./recompute.ts";
+import type { ReplayRun } from "./replay-data.ts";
+import { replayPage } from "./replay-page.ts";
+import type { ReportDocument, ReportSection } from "./types.ts";
 
 export interface ReportInput {
   path: string;
@@ -26,12 +40,21 @@ export interface ReportInput {
   jsonError?: ParseError;
 }
 
+/** A kind's share of the page. */
+export interface ReportPart {
+  title: string;
+  subtitle?: string;
+  sections: ReportSection[];
+}
+
 export interface ReportKind {
   name: string;
   /** `null` when this kind reads the input; otherwise the reason it does not (listed when nothing matches). */
   accept(input: ReportInput): string | null;
-  /** Sections and a default title for an accepted input. */
-  build(input: ReportInput, warnings: Warnings): Promise<{ title: string; sections: ReportSection[] }>;
+  /** The part of the page for one accepted input. */
+  build(input: ReportInput, warnings: Warnings): Promise<ReportPart>;
+  /** One part for several accepted inputs (compare them); without it, each input gets its own part. */
+  combine?(inputs: readonly ReportInput[], warnings: Warnings): Promise<ReportPart>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -65,6 +88,23 @@ function replayResults(json: unknown): ReplayResult[] | string {
   return list as ReplayResult[];
 }
 
+async function replayRuns(inputs: readonly ReportInput[], warnings: Warnings): Promise<ReplayRun[]> {
+  const runs: ReplayRun[] = [];
+  for (const input of inputs) {
+    for (const r of replayResults(input.json) as ReplayResult[]) {
+      const run = await runFromResult(r);
+      if (!run.result.traces) warnings.add(W_REPORT_NO_TRACES, noTraces(r.curve.name), { file: input.path });
+      runs.push(run);
+    }
+  }
+  return runs;
+}
+
+function replayPart(runs: ReplayRun[]): ReportPart {
+  const page = replayPage(runs);
+  return { title: page.title, ...(page.subtitle ? { subtitle: page.subtitle } : {}), sections: page.sections };
+}
+
 export const replayKind: ReportKind = {
   name: "replay (fastface replay --json)",
   accept(input) {
@@ -74,52 +114,50 @@ export const replayKind: ReportKind = {
     return typeof r === "string" ? r : null;
   },
   async build(input, warnings) {
-    const results = replayResults(input.json) as ReplayResult[];
-    for (const r of results) {
-      if (!r.traces) warnings.add(W_REPORT_NO_TRACES, noTraces(r.curve.name), { file: input.path });
-    }
-    const title = results.length === 1 ? `Replay: ${results[0]!.curve.name}` : `Replay: ${results.length} runs`;
-    return { title, sections: results.flatMap(replaySections) };
+    return replayPart(await replayRuns([input], warnings));
+  },
+  async combine(inputs, warnings) {
+    return replayPart(await replayRuns(inputs, warnings));
   },
 };
 
-/** A JSON document tagged `"kind": "<tag>"` (simulate and retrain results carry one). */
-function taggedKind<T>(
-  name: string,
-  tag: string,
-  problem: (v: unknown) => string | null,
-  build: (r: T) => { title: string; sections: ReportSection[] },
-): ReportKind {
-  return {
-    name,
-    accept(input) {
-      if (input.jsonError) return input.jsonError.message;
-      if (!isObject(input.json)) return "not a JSON object";
-      if (input.json.kind !== tag) return `no "kind": "${tag}"`;
-      return problem(input.json);
-    },
-    async build(input) {
-      return build(input.json as T);
-    },
-  };
+/**
+ * `null` when the input is a JSON object tagged `"kind": "<tag>"` that `problem` accepts, else why not.
+ *
+ * @example
+ * taggedProblem({ path: "s.json", ext: ".json", json: { kind: "fastface-simulate" } }, "fastface-simulate", () => null); // null
+ */
+export function taggedProblem(input: ReportInput, tag: string, problem: (v: unknown) => string | null): string | null {
+  if (input.jsonError) return input.jsonError.message;
+  if (!isObject(input.json)) return "not a JSON object";
+  if (input.json.kind !== tag) return `no "kind": "${tag}"`;
+  return problem(input.json);
 }
 
-export const simulateKind = taggedKind<SimulateResult>(
-  "simulate (fastface simulate --json)",
-  "fastface-simulate",
-  simulateShapeProblem,
-  (r) => ({ title: `Simulation: ${r.curve.name}`, sections: simulateSections(r) }),
-);
+export const simulateKind: ReportKind = {
+  name: "simulate (fastface simulate --json)",
+  accept: (input) => taggedProblem(input, "fastface-simulate", simulateShapeProblem),
+  async build(input) {
+    const r = input.json as SimulateResult;
+    return { title: `Simulation: ${r.curve.name}`, sections: simulateSections(r) };
+  },
+};
 
-export const retrainKind = taggedKind<RetrainResult>(
-  "retrain (fastface retrain --json)",
-  "fastface-retrain",
-  (v) =>
-    isObject(v) && isObject(v.baseline) && isObject(v.candidate) && isObject(v.verdict)
-      ? null
-      : 'a retrain result needs "baseline", "candidate" and "verdict"',
-  (r) => ({ title: `Retrain: ${r.dataset}`, sections: retrainSections(r) }),
-);
+/** `null` when `v` looks like a RetrainResult, else what is missing. */
+export function retrainShapeProblem(v: unknown): string | null {
+  return isObject(v) && isObject(v.baseline) && isObject(v.candidate) && isObject(v.verdict)
+    ? null
+    : 'a retrain result needs "baseline", "candidate" and "verdict"';
+}
+
+export const retrainKind: ReportKind = {
+  name: "retrain (fastface retrain --json)",
+  accept: (input) => taggedProblem(input, "fastface-retrain", retrainShapeProblem),
+  async build(input) {
+    const r = input.json as RetrainResult;
+    return { title: `Retrain: ${r.dataset}`, sections: retrainSections(r) };
+  },
+};
 
 /** Report kinds in the order they are tried. */
 export const REPORT_KINDS: ReportKind[] = [replayKind, simulateKind, retrainKind, sweepReportKind];
@@ -178,4 +216,40 @@ export function pickReportKind(input: ReportInput, kinds: readonly ReportKind[] 
     throw input.jsonError;
   }
   throw new FormatError(input.path, attempts);
+}
+
+/**
+ * The page for one or several inputs: one input's part is the page; several inputs of one kind that can
+ * combine share one part; otherwise each input's part becomes a top-level section of its own.
+ *
+ * @example
+ * const doc = await buildReport([await readReportInput("a.json"), await readReportInput("b.json")], warnings);
+ */
+export async function buildReport(
+  inputs: readonly ReportInput[],
+  warnings: Warnings,
+  kinds: readonly ReportKind[] = REPORT_KINDS,
+): Promise<{ doc: ReportDocument; kinds: ReportKind[] }> {
+  const picked = inputs.map((i) => pickReportKind(i, kinds));
+  const first = picked[0]!;
+  const part =
+    inputs.length === 1
+      ? await first.build(inputs[0]!, warnings)
+      : picked.every((k) => k === first) && first.combine
+        ? await first.combine(inputs, warnings)
+        : undefined;
+  if (part) {
+    const doc: ReportDocument = { title: part.title, sections: part.sections };
+    if (part.subtitle) doc.subtitle = part.subtitle;
+    return { doc, kinds: [first] };
+  }
+  const sections: ReportSection[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const p = await picked[i]!.build(inputs[i]!, warnings);
+    sections.push({ id: `input-${i + 1}`, title: p.title, source: inputs[i]!.path, sections: p.sections });
+  }
+  return {
+    doc: { title: `Report of ${inputs.length} results`, subtitle: inputs.map((i) => i.path).join(", "), sections },
+    kinds: [...new Set(picked)],
+  };
 }

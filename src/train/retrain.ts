@@ -1,7 +1,8 @@
 /**
  * `fastface retrain`: train the baseline schedule for the full epochs and the candidate scheduler for
  * budget x epochs (its own T), in two worker threads, on the same data, model and seed; write each run's
- * arcface_torch-style training.log, Arrow curve and result.json, the combined result.json and a report page;
+ * arcface_torch-style training.log, Arrow curve and result.json, and the combined result.json (the CLI draws
+ * the report page from that result: train sits below the report and renders nothing);
  * and decide the verdict: it holds when candidate accuracy >= baseline accuracy - tolerance (points).
  */
 
@@ -12,8 +13,6 @@ import { writeCurveFile } from "../curve/arrow.ts";
 import { BackendError, ConfigError, FastfaceError, InputError, VerdictError, type Warning } from "../errors.ts";
 import { writeFileAtomicSync } from "../io/atomic.ts";
 import { E, msg } from "../messages/train.ts";
-import { retrainSections } from "../report/charts-retrain.ts";
-import { renderReportHtml } from "../report/page.ts";
 import { parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { BackendRequest } from "./backend.ts";
@@ -315,18 +314,9 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       "candidate/training.log": fc.log!,
       "candidate/curve.arrow": fc.curve!,
       result: path.join(o.out, "result.json"),
-      report: path.join(o.out, "report.html"),
     };
     result.files = files;
     writeFileAtomicSync(files.result!, `${JSON.stringify(result, null, 2)}\n`);
-    writeFileAtomicSync(
-      files.report!,
-      renderReportHtml({
-        title: `retrain: ${o.candidate} vs ${o.baseline}`,
-        subtitle: result.dataset,
-        sections: retrainSections(result),
-      }),
-    );
   }
   if (!result.verdict.holds) {
     throw new VerdictError(msg.verdictFails(candidate.accuracy, baseline.accuracy, o.tolerance), result);

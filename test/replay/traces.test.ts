@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { lttbIndices } from "../../src/curve/downsample.ts";
 import { expandCurve } from "../../src/curve/expand.ts";
 import { replayCurve } from "../../src/replay/replay.ts";
 import { runScheduler, sampleScheduler, traceScheduler } from "../../src/replay/run.ts";
 import { emaAt, emaSeries, sampleIndices } from "../../src/replay/traces.ts";
-import { lttbIndices } from "../../src/report/downsample.ts";
 import { createScheduler, schedulerNames } from "../../src/schedulers/registry.ts";
 import { memoryCurve } from "./helpers.ts";
 

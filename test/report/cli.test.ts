@@ -8,9 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { FormatError, ParseError } from "../../src/errors.ts";
+import { FormatError, ParseError, Warnings } from "../../src/errors.ts";
 import { sweepReportKind } from "../../src/report/charts-sweep.ts";
 import {
+  buildReport,
   pickReportKind,
   readReportInput,
   replayKind,
@@ -19,6 +20,7 @@ import {
   simulateKind,
 } from "../../src/report/kinds.ts";
 import { fixtureResult } from "./fixture.ts";
+import { simulateFixture } from "./fixtures-kinds.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../../data/", import.meta.url));
@@ -92,7 +94,7 @@ test("fastface report writes the HTML, refuses to overwrite without --force", ()
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stdout.trim(), out);
   const html = readFileSync(out, "utf8");
-  assert.ok(html.includes("<title>Replay: r50-fixture</title>"));
+  assert.ok(html.includes("<title>r50-fixture</title>"), "the run's name, not the folder's");
   const again = cli("report", input, "--out", out);
   assert.equal(again.code, 3, "exists -> exit 3");
   assert.match(again.stderr, /--force/);
@@ -101,14 +103,75 @@ test("fastface report writes the HTML, refuses to overwrite without --force", ()
   assert.equal(missing.code, 3);
 });
 
-test("fastface report warns when a result has no traces, and still writes the page", () => {
+test("fastface report warns when a result has no traces and no readable source, and still writes the page", () => {
   const r = fixtureResult();
   delete r.traces;
   const input = join(tmp, "notraces.json");
   writeFileSync(input, JSON.stringify(r));
-  const res = cli("report", input, "--out", join(tmp, "notraces.html"));
+  const out = join(tmp, "notraces.html");
+  const res = cli("report", input, "--out", out);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stderr, /W_REPORT_NO_TRACES/);
+  const html = readFileSync(out, "utf8");
+  assert.ok(html.includes("fastface replay /data/logs/r50-fixture.log --report"), "the page says how to get charts");
+  assert.ok(html.includes("fastface: 2 decays from step 1,500"), "and still gives the headline");
+});
+
+test("fastface report recomputes the traces of a result whose source is readable (same decays)", () => {
+  const log = join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log");
+  const replay = cli("replay", log, "-s", "fastface", "-s", "multistep", "--json");
+  assert.equal(replay.code, 0, replay.stderr);
+  const input = join(tmp, "ms-notraces.json");
+  writeFileSync(input, replay.stdout);
+  assert.equal((JSON.parse(replay.stdout) as { traces?: unknown }).traces, undefined);
+  const out = join(tmp, "ms-recomputed.html");
+  const res = cli("report", input, "--out", out);
+  assert.equal(res.code, 0, res.stderr);
+  assert.doesNotMatch(res.stderr, /W_REPORT_NO_TRACES/);
+  const html = readFileSync(out, "utf8");
+  assert.ok(html.includes("they were recomputed from"), "the page says where the traces come from");
+  assert.ok(html.includes('"insightface_ms1mv3_r50_multistep_loss"'), "the loss chart's data is there");
+});
+
+test("several results compare on one page: fastface report a.json b.json, replay a.log b.log --report", () => {
+  const a = join(tmp, "a.json");
+  const b = join(tmp, "b.json");
+  writeFileSync(a, JSON.stringify(fixtureResult("run-a")));
+  writeFileSync(b, JSON.stringify(fixtureResult("run-b")));
+  const out = join(tmp, "ab.html");
+  const res = cli("report", a, b, "--out", out);
+  assert.equal(res.code, 0, res.stderr);
+  const html = readFileSync(out, "utf8");
+  assert.ok(html.includes("<h2>2 runs compared</h2>"));
+  assert.ok(html.includes('id="chart-compare-overlay"'));
+  for (const run of ["run_a", "run_b"]) assert.ok(html.includes(`id="chart-${run.replace("_", "-")}-main"`), run);
+  const logs = ["logs/insightface_ms1mv3_r50_multistep.log", "real/pocketnet_multistep_kd.log"].map((f) =>
+    join(FIXTURES, f),
+  );
+  const page = join(tmp, "two-logs.html");
+  const replay = cli("replay", ...logs, "-s", "fastface", "--report", page, "--json");
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.equal((JSON.parse(replay.stdout) as unknown[]).length, 2, "--json with two inputs prints an array");
+  const two = readFileSync(page, "utf8");
+  assert.ok(two.includes("<h2>2 runs compared</h2>"));
+  assert.ok(two.includes("pocketnet_multistep_kd"));
+});
+
+test("inputs of different kinds stack on one page, each under its own heading", async () => {
+  const warnings = new Warnings();
+  const sim = join(tmp, "sim.json");
+  writeFileSync(sim, JSON.stringify(simulateFixture()));
+  const rep = join(tmp, "rep.json");
+  writeFileSync(rep, JSON.stringify(fixtureResult()));
+  const { doc, kinds } = await buildReport([await readReportInput(rep), await readReportInput(sim)], warnings);
+  assert.deepEqual(
+    kinds.map((k) => k.name),
+    [replayKind.name, simulateKind.name],
+  );
+  assert.deepEqual(
+    doc.sections.map((s) => s.title),
+    ["r50-fixture", "Simulation: sim-fixture"],
+  );
 });
 
 test("fastface demo replays the logs in a data folder and writes one report", () => {
@@ -122,7 +185,8 @@ test("fastface demo replays the logs in a data folder and writes one report", ()
   for (const s of ["fastface", "hck", "multistep", "plateau-torch", "dlib"]) assert.match(res.stdout, new RegExp(s));
   assert.match(res.stdout, new RegExp(`report: ${out.replace(/[.]/g, "\\.")}`));
   const html = readFileSync(out, "utf8");
-  assert.ok(html.includes("r50_multistep: loss"));
+  assert.ok(html.includes("<h2>r50_multistep</h2>"));
+  assert.ok(html.includes('id="chart-r50-multistep-main"'));
   const empty = join(tmp, "empty");
   mkdirSync(empty);
   assert.equal(cli("demo", "--data", empty, "--out", join(tmp, "e.html")).code, 3);

@@ -1,6 +1,6 @@
 /**
- * The demo job as a library call: a data folder with one real log -> one document whose every chart is valid
- * Vega-Lite and whose overview reads the replay results verbatim.
+ * The demo job as a library call: a data folder with real logs -> one document whose every chart is valid
+ * Vega-Lite and whose headline and tables read the replay results verbatim.
  */
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
@@ -9,11 +9,16 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildDemo, DEMO_SCHEDULERS } from "../../src/report/demo.ts";
+import type { ReportSection } from "../../src/report/types.ts";
 import { vegaLiteSchemaErrors } from "./vl-schema.ts";
 
 const FIXTURES = fileURLToPath(new URL("../../data/", import.meta.url));
 
-test("buildDemo: one log -> overview + run sections, valid specs, table rows from the results", async () => {
+function chartIds(sections: readonly ReportSection[]): string[] {
+  return sections.flatMap((s) => [...(s.charts ?? []).map((c) => c.id), ...chartIds(s.sections ?? [])]);
+}
+
+test("buildDemo: one log -> its run section, summary first, valid specs, headline from the results", async () => {
   const data = mkdtempSync(join(tmpdir(), "fastface-demo-"));
   mkdirSync(join(data, "logs"));
   copyFileSync(join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log"), join(data, "logs/ms1mv3.log"));
@@ -24,24 +29,51 @@ test("buildDemo: one log -> overview + run sections, valid specs, table rows fro
     r.schedulers.map((s) => s.name),
     [...DEMO_SCHEDULERS],
   );
-  assert.equal(doc.sections[0]?.id, "overview");
-  const rows = doc.sections[0]?.tables?.[0]?.rows ?? [];
-  assert.equal(rows.length, DEMO_SCHEDULERS.length);
+  assert.equal(doc.sections.length, 1);
+  const run = doc.sections[0]!;
+  assert.equal(run.id, "ms1mv3");
+  assert.equal(run.headline?.length, 1 + DEMO_SCHEDULERS.length, "the judge's sentence, then one per scheduler");
   r.schedulers.forEach((s, k) => {
-    assert.deepEqual(rows[k], [
-      r.curve.name,
+    assert.ok(
+      run.headline![k + 1]!.startsWith(`${s.name}: ${s.decays.length === 0 ? "no decay" : `${s.decays.length} decay`}`),
+    );
+  });
+  assert.deepEqual(chartIds(doc.sections), [
+    "ms1mv3-main",
+    "ms1mv3-evaluations",
+    "ms1mv3-detector-fastface",
+    "ms1mv3-detector-hck",
+  ]);
+  const charts = doc.sections.flatMap((s) => s.charts ?? []);
+  for (const c of charts) assert.deepEqual(vegaLiteSchemaErrors(c.spec), [], c.id);
+  const tables = run.sections!.find((s) => s.id === "ms1mv3-tables")!.tables![0]!;
+  r.schedulers.forEach((s, k) => {
+    assert.deepEqual(tables.rows[k]!.slice(0, 5), [
       s.name,
+      tables.rows[k]![1],
       s.decays.length,
       `${s.removed} / ${r.stationary.length}`,
       s.openLoopLead,
     ]);
   });
-  const charts = doc.sections.flatMap((s) => s.charts ?? []);
+});
+
+test("buildDemo: two logs -> both runs, the first at the top, then the runs compared", async () => {
+  const data = mkdtempSync(join(tmpdir(), "fastface-demo-"));
+  mkdirSync(join(data, "logs"));
+  copyFileSync(join(FIXTURES, "logs/insightface_ms1mv3_r50_multistep.log"), join(data, "logs/a_multistep.log"));
+  copyFileSync(join(FIXTURES, "real/pocketnet_multistep_kd.log"), join(data, "logs/b_pocketnet.log"));
+  const { doc } = await buildDemo({ dataDir: data, schedulers: ["fastface", "multistep"] });
   assert.deepEqual(
-    charts.map((c) => c.id),
-    ["overview-steps-saved", "ms1mv3-loss", "ms1mv3-statistic-fastface", "ms1mv3-statistic-hck", "ms1mv3-lr"],
+    doc.sections.map((s) => s.id),
+    ["a_multistep", "b_pocketnet", "compare"],
   );
-  for (const c of charts) assert.deepEqual(vegaLiteSchemaErrors(c.spec), [], c.id);
+  const compare = doc.sections[2]!;
+  assert.deepEqual(
+    compare.charts?.map((c) => c.id),
+    ["compare-overlay", "compare-lead"],
+  );
+  assert.equal(compare.headline?.length, 2, "one sentence per scheduler across the runs");
 });
 
 test("buildDemo after `ingest data/logs --out data/curves/`: each run is listed once", async () => {

@@ -4,9 +4,21 @@
  * saved); hck at 1800 and 3400 (100 + 200); multistep at 2000 (outside every plateau: premature) and 3000
  * (removes the second: 600).
  */
+import { makeCurve } from "../../src/curve/clean.ts";
+import type { Curve } from "../../src/curve/curve.ts";
+import { replayCurve } from "../../src/replay/replay.ts";
 import type { ReplayResult } from "../../src/replay/types.ts";
+import type { ReplayRun } from "../../src/report/replay-data.ts";
 
 export const XSS_NAME = "<img src=x onerror=alert(1)>";
+/** Other hostile strings: they close a script, open a comment, break an attribute or a Vega expression. */
+export const HOSTILE = {
+  tag: "</script><script>alert('tag')</script>",
+  configKey: "<b onmouseover=alert(1)>key",
+  configValue: '" onload="alert(2)" x=\'<!--',
+  column: "loss'); alert(3); ('",
+  benchmark: "lfw<svg/onload=alert(4)>",
+};
 
 /** Piecewise-constant LR: 1 halved (or multiplied by `factor`) at each decay step. */
 function lrTrace(steps: number[], decays: number[], factor: number): number[] {
@@ -47,7 +59,11 @@ export function fixtureResult(name = "r50-fixture"): ReplayResult {
       stride: 10,
       aggregation: "mean-of-interval",
       config: { lr: 0.1, batch_size: 128, num_epoch: 20, total_step: 4000, network: "r50" },
-      evaluations: [{ name: "lfw", metric: "Accuracy-Flip", value: 0.998, std: 0.00277, step: 2000 }],
+      evaluations: [1000, 2000, 3000, 4000].flatMap((step, i) => [
+        { name: "lfw", metric: "Accuracy-Flip", value: 0.99 + 0.002 * i, std: 0.00277, step },
+        { name: "lfw", metric: "XNorm", value: 22 + i, step },
+        { name: "cfp_fp", metric: "Accuracy-Flip", value: 0.9 + 0.02 * i, std: 0.01, step },
+      ]),
     },
     judge: {
       name: "haar",
@@ -134,4 +150,68 @@ export function fixtureResult(name = "r50-fixture"): ReplayResult {
       ],
     },
   };
+}
+
+/** The fixture's logged points (the traces' steps), with wall time: 0.5 s per step from a fixed start. */
+export function fixtureCurve(): NonNullable<ReplayRun["curve"]> {
+  const r = fixtureResult();
+  const step = Float64Array.from(r.traces!.step);
+  return {
+    step,
+    loss: Float64Array.from(r.traces!.loss),
+    wallTime: Float64Array.from(step, (s) => 1_700_000_000 + 0.5 * s),
+  };
+}
+
+/** The fixture with every user-visible string hostile (name, tag, config, evaluation and column names). */
+export function hostileResult(): ReplayResult {
+  const r = fixtureResult(XSS_NAME);
+  (r.curve as { tag?: string }).tag = HOSTILE.tag;
+  r.curve.config = { [HOSTILE.configKey]: HOSTILE.configValue, loss_column: HOSTILE.column };
+  r.curve.evaluations = [
+    { name: HOSTILE.benchmark, metric: HOSTILE.column, value: 0.9, step: 1000 },
+    { name: HOSTILE.benchmark, metric: HOSTILE.column, value: 0.95, step: 3000 },
+  ];
+  r.warnings = [{ code: "W_FIXTURE", message: `a warning naming ${HOSTILE.tag}` }];
+  return r;
+}
+
+function curveOf(name: string, step: number[], loss: number[], lr?: number[]): Curve {
+  return makeCurve(
+    { step: Float64Array.from(step), loss: Float64Array.from(loss), ...(lr ? { lr: Float64Array.from(lr) } : {}) },
+    { name, source: `/edge/${name}.csv`, format: "csv" },
+  );
+}
+
+/**
+ * Runs at the edges the page must draw without a console warning, each replayed for real: no LR column,
+ * NaN losses, every loss NaN, one point, two points, no traces.
+ */
+export function edgeRuns(): ReplayRun[] {
+  const steps = Array.from({ length: 400 }, (_, i) => (i + 1) * 10);
+  const smooth = steps.map((s) => 2 + 6 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 30));
+  const withNan = smooth.map((v, i) => (i % 37 === 5 ? Number.NaN : i === 100 ? Number.POSITIVE_INFINITY : v));
+  const curves: Curve[] = [
+    curveOf("no-lr", steps, smooth),
+    curveOf(
+      "nan-losses",
+      steps,
+      withNan,
+      steps.map((s) => (s > 2000 ? 0.01 : 0.1)),
+    ),
+    curveOf(
+      "all-nan",
+      steps.slice(0, 50),
+      steps.slice(0, 50).map(() => Number.NaN),
+    ),
+    curveOf("one-point", [100], [3.5], [0.1]),
+    curveOf("two-points", [100, 200], [3.5, 3.4]),
+  ];
+  const runs: ReplayRun[] = curves.map((c) => ({
+    result: replayCurve(c, { schedulers: ["fastface", "hck", "multistep"], traces: 300 }),
+    curve: c.columns,
+  }));
+  runs.push({ result: replayCurve(curves[0]!, { schedulers: ["fastface"] }) });
+  runs[runs.length - 1]!.result.curve.name = "no-traces";
+  return runs;
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { ConfigError, InputError } from "../../src/errors.ts";
 import { sweepSections } from "../../src/report/charts-sweep.ts";
+import { sweepReportData } from "../../src/sweep/report-data.ts";
 import { runSweep } from "../../src/sweep/run.ts";
 import { openDb, queryRows } from "../../src/sweep/store.ts";
 import { vegaLiteSchemaErrors } from "../report/vl-schema.ts";
@@ -160,17 +161,26 @@ describe("sweep database and CLI", () => {
     assert.equal((JSON.parse(all.stdout) as unknown[]).length, 12);
   });
 
-  it("report sections: overview, heatmaps over lambda x tau, Pareto front, robust, top; valid Vega-Lite", async () => {
-    const sections = await sweepSections(db);
+  it("report sections from the sweep summary: overview, heatmaps over lambda x tau, Pareto front; valid Vega-Lite", async () => {
+    const summary = await sweepReportData(db);
+    assert.equal(summary.heatmap?.configs.length, 12, "one row per configuration");
+    const sections = sweepSections(summary);
     assert.deepEqual(
       sections.map((x) => x.id),
-      ["sweep-overview", "sweep-heatmaps", "sweep-pareto", "sweep-robust", "sweep-top"],
+      ["sweep-overview"],
     );
-    const heat = sections[1]!.charts!;
-    assert.equal(heat.length, 2);
-    const cells = (heat[0]!.spec.data as { values: unknown[] }).values;
+    const overview = sections[0]!;
+    assert.deepEqual(
+      overview.charts!.map((c) => c.id),
+      ["sweep-heat-saved", "sweep-heat-premature", "sweep-pareto-chart"],
+    );
+    assert.deepEqual(
+      overview.sections!.map((x) => x.id),
+      ["sweep-pareto-table", "sweep-robust", "sweep-top", "sweep-facts"],
+    );
+    const cells = (overview.charts![0]!.spec.datasets as Record<string, unknown[]>).sweep_heatmap!;
     assert.equal(cells.length, 3 * 2, "one cell per (lambda, tau)");
-    const pareto = sections[2]!;
+    const pareto = overview.sections![0]!;
     const front = (pareto.tables![0]!.rows as unknown[][]).map((r) => [r[2], r[3]] as [number, number]);
     assert.ok(front.length >= 1);
     for (let i = 1; i < front.length; i++) {
@@ -179,8 +189,6 @@ describe("sweep database and CLI", () => {
         "front: more premature buys more steps",
       );
     }
-    for (const section of sections) {
-      for (const chart of section.charts ?? []) assert.deepEqual(vegaLiteSchemaErrors(chart.spec), [], chart.id);
-    }
+    for (const chart of overview.charts ?? []) assert.deepEqual(vegaLiteSchemaErrors(chart.spec), [], chart.id);
   });
 });

@@ -21,6 +21,7 @@ import { simulate } from "../../src/simulate/simulate.ts";
 import { inSample, usablePoints } from "../../src/simulate/validate.ts";
 import { mulberry32 } from "../../src/sweep/grid.ts";
 import { topK } from "../../src/sweep/rank.ts";
+import { sweepReportData } from "../../src/sweep/report-data.ts";
 import { runSweep, type SweepOptions } from "../../src/sweep/run.ts";
 import { openDb, queryRows, SIM_COLUMNS } from "../../src/sweep/store.ts";
 
@@ -144,7 +145,7 @@ describe("sweep --simulate", () => {
       "the grid has configs that reach the logged final loss and configs that do not",
     );
     // the report page shows the closed-loop metrics
-    const sections = await sweepSections(out);
+    const sections = sweepSections(await sweepReportData(out));
     const ids = sections.map((x) => x.id);
     for (const id of ["sweep-sim", "sweep-sim-top", "sweep-sim-scatter"]) assert.ok(ids.includes(id), id);
     const simTop = sections.find((x) => x.id === "sweep-sim-top")!;
@@ -221,7 +222,7 @@ describe("sweep --simulate", () => {
     const stored = await rows(out);
     assert.equal(stored.length, 4);
     for (const r of stored) for (const [n] of SIM_COLUMNS) assert.equal(r[n], null);
-    assert.ok(!(await sweepSections(out)).some((x) => x.id.startsWith("sweep-sim")));
+    assert.ok(!sweepSections(await sweepReportData(out)).some((x) => x.id.startsWith("sweep-sim")));
     const { instance, conn } = await openDb(out, true);
     try {
       await assert.rejects(topK(conn, { by: "timeToTarget", k: 3 }), /without --simulate/);

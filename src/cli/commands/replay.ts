@@ -1,22 +1,24 @@
 /**
- * `fastface replay <curve-or-log>`: replay LR schedulers over a logged loss curve, find the stationary
+ * `fastface replay <curve-or-log...>`: replay LR schedulers over logged loss curves, find the stationary
  * subsequences (plateaus) with the judge, and score each scheduler (plateaus removed, premature decays,
- * detection lag, open-loop lead, final LR).
+ * detection lag, open-loop lead, final LR). Several inputs give one result each (`--json`: an array) and, with
+ * `--report`, one page comparing the runs.
  */
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { badExpand, coldStartNote, E_REPLAY_OPTION, OPEN_LOOP_CAVEAT, totalStepsNote } from "../../messages/replay.ts";
+import { decayJudgement as judged } from "../../replay/describe.ts";
 import { replayCurve } from "../../replay/replay.ts";
 import type { ReplayResult } from "../../replay/types.ts";
-import { replaySections } from "../../report/charts-replay.ts";
+import type { ReplayRun } from "../../report/replay-data.ts";
 import { writeReport } from "../../report/write.ts";
 import { schedulerNames } from "../../schedulers/registry.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
 
 interface ReplayArgs extends LoadArgs {
-  input: string;
+  input: string[];
   scheduler?: string[];
   judge: string;
   expand: string;
@@ -37,36 +39,6 @@ function fmtLr(v: number): string {
 }
 
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
-
-/** What the judge says about one decay, for the table. */
-function judged(
-  d: ReplayResult["schedulers"][number]["decays"][number],
-  s: ReplayResult["schedulers"][number],
-  r: ReplayResult,
-): string {
-  const cold = d.coldStart ? " (cold start)" : "";
-  return judgedPlateau(d, s, r) + cold;
-}
-
-function judgedPlateau(
-  d: ReplayResult["schedulers"][number]["decays"][number],
-  s: ReplayResult["schedulers"][number],
-  r: ReplayResult,
-): string {
-  if (r.judge?.refused) return "not judged";
-  if (d.plateau === null) {
-    const eps = Number(r.judge?.params.eps);
-    return d.rate !== undefined && d.rate >= eps
-      ? `premature: the loss was still falling (r = ${d.rate.toExponential(2)}/step before it, eps ${eps.toPrecision(3)})`
-      : `premature: outside every plateau${d.rate !== undefined ? ` (r = ${d.rate.toExponential(2)}/step before it)` : ""}`;
-  }
-  const p = r.stationary[d.plateau]!;
-  if (!d.removes) return `inside plateau ${d.plateau + 1} (a later decay)`;
-  const lag = s.detection.lags[d.plateau];
-  return d.step > p.end
-    ? `ends plateau ${d.plateau + 1} (${int(d.step - p.end)} steps after its end)`
-    : `removes plateau ${d.plateau + 1} (lag ${int(lag ?? 0)}, lead ${int(p.end - d.step)})`;
-}
 
 /** Human-readable replay summary: T, the plateaus, then a table per scheduler, then the open-loop caveat. */
 export function formatReplay(r: ReplayResult): string {
@@ -130,14 +102,15 @@ export function formatReplay(r: ReplayResult): string {
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
-  command: "replay <input>",
+  command: "replay <input..>",
   describe: "replay LR schedulers (fastface, hck and peers) over a logged loss curve and score them on its plateaus",
   builder: (y) =>
     withLoadOptions(y)
       .positional("input", {
         type: "string",
         demandOption: true,
-        describe: "a training log, event file, table or curve file",
+        array: true,
+        describe: "training logs, event files, tables or curve files (several: one report comparing them)",
       })
       .option("scheduler", {
         alias: "s",
@@ -166,7 +139,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option("lr0", { type: "number", describe: "initial LR (default: LRs are relative to 1.0)" })
       .option("json", { type: "boolean", default: false, describe: "print the ReplayResult JSON" })
       .option("traces", { type: "number", describe: "include downsampled traces with this many points (LTTB)" })
-      .option("report", { type: "string", describe: "write a self-contained HTML report to this file" })
+      .option("report", {
+        type: "string",
+        describe: "write a self-contained HTML report to this file (several inputs: the runs compared)",
+      })
       .option("force", { type: "boolean", default: false, describe: "overwrite an existing --report file" })
       .example("$0 replay data/curves/ms1mv3_r50.arrow", "fastface + hck with official defaults")
       .example("$0 replay run.log -s fastface:lambda=2e-5,tau=0.03 -s hck:m=2000 --json", "custom parameters, JSON")
@@ -176,28 +152,33 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       ) as Argv<ReplayArgs>,
   handler: async (a) => {
     if (a.expand !== "hold" && a.expand !== "none") throw new ConfigError(badExpand(a.expand), E_REPLAY_OPTION);
-    const curve = await loadCurve(a.input, loadOptionsFrom(a));
-    logWarnings(curve.meta.warnings);
     const traces = a.traces ?? (a.report !== undefined ? REPORT_TRACE_POINTS : undefined);
-    const result = replayCurve(curve, {
-      schedulers: a.scheduler ?? [],
-      judge: a.judge,
-      expand: a.expand,
-      totalSteps: a["total-steps"],
-      lr0: a.lr0,
-      traces,
-      ...(a["lr-floor"] !== undefined ? { lrFloor: a["lr-floor"] } : {}),
-    });
-    logWarnings(result.warnings ?? []);
-    if (a.report !== undefined) {
-      const html = (await import("../../report/page.ts")).renderReportHtml({
-        title: `fastface replay: ${result.curve.name}`,
-        sections: replaySections(result),
+    const runs: ReplayRun[] = [];
+    for (const input of a.input) {
+      const curve = await loadCurve(input, loadOptionsFrom(a));
+      logWarnings(curve.meta.warnings);
+      const result = replayCurve(curve, {
+        schedulers: a.scheduler ?? [],
+        judge: a.judge,
+        expand: a.expand,
+        totalSteps: a["total-steps"],
+        lr0: a.lr0,
+        traces,
+        ...(a["lr-floor"] !== undefined ? { lrFloor: a["lr-floor"] } : {}),
       });
-      await writeReport(a.report, html, { force: a.force });
+      logWarnings(result.warnings ?? []);
+      runs.push({ result, curve: curve.columns });
+    }
+    if (a.report !== undefined) {
+      const [{ renderReportHtml }, { replayPage }] = await Promise.all([
+        import("../../report/page.ts"),
+        import("../../report/replay-page.ts"),
+      ]);
+      await writeReport(a.report, renderReportHtml(replayPage(runs)), { force: a.force });
       log(`report written to ${a.report}`);
     }
-    if (a.json) printJson(result);
-    else printText(formatReplay(result));
+    const results = runs.map((r) => r.result);
+    if (a.json) printJson(results.length === 1 ? results[0] : results);
+    else printText(results.map(formatReplay).join("\n\n"));
   },
 };

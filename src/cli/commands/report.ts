@@ -1,50 +1,59 @@
 /**
- * `fastface report <input> --out reports/x.html`: one self-contained HTML report from a result file. The
- * input kind (replay JSON, and the kinds other features register in src/report/kinds.ts) is recognised from
- * the content and extension.
+ * `fastface report <input...> --out reports/x.html`: one self-contained HTML report from result files. The
+ * input kind (replay JSON, simulate / retrain JSON, sweep databases, and the kinds other features register in
+ * src/report/kinds.ts) is recognised from the content and extension; several replay results share one page
+ * that compares the runs.
  */
 import { basename, extname, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { Warnings } from "../../errors.ts";
-import { pickReportKind, readReportInput } from "../../report/kinds.ts";
+import { buildReport, readReportInput } from "../../report/kinds.ts";
 import { writeReport } from "../../report/write.ts";
 import { log, logWarnings, printText } from "../output.ts";
 
 interface ReportArgs {
-  input: string;
+  input: string[];
   out?: string;
   title?: string;
   force: boolean;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: "report <input>",
-  describe: "Write a self-contained HTML report (charts, tables) from a result file (e.g. replay --json)",
+  command: "report <input..>",
+  describe:
+    "Write a self-contained HTML report (charts, tables) from result files (replay --json, ...); several runs are compared",
   builder: (y) =>
     y
-      .positional("input", { type: "string", demandOption: true, describe: "result file (replay JSON, ...)" })
+      .positional("input", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "result files (replay JSON, simulate/retrain JSON, sweep .duckdb)",
+      })
       .option("out", {
         alias: "o",
         type: "string",
-        describe: "HTML file to write (default: reports/<input name>.html)",
+        describe: "HTML file to write (default: reports/<first input name>.html)",
       })
       .option("title", { type: "string", describe: "page title (default: from the input)" })
       .option("force", { type: "boolean", default: false, describe: "overwrite an existing output file" })
-      .example("$0 report replay.json --out reports/ms1mv3.html", "replay results -> HTML"),
+      .example("$0 report replay.json --out reports/ms1mv3.html", "replay results -> HTML")
+      .example("$0 report a.json b.json --out reports/compare.html", "two runs compared on one page"),
   handler: async (args) => {
-    const input = await readReportInput(args.input);
-    const kind = pickReportKind(input);
+    const inputs = [];
+    for (const path of args.input) inputs.push(await readReportInput(path));
     const warnings = new Warnings();
-    const built = await kind.build(input, warnings);
-    const out = args.out ?? join("reports", `${basename(args.input, extname(args.input))}.html`);
+    const { doc, kinds } = await buildReport(inputs, warnings);
+    const first = args.input[0]!;
+    const out = args.out ?? join("reports", `${basename(first, extname(first))}.html`);
     const html = (await import("../../report/page.ts")).renderReportHtml({
-      title: args.title ?? built.title,
-      subtitle: `From ${args.input} (${kind.name}).`,
-      sections: built.sections,
+      ...doc,
+      title: args.title ?? doc.title,
+      subtitle: `${doc.subtitle ? `${doc.subtitle} · ` : ""}from ${args.input.join(", ")} (${kinds.map((k) => k.name).join(", ")})`,
     });
     await writeReport(out, html, { force: args.force });
     logWarnings(warnings.list);
-    log(`report: ${built.sections.length} sections, ${(html.length / 1e6).toFixed(2)} MB`);
+    log(`report: ${doc.sections.length} section(s), ${(html.length / 1e6).toFixed(2)} MB`);
     printText(out);
   },
 };

@@ -2,8 +2,10 @@
  * `fastface retrain`: train the baseline schedule (full epochs) and a candidate scheduler (budget x epochs) with
  * tfjs in two worker threads and check that the candidate's verification accuracy holds (exit 5 when not).
  */
+import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { VerdictError, type Warning } from "../../errors.ts";
+import { writeReport } from "../../report/write.ts";
 import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { BACKENDS, parseBackend, RETRAIN_DEFAULTS } from "../../train/defaults.ts";
 import type { DatasetSpec } from "../../train/load-dataset.ts";
@@ -284,10 +286,25 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
     for (const s of b.skipped) log(`retrain: backend ${s.name} skipped: ${s.reason}`);
     log(`retrain: backend ${b.name} (${b.reason})`);
     logWarnings(result.warnings);
+    let report: string | undefined;
+    if (result.files && args.out !== undefined) {
+      // the page is drawn here from the plain result (train never renders HTML)
+      report = join(args.out, "report.html");
+      const [{ renderReportHtml }, { retrainSections }] = await Promise.all([
+        import("../../report/page.ts"),
+        import("../../report/charts-retrain.ts"),
+      ]);
+      const html = renderReportHtml({
+        title: `retrain: ${args.candidate} vs ${args.baseline}`,
+        subtitle: result.dataset,
+        sections: retrainSections(result),
+      });
+      await writeReport(report, html, { force: true });
+    }
     if (args.json) printJson(result);
     else {
       printText(retrainTable(result));
-      if (result.files) printText(`report: ${result.files.report}`);
+      if (report) printText(`report: ${report}`);
     }
     if (failure) throw failure;
   },

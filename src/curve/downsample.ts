@@ -1,12 +1,13 @@
 /**
- * Downsampling for display only (the report never recomputes a metric). Two methods:
+ * Downsampling of a series for display (replay's traces and the report's charts); no metric is computed from
+ * the reduced series. Three methods:
  * - `lttbIndices`: MinMaxLTTB. A linear min/max pre-selection keeps, per bucket, the lowest and the highest
  *   point (so spikes and plateau edges survive), then Largest-Triangle-Three-Buckets from the maintained
  *   `downsample` package picks the final points. On 1M points this costs ~10 ms instead of ~350 ms for plain
  *   LTTB, and gives the same picture (Van Der Donckt et al., "MinMaxLTTB", 2023).
  * - `changeIndices`: lossless for piecewise-constant series (an LR schedule): the points where the value changes.
  * - `vertexIndices`: lossless for piecewise-linear series (a tolerance counter): the points where the slope changes.
- * Both return ascending indices into the input; non-finite values are skipped.
+ * All return ascending indices into the input; non-finite values are skipped.
  */
 import { createLTTB } from "downsample";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { changeIndices, lttbIndices, vertexIndices } from "../../src/report/downsample.ts";
+import { changeIndices, lttbIndices, vertexIndices } from "../../src/curve/downsample.ts";
 
 test("lttbIndices: the hand-computed 4 -> 3 case keeps the peak", () => {
   assert.deepEqual(lttbIndices([0, 1, 2, 3], [1, 5, 2, 2], 3), [0, 1, 3]);
