@@ -25,14 +25,16 @@ function judgedPlateau(
   r: ReplayResult,
 ): string {
   if (r.judge?.refused) return "not judged";
+  // results written before decays carried their plateau say nothing here
+  if (d.plateau === undefined) return "";
   if (d.plateau === null) {
     const eps = Number(r.judge?.params.eps);
     return d.rate !== undefined && d.rate >= eps
       ? `premature: the loss was still falling (r = ${d.rate.toExponential(2)}/step before it, eps ${eps.toPrecision(3)})`
       : `premature: outside every plateau${d.rate !== undefined ? ` (r = ${d.rate.toExponential(2)}/step before it)` : ""}`;
   }
-  const p = r.stationary[d.plateau]!;
-  if (!d.removes) return `inside plateau ${d.plateau + 1} (a later decay)`;
+  const p = r.stationary[d.plateau];
+  if (!d.removes || !p) return `inside plateau ${d.plateau + 1}${d.removes ? "" : " (a later decay)"}`;
   const lag = s.detection.lags[d.plateau];
   return d.step > p.end
     ? `ends plateau ${d.plateau + 1} (${int(d.step - p.end)} steps after its end)`

@@ -29,7 +29,7 @@ export function chartsOf(sections: readonly ReportSection[]): ChartSpec[] {
 }
 
 const other = fixtureResult("r50-other");
-other.stationary = [{ start: 1000, end: 2000 }];
+other.schedulers[0]!.openLoopLead = 800;
 const KINDS: Record<string, ChartSpec[]> = {
   replay: chartsOf(replayPage([{ result: fixtureResult(), curve: fixtureCurve() }]).sections),
   compare: chartsOf(

@@ -232,7 +232,7 @@ test("summary first: run source, headline and main chart before the folded detai
   const main = at('id="chart-r50-fixture-main"');
   const firstFold = at('<details class="fold"');
   assert.ok(at('<p class="source">') < headline && headline < main && main < firstFold);
-  assert.ok(at("fastface: 2 decays from step 1,500; cut 2 of 2 plateaus short") < main);
+  assert.ok(at("fastface: 2 decays from step 1,500; removed 2 of 2 plateaus (mean detection lag 500 steps") < main);
   for (const title of [
     "Schedulers, decays and plateaus (tables)",
     "Run metadata and config",
