@@ -180,12 +180,15 @@ export function replaySections(input: ReplayResult | ReplayRun, opts: ReplaySect
   const notes: string[] = [...(run.notes ?? [])];
   // the judge refused (too few points): its one sentence is the headline, and no chart is drawn
   const refusal = result.judge?.refused ?? (result.warnings ?? []).find((w) => /TOO_SHORT/.test(w.code));
-  for (const w of result.warnings ?? []) if (!(refusal && w.code === W_JUDGE_TOO_SHORT)) notes.push(w.message);
+  // replay's warnings (LR floor, cold start, T hint, ...) follow the charts, so the first screen stays the answer
+  const replayNotes = (result.warnings ?? [])
+    .filter((w) => !(refusal && w.code === W_JUDGE_TOO_SHORT))
+    .map((w) => w.message);
   const chartable = !refusal && result.curve.points >= MIN_CHART_POINTS;
   if (!refusal && result.curve.points < MIN_CHART_POINTS) notes.push(tooFewPoints(result.curve.points));
+  if (result.traces && d.finiteLoss === 0) notes.push(noFiniteLoss);
   else if (!result.traces && chartable && (run.notes ?? []).length === 0)
     notes.push(noTracesHowTo(result.curve.source));
-  else if (result.traces && d.finiteLoss === 0 && chartable) notes.push(noFiniteLoss);
   const section: ReportSection = {
     id: key,
     title: opts.title ?? runTitle(result),
@@ -195,6 +198,13 @@ export function replaySections(input: ReplayResult | ReplayRun, opts: ReplaySect
     charts: [],
     sections: [],
   };
+  if (replayNotes.length > 0) {
+    section.sections!.push({
+      id: `${key}-replay-notes`,
+      title: `Notes from the replay (${replayNotes.length})`,
+      notes: replayNotes,
+    });
+  }
   if (chartable && result.traces) {
     const main = mainChart(d, `${key}-main`);
     if (main) section.charts!.push(main);

@@ -217,9 +217,11 @@ test("edge runs (no LR, NaN losses, all NaN, one point, two points, no traces) d
     const n = await assertAllDrawn(page);
     assert.ok(n >= 5, `${n} charts`);
     const notes = await page.locator("p.note").allTextContents();
-    assert.ok(
-      notes.some((t) => t.startsWith("Only 1 logged point")),
-      "one point: a sentence, not a chart",
+    const oneHeadline = (await page.locator("#sec-one-point ul.headline").textContent()) ?? "";
+    assert.match(
+      oneHeadline,
+      /^The judge did not judge this run: the curve has 1 logged point/,
+      "one point: a sentence",
     );
     assert.ok(
       notes.some((t) => t.startsWith("Every logged loss of this run is NaN")),

@@ -201,8 +201,8 @@ export function edgeRuns(): ReplayRun[] {
     ),
     curveOf(
       "all-nan",
-      steps.slice(0, 50),
-      steps.slice(0, 50).map(() => Number.NaN),
+      steps,
+      steps.map(() => Number.NaN),
     ),
     curveOf("one-point", [100], [3.5], [0.1]),
     curveOf("two-points", [100, 200], [3.5, 3.4]),
