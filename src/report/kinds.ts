@@ -5,11 +5,8 @@
  * can `combine` (replay runs) share one page (compare runs); otherwise each input's part follows the last.
  * A new result kind plugs in with one entry here and one `charts-<kind>.ts`:
  *
- *   export const explainKind: ReportKind = {
- *     name: "explain (fastface explain --json)",
- *     accept: (input) => taggedProblem(input, "fastface-explain", explainShapeProblem),
- *     build: async (input) => ({ title: `Explain: ${(input.json as ExplainResult).curve.name}`, sections: explainSections(input.json as ExplainResult) }),
- *   };
+ *   export const explainKind = taggedKind<ExplainResult>("explain (fastface explain --json)", "fastface-explain",
+ *     explainShapeProblem, (r) => ({ title: `Explain: ${r.curve.name}`, sections: explainSections(r) }));
  *
  * The contract for `build`: read the result object only (plain JSON), put the answer first (a section with
  * `source`, `headline` sentences, `notes` for caveats, the main chart), and the rest in `folded` sub-sections;
@@ -134,14 +131,33 @@ export function taggedProblem(input: ReportInput, tag: string, problem: (v: unkn
   return problem(input.json);
 }
 
-export const simulateKind: ReportKind = {
-  name: "simulate (fastface simulate --json)",
-  accept: (input) => taggedProblem(input, "fastface-simulate", simulateShapeProblem),
-  async build(input) {
-    const r = input.json as SimulateResult;
-    return { title: `Simulation: ${r.curve.name}`, sections: simulateSections(r) };
-  },
-};
+/**
+ * A report kind for a JSON document tagged `"kind": "<tag>"` (simulate, retrain, explain results carry one):
+ * `problem` says what is missing (null: readable), `build` turns the result into the page's part.
+ *
+ * @example
+ * const explainKind = taggedKind<ExplainResult>("explain (fastface explain --json)", "fastface-explain",
+ *   explainShapeProblem, (r) => ({ title: `Explain: ${r.curve.name}`, sections: explainSections(r) }));
+ */
+export function taggedKind<T>(
+  name: string,
+  tag: string,
+  problem: (v: unknown) => string | null,
+  build: (r: T) => ReportPart,
+): ReportKind {
+  return {
+    name,
+    accept: (input) => taggedProblem(input, tag, problem),
+    build: async (input) => build(input.json as T),
+  };
+}
+
+export const simulateKind = taggedKind<SimulateResult>(
+  "simulate (fastface simulate --json)",
+  "fastface-simulate",
+  simulateShapeProblem,
+  (r) => ({ title: `Simulation: ${r.curve.name}`, sections: simulateSections(r) }),
+);
 
 /** `null` when `v` looks like a RetrainResult, else what is missing. */
 export function retrainShapeProblem(v: unknown): string | null {
@@ -150,14 +166,12 @@ export function retrainShapeProblem(v: unknown): string | null {
     : 'a retrain result needs "baseline", "candidate" and "verdict"';
 }
 
-export const retrainKind: ReportKind = {
-  name: "retrain (fastface retrain --json)",
-  accept: (input) => taggedProblem(input, "fastface-retrain", retrainShapeProblem),
-  async build(input) {
-    const r = input.json as RetrainResult;
-    return { title: `Retrain: ${r.dataset}`, sections: retrainSections(r) };
-  },
-};
+export const retrainKind = taggedKind<RetrainResult>(
+  "retrain (fastface retrain --json)",
+  "fastface-retrain",
+  retrainShapeProblem,
+  (r) => ({ title: `Retrain: ${r.dataset}`, sections: retrainSections(r) }),
+);
 
 /** Report kinds in the order they are tried. */
 export const REPORT_KINDS: ReportKind[] = [replayKind, simulateKind, retrainKind, sweepReportKind];
