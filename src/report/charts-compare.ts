@@ -202,7 +202,7 @@ export function overlayChart(runs: readonly CompareRun[], id: string): ChartSpec
         y: {
           field: "lr",
           type: "quantitative",
-          title: "LR ÷ first",
+          title: "LR ÷ lr0",
           scale: { type: "log", domain: [1e-4, lrTop], clamp: true },
           axis: { format: "~g", values: decadeTicks(1e-4, lrTop) },
         },
