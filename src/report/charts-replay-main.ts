@@ -24,6 +24,14 @@ import {
 /** Lowest LR drawn on the log axis, as a fraction of the largest (poly and cosine end at 0). */
 export const LR_FLOOR = 1e-4;
 
+/** What hovering a decay shows (on the loss and on the LR panel). */
+const DECAY_TOOLTIP = [
+  { field: "scheduler", type: "nominal" },
+  { field: "step", type: "quantitative", title: "decay at step", format: "," },
+  { field: "lr", type: "quantitative", title: "LR after", format: ".3g" },
+  { field: "judged", type: "nominal", title: "judged" },
+];
+
 /** Default smoothing weight of the page (index into the run's smoothing options: 0.9). */
 const DEFAULT_SMOOTHING = "s2";
 
@@ -146,12 +154,7 @@ function lossPanel(d: RunData, color: ReturnType<typeof colorScale>, pickHere: b
         x: xEnc(d, "x"),
         color: { field: "scheduler", type: "nominal", title: "scheduler", scale: color },
         ...(pickHere ? { opacity: { condition: { param: "pick", value: 0.8 }, value: 0 } } : {}),
-        tooltip: [
-          { field: "scheduler", type: "nominal" },
-          { field: "step", type: "quantitative", title: "decay at step", format: "," },
-          { field: "lr", type: "quantitative", title: "LR after", format: ".3g" },
-          { field: "judged", type: "nominal", title: "judged" },
-        ],
+        tooltip: DECAY_TOOLTIP,
       },
     });
   }
@@ -239,12 +242,7 @@ function lrPanel(d: RunData, color: ReturnType<typeof colorScale>): { panel: Veg
         y,
         color: { field: "scheduler", type: "nominal", scale: color },
         ...(hasLines ? {} : { opacity: { condition: { param: "pick", value: 1 }, value: 0.12 } }),
-        tooltip: [
-          { field: "scheduler", type: "nominal" },
-          { field: "step", type: "quantitative", title: "decay at step", format: "," },
-          { field: "lr", type: "quantitative", title: "LR after", format: ".3g" },
-          { field: "judged", type: "nominal", title: "judged" },
-        ],
+        tooltip: DECAY_TOOLTIP,
       },
     });
   }
