@@ -1,8 +1,8 @@
 /**
  * The sentences at the top of a replay page, from the result's own numbers (nothing is recomputed): what
  * the judge found (or why it refused), and per scheduler its decays, the plateaus it removed with the mean
- * detection lag and the open-loop lead, its premature decays, and its final LR relative to lr0 (with the step
- * where it went below the floor).
+ * detection lag and the open-loop lead, its premature and cold-start decays (with the warmed-up rerun), and its
+ * final LR relative to lr0 (with the step where it went below the floor).
  */
 import { judgeTooShort, OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import type { ReplayResult, SchedulerReplay } from "../replay/types.ts";
@@ -69,6 +69,11 @@ export function schedulerHeadline(
     }
   }
   if (s.premature !== undefined && s.premature > 0) parts.push(`${fmtInt(s.premature)} premature`);
+  if (s.coldStart && s.coldStart.decays > 0) {
+    parts.push(
+      `${fmtInt(s.coldStart.decays)} at a cold start (first ${fmtInt(s.coldStart.steps)} steps${s.coldStart.rerun ? `; rerun: -s ${s.coldStart.rerun}` : ""})`,
+    );
+  }
   if (finalRatio !== undefined) parts.push(finalRatio === 0 ? "final LR 0" : `final LR ${fmtRatio(finalRatio)}× lr0`);
   if (s.belowFloorStep !== undefined && lrFloor !== undefined) {
     parts.push(`below ${fmtRatio(lrFloor)}× lr0 from step ${fmtInt(s.belowFloorStep)}`);
