@@ -163,7 +163,9 @@ describe("hck-proto equals the prototype's lines", () => {
         const got = r.lr.map((lr, i) => lr / (i === 0 ? 1 : r.lr[i - 1]!));
         assert.deepEqual(firedAt(r.fired), firedAt(want.map((w) => w !== 1)), `seed ${seed}`);
         const wl = lrOf(want);
-        r.lr.forEach((lr, i) => assert.ok(Math.abs(lr - wl[i]!) <= 1e-15 * wl[i]!, `lr at ${i}`));
+        r.lr.forEach((lr, i) => {
+          assert.ok(Math.abs(lr - wl[i]!) <= 1e-15 * wl[i]!, `lr at ${i}`);
+        });
         assert.ok(got.length === want.length);
       }
     });

@@ -86,9 +86,9 @@ describe("plateau-timm equals the real torch (golden sequences)", () => {
         noise_seed: c.noise_seed,
       };
       const r = record(plateauTimm.create(params as never, { totalSteps: 100, lr0: c.lr0 }), golden.losses);
-      r.lr.forEach((v, i) =>
-        assert.ok(Math.abs(v - c.lr[i]!) <= 1e-15 * c.lr[i]!, `${c.name} step ${i}: ${v} != ${c.lr[i]}`),
-      );
+      r.lr.forEach((v, i) => {
+        assert.ok(Math.abs(v - c.lr[i]!) <= 1e-15 * c.lr[i]!, `${c.name} step ${i}: ${v} != ${c.lr[i]}`);
+      });
     });
   }
   it("the golden cases decay and carry noise (so the comparison is not vacuous)", () => {

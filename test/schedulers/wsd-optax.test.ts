@@ -50,7 +50,9 @@ describe("wsd (HuggingFace warmup-stable-decay)", () => {
       zeros(11),
     );
     const want = [0.4, 0.6, 0.8, 1, 1, 1, 0.8, 0.6, 0.4, 0.2, 0.2];
-    r.lr.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-12, `${i}: ${v} != ${want[i]}`));
+    r.lr.forEach((v, i) => {
+      assert.ok(Math.abs(v - want[i]!) < 1e-12, `${i}: ${v} != ${want[i]}`);
+    });
   });
   it("stable defaults to T - W - D (transformers' num_training_steps form)", () => {
     const a = record(wsd.create({ warmup: 10, decay: 30 }, { totalSteps: 100, lr0: 1 }), zeros(100)).lr;
@@ -69,7 +71,9 @@ describe("wsd (HuggingFace warmup-stable-decay)", () => {
           ),
           zeros(400),
         );
-        r.lr.forEach((v, t) => assert.equal(v, 3e-4 * hfLambda(t + 1, o), `${warmup}/${decay} at ${t}`));
+        r.lr.forEach((v, t) => {
+          assert.equal(v, 3e-4 * hfLambda(t + 1, o), `${warmup}/${decay} at ${t}`);
+        });
       }
     }
   });
@@ -164,7 +168,9 @@ describe("plateau-optax (optax.contrib.reduce_on_plateau)", () => {
         );
         const r = record(s, L);
         reductions += s.decays;
-        r.lr.forEach((v, i) => assert.equal(v, 0.02 * want[i]!, `seed ${seed} size ${size} at ${i}`));
+        r.lr.forEach((v, i) => {
+          assert.equal(v, 0.02 * want[i]!, `seed ${seed} size ${size} at ${i}`);
+        });
       }
     }
     assert.ok(reductions > 20, `only ${reductions} reductions`);
