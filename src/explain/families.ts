@@ -7,7 +7,10 @@
  * Loss-driven thresholds are searched relative to the loss scale (the mean of the first 1,000 per-step losses),
  * so the same grid fits a loss of 40 (ArcFace) and of 2 (cross-entropy).
  */
+import { tolerance } from "../schedulers/decide.ts";
+import { stepsOrFraction } from "../schedulers/fixed.ts";
 import type { Params, ParamValue } from "../schedulers/types.ts";
+import type { InvertSpec } from "./invert.ts";
 import type { LoggedTrace } from "./trace.ts";
 
 /** A numeric dimension: grid values and the bounds and resolution of the refinement. */
@@ -23,6 +26,8 @@ export interface NumDim {
   even?: boolean;
   /** Extra grid values (e.g. a default, or values read off the trace). */
   extra?: number[];
+  /** Values tried only in the first-change inversion's combinations (many, each costing one recording run). */
+  invertExtra?: number[];
   /** Refinement bounds (default lo / 10 .. hi * 10 for log, lo .. hi for lin). */
   min?: number;
   max?: number;
@@ -48,7 +53,13 @@ export interface FamilySpace {
   seeds: Params[];
   /** A continuous schedule (poly, cosine, wsd): its LR changes at every step, not in a few jumps. */
   continuous: boolean;
+  /** The parameter read off the first logged decrease (invert.ts), for every combination of the others. */
+  invert?: InvertSpec;
 }
+
+const NEVER = -1e300;
+/** toler + 1 stationary steps make the FastFace rule fire. */
+const tolerWindow = (p: Params, T: number) => tolerance(T, (p.tau as number | undefined) ?? 0.05) + 1;
 
 /** What the families read off the log. */
 export interface TraceFacts {
@@ -180,6 +191,25 @@ export function traceFacts(
 
 const uniq = (xs: number[]): number[] => [...new Set(xs.filter((x) => Number.isFinite(x)))];
 
+/**
+ * The warm-up length in steps as a searched integer: the peak is first logged at `peakStep`, so the warm-up
+ * ended in the logged interval before it (`offset` maps a curve step to the rule's own counter).
+ */
+function warmupDim(name: string, f: TraceFacts, offset: number): NumDim {
+  const hi = Math.max(0, f.peakStep + offset);
+  const lo = Math.max(0, hi - f.trace.stride + 1);
+  return {
+    name,
+    scale: "lin",
+    lo,
+    hi,
+    grid: Math.min(25, hi - lo + 1),
+    integer: true,
+    min: Math.max(0, lo - f.trace.stride),
+    max: Math.max(0, Math.min(f.totalSteps - 1, hi + f.trace.stride)),
+  };
+}
+
 /** The families explain knows how to search, in display order. */
 export const FAMILY_NAMES = [
   "hck-proto",
@@ -210,16 +240,29 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
   const T = f.totalSteps;
   const nDown = f.decreaseSteps.length;
   const loss = (lo: number, hi: number) => ({ lo: lo * ls, hi: hi * ls });
-  const patienceDim = (name: string): NumDim => ({
+  const patienceDim = (name: string, extra: number[] = []): NumDim => ({
     name,
     scale: "log",
     lo: 50,
     hi: Math.max(100, Math.min(50_000, Math.floor(T / 4))),
-    grid: 8,
+    grid: 6,
     integer: true,
+    extra,
     min: 1,
     max: T,
   });
+  // consecutive decisions of a counting rule that stays stationary are (count limit + 1) steps apart, so the
+  // smallest logged gap (known to one stride) suggests the tolerance / patience
+  const gap = f.minGap;
+  const stride = f.trace.stride;
+  // the true gap lies within one stride of the logged one: every step of that range (at most 41 values)
+  const gapSteps: number[] = [];
+  if (gap !== null) {
+    const every = Math.max(1, Math.ceil((2 * stride + 1) / 41));
+    for (let g = gap - stride; g <= gap + stride; g += every) if (g >= 2) gapSteps.push(g);
+  }
+  // toler = floor(T tau) = g - 1 (the half keeps floor() off the boundary)
+  const tauFromGap = gapSteps.map((g) => Number(((g - 0.5) / T).toPrecision(8)));
   const base = {
     fixed: {} as Params,
     nums: [] as NumDim[],
@@ -234,9 +277,20 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { delta: 1 / dec, maxDecays: Math.max(8, nDown) },
+        invert: { kind: "window", param: "lambda", disable: { lambda: NEVER }, window: tolerWindow },
         nums: [
-          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 9, extra: [5e-5] },
-          { name: "tau", scale: "lin", lo: 0.005, hi: 0.1, grid: 6, extra: [0.05], min: 0.0005, max: 0.5 },
+          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 17, extra: [5e-5] },
+          {
+            name: "tau",
+            scale: "lin",
+            lo: 0.01,
+            hi: 0.1,
+            grid: 3,
+            extra: [0.05],
+            invertExtra: tauFromGap,
+            min: 0.0005,
+            max: 0.5,
+          },
           { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
           { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
         ],
@@ -246,21 +300,42 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { delta: 1 / dec, maxDecays: Math.max(8, nDown) },
+        invert: { kind: "window", param: "lambda", disable: { lambda: NEVER }, window: tolerWindow },
         nums: [
           { name: "m", scale: "log", lo: 1000, hi: 16_000, grid: 3, integer: true, even: true, extra: [4000], min: 2 },
-          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 6, extra: [5e-5] },
-          { name: "tau", scale: "lin", lo: 0.01, hi: 0.1, grid: 4, extra: [0.05], min: 0.0005, max: 0.5 },
+          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 13, extra: [5e-5] },
+          {
+            name: "tau",
+            scale: "lin",
+            lo: 0.01,
+            hi: 0.1,
+            grid: 2,
+            extra: [0.05],
+            invertExtra: tauFromGap,
+            min: 0.0005,
+            max: 0.5,
+          },
           { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
         ],
       };
     case "hck-proto": {
       // consecutive fires are patience + 1 = 2m + 1 steps apart: the smallest logged gap suggests m
-      const fromGap = f.minGap === null ? [] : [Math.floor((f.minGap - 1) / 2), Math.floor((f.minGap - 2) / 2)];
+      const fromGap = uniq(gapSteps.flatMap((g) => [Math.floor((g - 1) / 2), Math.floor((g - 2) / 2)]));
       const incAfter = f.increase === null ? [1_000_000] : uniq([...f.decreasesBeforeIncrease, 2]);
       return {
         ...base,
         rule,
         fixed: { delta: 1 / dec, increase: f.increase ?? 4 },
+        invert: {
+          kind: "window",
+          param: "threshold",
+          disable: { threshold: NEVER },
+          window: (p, T2) => {
+            const m = stepsOrFraction((p.m as number | undefined) ?? 4000, T2);
+            const patience = (p.patience as number | undefined) ?? 2 * m;
+            return patience + (p.countCheck === "before" ? 2 : 1);
+          },
+        },
         nums: [
           {
             name: "m",
@@ -269,11 +344,12 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
             hi: 16_000,
             grid: 5,
             integer: true,
-            extra: uniq([4000, ...fromGap.filter((m) => m >= 2)]),
+            extra: [4000],
+            invertExtra: fromGap.filter((m) => m >= 2),
             min: 2,
             max: Math.max(2, Math.floor(T / 2)),
           },
-          { name: "threshold", scale: "log", ...loss(1e-5, 1e-2), grid: 9, extra: [0.06] },
+          { name: "threshold", scale: "log", ...loss(1e-5, 1e-2), grid: 17, extra: [0.06] },
         ],
         choices: [
           { name: "increaseAfter", values: incAfter },
@@ -286,9 +362,20 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { delta: 1 / dec },
+        invert: { kind: "cumulative", param: "lambda", disable: { lambda: NEVER }, count: tolerWindow },
         nums: [
-          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 8, extra: [5e-5] },
-          { name: "tau", scale: "lin", lo: 0.005, hi: 0.1, grid: 5, extra: [0.05], min: 0.0005, max: 0.5 },
+          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 17, extra: [5e-5] },
+          {
+            name: "tau",
+            scale: "lin",
+            lo: 0.01,
+            hi: 0.1,
+            grid: 3,
+            extra: [0.05],
+            invertExtra: tauFromGap,
+            min: 0.0005,
+            max: 0.5,
+          },
           { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
           { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
         ],
@@ -300,18 +387,19 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         fixed: {},
         seeds: [{ milestones: f.decreaseSteps.length > 0 ? f.decreaseSteps : [0.4, 0.64, 0.88], gamma: dec }],
       };
-    case "poly": {
-      const warm = f.warmup ? uniq([f.peakStep, f.peakStep - f.trace.stride]) : [0];
+    case "poly":
       return {
         ...base,
         rule,
         lr0: f.lrMax,
-        nums: [{ name: "power", scale: "lin", lo: 0.5, hi: 4, grid: 8, extra: [1, 2], min: 0.05, max: 10 }],
-        choices: [{ name: "warmup", values: warm.filter((w) => w >= 0 && w < T) }],
+        fixed: f.warmup ? {} : { warmup: 0 },
+        nums: [
+          { name: "power", scale: "lin", lo: 0.5, hi: 4, grid: 8, extra: [1, 2], min: 0.05, max: 10 },
+          ...(f.warmup ? [warmupDim("warmup", f, 0)] : []),
+        ],
         seeds: [],
         continuous: true,
       };
-    }
     case "cosine":
       return {
         ...base,
@@ -323,14 +411,14 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         continuous: true,
       };
     case "wsd": {
-      const warm = f.warmup ? uniq([f.peakStep, f.peakStep - f.trace.stride]) : [0];
       const decay = Math.max(0, T - f.lastPeakStep);
       return {
         ...base,
         rule,
         lr0: f.lrMax,
-        fixed: {},
+        fixed: f.warmup ? {} : { warmup: 0 },
         nums: [
+          ...(f.warmup ? [warmupDim("warmup", f, 0)] : []),
           {
             name: "decay",
             scale: "lin",
@@ -344,7 +432,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
           },
         ],
         choices: [
-          { name: "warmup", values: warm.filter((w) => w >= 0 && w < T) },
           { name: "decay_type", values: ["cosine", "linear", "1-sqrt"] },
           { name: "min_lr_ratio", values: uniq([0, Number((f.lastLr / f.lrMax).toPrecision(4))]) },
           { name: "warmup_type", values: f.warmup ? ["linear", "cosine", "1-sqrt"] : ["linear"] },
@@ -360,8 +447,10 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { factor: Math.min(dec, 0.999999) },
+        // torch reduces when the bad count exceeds patience: reductions patience + 1 steps apart
+        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: true, integer: true },
         nums: [
-          patienceDim("patience"),
+          { ...patienceDim("patience"), invertExtra: gapSteps.map((g) => g - 1) },
           { name: "threshold", scale: "log", lo: 1e-6, hi: 1e-2, grid: 5, extra: [1e-4] },
         ],
         choices: [{ name: "threshold_mode", values: ["rel", "abs"], refineOnly: true }],
@@ -371,8 +460,10 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { factor: Math.min(dec, 0.999999) },
+        // Keras reduces when wait reaches patience: reductions patience steps apart
+        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: false, integer: true },
         nums: [
-          patienceDim("patience"),
+          { ...patienceDim("patience"), invertExtra: gapSteps },
           { name: "min_delta", scale: "log", ...loss(1e-7, 1e-3), grid: 5, extra: [1e-4] },
         ],
       };
@@ -381,13 +472,13 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         lr0: f.warmup ? f.lrMax : f.firstLr,
-        fixed: {
-          decay_rate: Math.min(dec, 0.999999),
-          ...(f.warmup ? { warmup_t: Math.max(1, f.peakStep - f.firstStep + 1), warmup_lr_init: 0 } : {}),
-        },
+        fixed: { decay_rate: Math.min(dec, 0.999999), ...(f.warmup ? { warmup_lr_init: 0 } : {}) },
+        invert: { kind: "counter", param: "patience_t", disable: { patience_t: T + 10 }, exceeds: true, integer: true },
         nums: [
-          patienceDim("patience_t"),
+          { ...patienceDim("patience_t"), invertExtra: gapSteps.map((g) => g - 1) },
           { name: "threshold", scale: "log", lo: 1e-6, hi: 1e-2, grid: 5, extra: [1e-4] },
+          // timm counts epochs from 1 at the first loss: epoch = step - firstStep + 1
+          ...(f.warmup ? [warmupDim("warmup_t", f, 1 - f.firstStep)] : []),
         ],
       };
     case "plateau-optax":
@@ -395,11 +486,13 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { factor: Math.min(Math.max(dec, 1e-6), 0.999999) },
+        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: false, integer: true },
         nums: [
+          // reductions patience x accumulation_size steps apart
           { ...patienceDim("patience"), lo: 10 },
           { name: "rtol", scale: "log", lo: 1e-6, hi: 1e-2, grid: 4, extra: [1e-4], max: 1 },
         ],
-        choices: [{ name: "accumulation_size", values: [1, 10, 100] }],
+        choices: [{ name: "accumulation_size", values: [1, 10, 20, 50, 100] }],
       };
     case "dlib":
       return {
@@ -408,7 +501,19 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         fixed: { shrink: Math.min(dec, 1) },
         // dlib re-tests a window of thresh losses every thresh / 200 steps (~0.5 s per run on 200k steps): the
         // default only, refined a little on traces it can match
-        nums: [{ name: "thresh", scale: "log", lo: 2000, hi: 2000, grid: 1, integer: true, min: 3, max: 100_000 }],
+        nums: [
+          {
+            name: "thresh",
+            scale: "log",
+            lo: 600,
+            hi: 6000,
+            grid: 3,
+            integer: true,
+            extra: [2000],
+            min: 3,
+            max: 100_000,
+          },
+        ],
         seeds: [],
       };
   }

@@ -178,13 +178,18 @@ function fitScale(rep: Float64Array, logged: Float64Array, half: number, kind: E
   return Math.abs(c - 1) < 1e-9 ? 1 : Number(c.toPrecision(6));
 }
 
-/** Relative error at the printed precision: 0 while |rep - logged| <= q/2. */
-function relErrors(rep: Float64Array, logged: Float64Array, half: number): { max: number; mean: number } {
+/** Relative error of `rep * scale` at the printed precision: 0 while |rep - logged| <= q/2. */
+function relErrors(
+  rep: Float64Array,
+  scale: number,
+  logged: Float64Array,
+  half: number,
+): { max: number; mean: number } {
   let max = 0;
   let sum = 0;
   for (let p = 0; p < rep.length; p++) {
     const l = logged[p]!;
-    const r = rep[p]!;
+    const r = rep[p]! * scale;
     const excess = Math.max(0, Math.abs(r - l) - half * (1 + 1e-9));
     const denom = Math.max(Math.abs(l), 2 * half, 1e-300);
     const e = Number.isFinite(r) ? excess / denom : Number.POSITIVE_INFINITY;
@@ -192,6 +197,25 @@ function relErrors(rep: Float64Array, logged: Float64Array, half: number): { max
     sum += e;
   }
   return { max, mean: rep.length > 0 ? sum / rep.length : 0 };
+}
+
+/**
+ * lr0 = guess x fitted scale, then the same rounded to 1..6 significant digits: the value with the smallest max
+ * (then mean) error wins, the roundest among equals (a log printed lr 0.1, not 0.0999996).
+ */
+function pickLr0(raw: Float64Array, guess: number, scale: number, logged: Float64Array, half: number) {
+  const fit = guess * scale;
+  const cands = [fit];
+  for (let d = 6; d >= 1; d--) {
+    const v = Number(fit.toPrecision(d));
+    if (v > 0 && !cands.includes(v)) cands.push(v);
+  }
+  let best = { lr0: fit, err: relErrors(raw, scale, logged, half) };
+  for (const v of cands.slice(1)) {
+    const err = relErrors(raw, v / guess, logged, half);
+    if (err.max < best.err.max || (err.max === best.err.max && err.mean <= best.err.mean)) best = { lr0: v, err };
+  }
+  return best;
 }
 
 interface Pair {
@@ -255,7 +279,10 @@ interface Scored {
 
 function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: Run, timing: Timing): Scored {
   const half = input.halfUlp;
-  const scale = fitScale(raw, input.pointLr, half, input.kind);
+  const fitted = pickLr0(raw, c.lr0, fitScale(raw, input.pointLr, half, input.kind), input.pointLr, half);
+  const scale = fitted.lr0 / c.lr0;
+  const err = fitted.err;
+  const lr0 = Number(fitted.lr0.toPrecision(10));
   const n = raw.length;
   const exact = new Float64Array(n);
   const printed = new Float64Array(n);
@@ -266,8 +293,6 @@ function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: 
     exact[p] = v;
     printed[p] = f === 0 ? v : Math.round(v * f) / f;
   }
-  const err = relErrors(exact, input.pointLr, half);
-  const lr0 = Number((c.lr0 * scale).toPrecision(6));
   if (input.kind === "continuous") {
     // a continuous trace is compared point by point; its changes (one per logged line) are not tabulated
     return {
@@ -383,7 +408,8 @@ function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: 
 
 /**
  * Ranking key of a score (smaller is better). Piecewise traces: matched changes, extra changes, matched changes
- * on another logged line than the logged one, their mean distance from the logged interval, then the LR error
+ * on another logged line than the logged one, whether the rule lists the change steps (LISTS_CHANGES), the mean
+ * distance of the matched changes from their logged interval, then the LR error
  * (where inside a logged interval a change happened the log cannot tell, so the offset inside it does not
  * rank). Continuous traces: the max, then the mean relative error. Constant traces: the number of (extra)
  * changes, then the error.
@@ -391,8 +417,16 @@ function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: 
 export function rankKey(kind: ExplainInput["kind"], s: CandidateScore): number[] {
   if (kind === "continuous") return [s.maxRelError, s.meanRelError, s.extra];
   if (kind === "constant") return [s.extra, s.maxRelError, s.meanRelError];
-  return [-s.matched, s.extra, s.outside, s.meanExcess ?? Number.POSITIVE_INFINITY, s.maxRelError];
+  const lists = LISTS_CHANGES.has(s.rule) ? 1 : 0;
+  return [-s.matched, s.extra, s.outside, lists, s.meanExcess ?? Number.POSITIVE_INFINITY, s.maxRelError];
 }
+
+/**
+ * Rules whose parameters list the change steps themselves (multistep's milestones are read off the trace, one
+ * per change): they reproduce any sequence of decreases, so among explanations that match equally well the ones
+ * that derive the change steps from the loss rank first.
+ */
+export const LISTS_CHANGES: ReadonlySet<string> = new Set(["multistep"]);
 
 /** Lexicographic comparison of two rank keys (negative: `a` is better). */
 export function compareKeys(a: readonly number[], b: readonly number[]): number {

@@ -11,6 +11,7 @@
 import { ConfigError } from "../errors.ts";
 import type { Params, ParamValue } from "../schedulers/types.ts";
 import type { FamilySpace, NumDim } from "./families.ts";
+import { invertFirstChange } from "./invert.ts";
 import {
   type Candidate,
   type CandidateScore,
@@ -143,6 +144,47 @@ export function familyGrid(space: FamilySpace): Params[] {
   return [...grid, ...space.seeds].map((p) => ({ ...space.fixed, ...p }));
 }
 
+/**
+ * For a family with an inverted parameter: every combination of its other grid values, with the values of the
+ * inverted parameter that put the first fire in the first logged decrease's interval (invert.ts).
+ */
+export function invertedCandidates(input: ExplainInput, space: FamilySpace): Params[] {
+  const inv = space.invert;
+  if (!inv || input.kind !== "piecewise") return [];
+  const lists = [
+    ...space.nums
+      .filter((d) => d.name !== inv.param)
+      .map((d) => ({
+        name: d.name,
+        values: [...new Set([...gridValues(d), ...(d.invertExtra ?? []).map((v) => snap(d, v))])] as ParamValue[],
+      })),
+    ...space.choices.filter((c) => c.name !== inv.param).map((c) => ({ name: c.name, values: c.values })),
+  ];
+  const out: Params[] = [];
+  for (const combo of product(lists)) {
+    const params = { ...space.fixed, ...combo };
+    try {
+      for (const v of invertFirstChange(input, space.rule, params, inv)) out.push({ ...params, [inv.param]: v });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+    }
+  }
+  return out;
+}
+
+/** SCAN values of a parameter within a factor 2 of v (log-spaced; integers rounded; linear around 0 or < 0). */
+export const SCAN = 24;
+function scanValues(v: number, integer: boolean): number[] {
+  if (!Number.isFinite(v)) return [];
+  const out: number[] = [];
+  for (let k = 0; k < SCAN; k++) {
+    const f = k / (SCAN - 1);
+    const x = v > 0 ? v * 2 ** (2 * f - 1) : v - Math.abs(v || 1e-9) * (2 * f - 1);
+    out.push(integer ? Math.max(1, Math.round(x)) : Number(x.toPrecision(10)));
+  }
+  return [...new Set(out)].filter((x) => x !== v);
+}
+
 interface Start {
   params: Params;
   score: CandidateScore;
@@ -251,9 +293,10 @@ export async function searchFamilies(
     return batch.map(({ space, params }) => cache.get(keyOf(cand(space, params)))!);
   };
 
-  // round 0: every family's grid in one batch
+  // round 0: every family's grid, with the first-change inversions, in one batch
   const grids = spaces.map((space) => [
     ...familyGrid(space),
+    ...invertedCandidates(input, space),
     ...(opts.extra?.[space.rule] ?? []).map((p) => ({ ...space.fixed, ...p })),
   ]);
   const batch0 = spaces.flatMap((space, i) => grids[i]!.map((params) => ({ space, params })));
@@ -284,6 +327,28 @@ export async function searchFamilies(
       done: !refinable || s.score.extra === Number.MAX_SAFE_INTEGER || perfect(input, s.score),
     }));
   });
+
+  // a dense scan of the inverted parameter around each start: later changes pin it far tighter than the first
+  {
+    const batch: Array<{ space: FamilySpace; params: Params; start: Start }> = [];
+    spaces.forEach((space, i) => {
+      const inv = space.invert;
+      if (!inv) return;
+      for (const s of starts[i]!) {
+        if (s.done) continue;
+        for (const v of scanValues(s.params[inv.param] as number, inv.kind === "counter")) {
+          batch.push({ space, params: { ...s.params, [inv.param]: v }, start: s });
+        }
+      }
+    });
+    const scores = await run(batch);
+    batch.forEach((b, q) => {
+      if (better(scores[q]!, b.start.score)) {
+        b.start.params = b.params;
+        b.start.score = scores[q]!;
+      }
+    });
+  }
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const batch: Array<{ space: FamilySpace; params: Params; start: Start }> = [];
