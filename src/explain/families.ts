@@ -39,6 +39,8 @@ export interface ChoiceDim {
   values: ParamValue[];
   /** Only tried in the refinement (one flip per round), not on the grid. */
   refineOnly?: boolean;
+  /** Does not change the first fire (so the first-change inversion need not run once per value). */
+  laterOnly?: boolean;
 }
 
 export interface FamilySpace {
@@ -349,10 +351,11 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
             min: 2,
             max: Math.max(2, Math.floor(T / 2)),
           },
-          { name: "threshold", scale: "log", ...loss(1e-5, 1e-2), grid: 17, extra: [0.06] },
+          // the first-change inversion pins the threshold: a coarse grid is the fallback
+          { name: "threshold", scale: "log", ...loss(1e-5, 1e-2), grid: 7, extra: [0.06] },
         ],
         choices: [
-          { name: "increaseAfter", values: incAfter },
+          { name: "increaseAfter", values: incAfter, laterOnly: true },
           { name: "countCheck", values: ["after", "before"], refineOnly: true },
         ],
       };
@@ -499,21 +502,9 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         ...base,
         rule,
         fixed: { shrink: Math.min(dec, 1) },
-        // dlib re-tests a window of thresh losses every thresh / 200 steps (~0.5 s per run on 200k steps): the
-        // default only, refined a little on traces it can match
-        nums: [
-          {
-            name: "thresh",
-            scale: "log",
-            lo: 600,
-            hi: 6000,
-            grid: 3,
-            integer: true,
-            extra: [2000],
-            min: 3,
-            max: 100_000,
-          },
-        ],
+        // dlib re-tests a window of thresh losses every thresh / 200 steps (~0.5 s per run on 200k steps): its
+        // default on the grid, refined (by factors of ~1.4) only on traces it matches
+        nums: [{ name: "thresh", scale: "log", lo: 2000, hi: 2000, grid: 1, integer: true, min: 3, max: 100_000 }],
         seeds: [],
       };
   }

@@ -71,13 +71,44 @@ function slidingMax(x: Float64Array, w: number): Float64Array {
   return out;
 }
 
-/** Values inside (lo, hi]: just above lo, the quarters, hi; or a spread above lo when hi is +inf. */
+/** The k-th smallest (0-based) of a[0..n) by quickselect (reorders a). */
+function select(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // median of three as the pivot
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Values inside (lo, hi]: just above lo, the middle, hi; or a spread above lo when hi is +inf. */
 function inside(lo: number, hi: number, integer: boolean): number[] {
   if (!(hi > lo) || Number.isNaN(hi) || !Number.isFinite(lo)) return [];
   if (!Number.isFinite(hi)) {
     // no upper bound (the rule could not have fired earlier for any value): values above lo
     const span = Math.abs(lo) || 1e-12;
-    const vals = [1e-6, 0.25, 0.6, 1, 1.5, 2.2, 3.5, 6, 10].map((k) => lo + span * k);
+    const vals = [1e-6, 0.3, 1, 2.5, 8].map((k) => lo + span * k);
     return [...new Set(integer ? vals.map((v) => Math.floor(v) + 1) : vals.map((v) => Number(v.toPrecision(12))))];
   }
   if (integer) {
@@ -87,7 +118,7 @@ function inside(lo: number, hi: number, integer: boolean): number[] {
     return [...new Set([a, Math.round((a + b) / 2), b])];
   }
   const span = hi - lo;
-  const out = [1e-6, 0.25, 0.5, 0.75, 1].map((k) => Number((lo + span * k).toPrecision(12)));
+  const out = [1e-6, 0.5, 1].map((k) => Number((lo + span * k).toPrecision(12)));
   return [...new Set(out)];
 }
 
@@ -126,16 +157,13 @@ export function invertFirstChange(input: ExplainInput, rule: string, params: Par
   // intervals of all logged decreases (each assumed to be one fire); fall back to the first one alone.
   const K = spec.count(params, input.totalSteps);
   const full = record(input, rule, p, "statistic", all[all.length - 1]!.hi);
-  const order = Array.from(full.keys()).sort((a, b) => full[a]! - full[b]!);
+  const scratch = new Float64Array(full.length);
+  // the r-th smallest statistic among indices <= upto (+inf when fewer than r)
   const rank = (r: number, upto: number): number => {
-    // the r-th smallest statistic among indices <= upto (+inf when fewer than r)
-    if (upto < 0) return Number.POSITIVE_INFINITY;
-    let seen = 0;
-    for (const j of order) {
-      if (j > upto) continue;
-      if (++seen === r) return full[j]!;
-    }
-    return Number.POSITIVE_INFINITY;
+    const n = Math.min(upto + 1, full.length);
+    if (r > n || n <= 0) return Number.POSITIVE_INFINITY;
+    scratch.set(full.subarray(0, n));
+    return select(scratch, n, r - 1);
   };
   const interval = (k: number, r: { lo: number; hi: number }): [number, number] => [
     rank(k * K, r.hi),

@@ -70,6 +70,20 @@ export interface CandidateDetail extends CandidateScore {
   lr: Float64Array;
 }
 
+/** Extra (reproduced-only) rows kept in a change table; `extra` counts all of them. */
+export const MAX_EXTRA_ROWS = 100;
+
+/**
+ * The timing of the code each rule comes from: the FastFace family applies a decision through `get_lr` at the
+ * next `my_step` (official), the peers right away. Used when both timings print the same trace.
+ */
+const DEFAULT_TIMING: Record<string, Timing> = {
+  fastface: "official",
+  hck: "official",
+  "hck-proto": "official",
+  "mhlr-7279bad": "official",
+};
+
 /** Relative tolerance of a ratio comparison on top of the printed-precision interval. */
 const RATIO_TOL = 1e-6;
 
@@ -277,7 +291,14 @@ interface Scored {
   lr: Float64Array;
 }
 
-function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: Run, timing: Timing): Scored {
+function scoreTiming(
+  input: ExplainInput,
+  c: Candidate,
+  raw: Float64Array,
+  run: Run,
+  timing: Timing,
+  table: boolean,
+): Scored {
   const half = input.halfUlp;
   const fitted = pickLr0(raw, c.lr0, fitScale(raw, input.pointLr, half, input.kind), input.pointLr, half);
   const scale = fitted.lr0 / c.lr0;
@@ -351,9 +372,10 @@ function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: 
     if (excess > 0) outside++;
     sumExcess += excess;
   }
-  // the table in time order: pairs and missed logged changes at their logged step, extras at theirs
+  // the table in time order: pairs and missed logged changes at their logged step, extras at theirs (the first
+  // MAX_EXTRA_ROWS of them: a continuous rule on a piecewise trace has an extra change on every logged line)
   const rows: Array<{ key: number; row: ExplainChange }> = [];
-  for (const { a, b } of pairs) {
+  for (const { a, b } of table ? pairs : []) {
     const la = input.changes[a]!;
     rows.push({
       key: la.step,
@@ -367,15 +389,16 @@ function scoreTiming(input: ExplainInput, c: Candidate, raw: Float64Array, run: 
     });
   }
   input.changes.forEach((la, a) => {
-    if (!usedA.has(a)) {
+    if (table && !usedA.has(a)) {
       rows.push({
         key: la.step,
         row: { logged: la.step, reproduced: null, ratio: null, loggedRatio: la.ratio, offset: null },
       });
     }
   });
+  let extras = 0;
   rep.forEach((rb, b) => {
-    if (!usedB.has(b)) {
+    if (table && !usedB.has(b) && extras++ < MAX_EXTRA_ROWS) {
       rows.push({
         key: exactStep[b]!,
         row: { logged: null, reproduced: exactStep[b]!, ratio: rb.ratio, loggedRatio: null, offset: null },
@@ -439,14 +462,17 @@ export function compareKeys(a: readonly number[], b: readonly number[]): number 
   return 0;
 }
 
-function evaluate(input: ExplainInput, c: Candidate): Scored {
+function evaluate(input: ExplainInput, c: Candidate, table: boolean): Scored {
   const run = runCandidate(input, c);
   let same = true;
   for (let p = 0; p < run.before.length && same; p++) same = run.before[p] === run.after[p];
-  const timings: Timing[] = c.timing ? [c.timing] : same ? ["immediate"] : ["official", "immediate"];
+  // when both timings print the same values, the rule's own timing is reported (they differ by one step in the
+  // exact reproduced steps only)
+  const own = DEFAULT_TIMING[c.rule] ?? "immediate";
+  const timings: Timing[] = c.timing ? [c.timing] : same ? [own] : ["official", "immediate"];
   let best: Scored | null = null;
   for (const t of timings) {
-    const s = scoreTiming(input, c, t === "official" ? run.before : run.after, run, t);
+    const s = scoreTiming(input, c, t === "official" ? run.before : run.after, run, t, table);
     if (!best || compareKeys(rankKey(input.kind, s.score), rankKey(input.kind, best.score)) < 0) best = s;
   }
   return best!;
@@ -457,7 +483,7 @@ function evaluate(input: ExplainInput, c: Candidate): Scored {
  * @example const s = scoreCandidate(input, { rule: "hck-proto", params: { increaseAfter: 3 }, lr0: 0.02 }); s.matched
  */
 export function scoreCandidate(input: ExplainInput, c: Candidate): CandidateScore {
-  return evaluate(input, c).score;
+  return evaluate(input, c, false).score;
 }
 
 /**
@@ -465,6 +491,6 @@ export function scoreCandidate(input: ExplainInput, c: Candidate): CandidateScor
  * @example const d = detailCandidate(input, best); d.changes.filter((x) => x.offset !== null).length
  */
 export function detailCandidate(input: ExplainInput, c: Candidate): CandidateDetail {
-  const s = evaluate(input, c);
+  const s = evaluate(input, c, true);
   return { ...s.score, changes: s.changes, lr: s.lr };
 }

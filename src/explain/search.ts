@@ -14,8 +14,10 @@ import type { FamilySpace, NumDim } from "./families.ts";
 import { invertFirstChange } from "./invert.ts";
 import {
   type Candidate,
+  type CandidateDetail,
   type CandidateScore,
   compareKeys,
+  detailCandidate,
   type ExplainInput,
   rankKey,
   scoreCandidate,
@@ -27,6 +29,8 @@ export interface Evaluator {
   readonly workers: number;
   start(input: ExplainInput): Promise<void>;
   evaluate(candidates: readonly Candidate[]): Promise<CandidateScore[]>;
+  /** The change-by-change detail of each candidate (the final explanations). */
+  detail(candidates: readonly Candidate[]): Promise<CandidateDetail[]>;
   close(): Promise<void>;
 }
 
@@ -79,10 +83,22 @@ export function localEvaluator(): Evaluator {
       const inp = input;
       return cands.map((c) => safeScore(inp, c));
     },
+    async detail(cands) {
+      if (!input) throw new Error("localEvaluator: start() was not called");
+      const inp = input;
+      return cands.map((c) => detailCandidate(inp, c));
+    },
     async close() {},
   };
 }
 
+/**
+ * On a piecewise trace, a family whose best matches fewer than this share of the changes the best family
+ * matches stops refining: refinement moves a family by a few changes, not from a third to all of them.
+ */
+export const PRUNE = 0.5;
+/** Structural combinations a family's first-change inversion runs for at most. */
+export const MAX_INVERSIONS = 48;
 /** Rounds of the pattern search at most. */
 export const MAX_ROUNDS = 10;
 /** Grid points the refinement starts from, per family. */
@@ -158,15 +174,29 @@ export function invertedCandidates(input: ExplainInput, space: FamilySpace): Par
         name: d.name,
         values: [...new Set([...gridValues(d), ...(d.invertExtra ?? []).map((v) => snap(d, v))])] as ParamValue[],
       })),
-    ...space.choices.filter((c) => c.name !== inv.param).map((c) => ({ name: c.name, values: c.values })),
+    ...space.choices
+      .filter((c) => c.name !== inv.param && !c.laterOnly)
+      .map((c) => ({ name: c.name, values: c.values })),
   ];
+  const later = space.choices.filter((c) => c.name !== inv.param && c.laterOnly);
+  let combos = product(lists);
+  if (combos.length > MAX_INVERSIONS) {
+    // an even subsample (the structural grids are small; only long gap-derived lists get here)
+    const every = combos.length / MAX_INVERSIONS;
+    combos = Array.from({ length: MAX_INVERSIONS }, (_, k) => combos[Math.floor(k * every)]!);
+  }
   const out: Params[] = [];
-  for (const combo of product(lists)) {
+  for (const combo of combos) {
     const params = { ...space.fixed, ...combo };
+    let values: number[];
     try {
-      for (const v of invertFirstChange(input, space.rule, params, inv)) out.push({ ...params, [inv.param]: v });
+      values = invertFirstChange(input, space.rule, params, inv);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
+      continue;
+    }
+    for (const tail of product(later.map((c) => ({ name: c.name, values: c.values })))) {
+      for (const v of values) out.push({ ...params, ...tail, [inv.param]: v });
     }
   }
   return out;
@@ -328,6 +358,17 @@ export async function searchFamilies(
     }));
   });
 
+  // families far behind the best one stop refining (their grid result is still reported)
+  const prune = () => {
+    if (input.kind !== "piecewise") return;
+    let top = 0;
+    for (const list of starts) for (const st of list) top = Math.max(top, st.score.matched);
+    for (const list of starts) {
+      for (const st of list) if (!st.done && st.score.matched < PRUNE * top) st.done = true;
+    }
+  };
+  prune();
+
   // a dense scan of the inverted parameter around each start: later changes pin it far tighter than the first
   {
     const batch: Array<{ space: FamilySpace; params: Params; start: Start }> = [];
@@ -351,6 +392,7 @@ export async function searchFamilies(
   }
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    prune();
     const batch: Array<{ space: FamilySpace; params: Params; start: Start }> = [];
     spaces.forEach((space, i) => {
       for (const s of starts[i]!) {

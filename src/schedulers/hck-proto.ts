@@ -34,7 +34,6 @@ import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
 import { stepsOrFraction } from "./fixed.ts";
 import { dec, enc, num, numArray, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
@@ -239,8 +238,129 @@ class HckProtoScheduler implements Scheduler {
     return this.lr !== before;
   }
 
+  /**
+   * `step` over losses[from..to) with the steady state in locals (`steady`); the warm-up, non-finite losses and
+   * the two re-summing steps per m go through step(). test/schedulers/step-range.test.ts pins it to step().
+   */
   stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
+    let i = from;
+    while (i < to) {
+      if (this.k > 2 * this.m) {
+        i = this.steady(losses, i, to, sink);
+        if (i >= to) break;
+      }
+      if (this.step(losses[i]!)) {
+        sink.index.push(i);
+        sink.lr.push(this.lr);
+      }
+      i++;
+    }
+  }
+
+  /** The steady-state loop of `step` (same arithmetic, same order); returns the first index it did not take. */
+  private steady(losses: Float64Array, from: number, to: number, sink: DecaySink): number {
+    const { m, h, threshold, patience, before, down, up, increaseAfter, means } = this;
+    const ring = this.losses;
+    const sum = this.sum;
+    const comp = this.comp;
+    const mr = m + 1;
+    let s0 = sum[0]!;
+    let c0 = comp[0]!;
+    let s1 = sum[1]!;
+    let c1 = comp[1]!;
+    let s2 = sum[2]!;
+    let c2 = comp[2]!;
+    let k = this.k;
+    let slot = k % m;
+    let here = k % mr;
+    let count = this.counter;
+    let fires = this.fires;
+    let lr = this.lr;
+    let statistic = this.statistic;
+    let decays = this.decays;
+    let increases = this.increases;
+    let i = from;
+    for (; i < to; i++) {
+      const loss = losses[i]!;
+      // the re-summing steps (slot m - 1 and 0) and non-finite losses leave for step()
+      if (loss - loss !== 0 || slot === m - 1 || slot === 0) break;
+      // nsum(s0, -L_{j-m}), nsum(s0, L_j), as in step()
+      const out = -ring[slot]!;
+      let t = s0 + out;
+      c0 += Math.abs(s0) >= Math.abs(out) ? s0 - t + out : out - t + s0;
+      s0 = t;
+      ring[slot] = loss;
+      t = s0 + loss;
+      c0 += Math.abs(s0) >= Math.abs(loss) ? s0 - t + loss : loss - t + s0;
+      s0 = t;
+      const prev = means[here === 0 ? m : here - 1]!;
+      t = s2 + prev;
+      c2 += Math.abs(s2) >= Math.abs(prev) ? s2 - t + prev : prev - t + s2;
+      s2 = t;
+      const hm = here + h;
+      const mid = means[hm >= mr ? hm - mr : hm]!;
+      t = s2 - mid;
+      c2 += Math.abs(s2) >= Math.abs(mid) ? s2 - t - mid : -mid - t + s2;
+      s2 = t;
+      t = s1 + mid;
+      c1 += Math.abs(s1) >= Math.abs(mid) ? s1 - t + mid : mid - t + s1;
+      s1 = t;
+      const old = means[here]!;
+      t = s1 - old;
+      c1 += Math.abs(s1) >= Math.abs(old) ? s1 - t - old : -old - t + s1;
+      s1 = t;
+      means[here] = (s0 + c0) / m;
+      k += 1;
+      slot = slot + 1 === m ? 0 : slot + 1;
+      here = here + 1 === mr ? 0 : here + 1;
+      const x = (s1 + c1 - (s2 + c2)) / m;
+      statistic = x;
+      // decide() written out
+      if (!(x < threshold)) {
+        count = 0;
+        fires = 0;
+        continue;
+      }
+      let fire: boolean;
+      if (before) {
+        fire = count > patience;
+        count = fire ? 0 : count + 1;
+      } else {
+        count += 1;
+        fire = count > patience;
+        if (fire) count = 0;
+      }
+      if (!fire) continue;
+      fires += 1;
+      const was = lr;
+      if (fires > increaseAfter) {
+        fires = 0;
+        lr = was * up;
+        if (lr !== was) increases += 1;
+      } else {
+        lr = was * down;
+        if (lr !== was) decays += 1;
+      }
+      if (lr !== was) {
+        sink.index.push(i);
+        sink.lr.push(lr);
+      }
+    }
+    this.t += i - from;
+    this.k = k;
+    sum[0] = s0;
+    comp[0] = c0;
+    sum[1] = s1;
+    comp[1] = c1;
+    sum[2] = s2;
+    comp[2] = c2;
+    this.counter = count;
+    this.fires = fires;
+    this.lr = lr;
+    this.statistic = statistic;
+    this.decays = decays;
+    this.increases = increases;
+    return i;
   }
 
   getState(): SchedulerState {

@@ -34,7 +34,7 @@ const CASES: Case[] = [
     timing: "immediate",
     others: ["poly"],
   },
-  { spec: "dlib:thresh=600,shrink=0.5", timing: "immediate", others: ["multistep"] },
+  { spec: "dlib:shrink=0.5", timing: "immediate", others: ["multistep"] },
   {
     spec: "multistep:milestones=3000,6000,8000,gamma=0.1",
     timing: "immediate",
