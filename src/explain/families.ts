@@ -162,15 +162,20 @@ export function traceFacts(
     const g = trace.changes[i]!.step - trace.changes[i - 1]!.step;
     if (minGap === null || g < minGap) minGap = g;
   }
+  // consecutive fires before each increase: the decreases right before it whose gaps are those of back-to-back
+  // fires (within one stride of the smallest gap); an earlier, longer gap means a non-stationary step between
   const before: number[] = [];
-  let run0 = 0;
-  for (const c of trace.changes) {
-    if (c.ratio < 1) run0++;
-    else {
-      before.push(run0);
-      run0 = 0;
+  const chain = (minGap ?? 0) + trace.stride;
+  trace.changes.forEach((c, i) => {
+    if (c.ratio <= 1) return;
+    let n = 0;
+    for (let k = i - 1; k >= 0; k--) {
+      const d = trace.changes[k]!;
+      if (d.ratio >= 1 || trace.changes[k + 1]!.step - d.step > chain) break;
+      n++;
     }
-  }
+    before.push(n);
+  });
   return {
     trace,
     totalSteps: run.totalSteps,

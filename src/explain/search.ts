@@ -9,6 +9,7 @@
  * pool's workers (src/sweep/explain-pool.ts), which run the same kernel. This module never imports the pool.
  */
 import { ConfigError } from "../errors.ts";
+import { getSchedulerFactory } from "../schedulers/registry.ts";
 import type { Params, ParamValue } from "../schedulers/types.ts";
 import type { FamilySpace, NumDim } from "./families.ts";
 import { invertFirstChange } from "./invert.ts";
@@ -195,6 +196,9 @@ export function invertedCandidates(input: ExplainInput, space: FamilySpace): Par
       if (!(e instanceof ConfigError)) throw e;
       continue;
     }
+    // the rule's default value too: a run that changed the window and kept the published threshold is common
+    const dflt = getSchedulerFactory(space.rule).paramSpecs[inv.param]?.default;
+    if (typeof dflt === "number" && !values.includes(dflt)) values.push(dflt);
     for (const tail of product(later.map((c) => ({ name: c.name, values: c.values })))) {
       for (const v of values) out.push({ ...params, ...tail, [inv.param]: v });
     }
