@@ -53,7 +53,8 @@ export function printedDecimals(values: ArrayLike<number>): number | null {
     let ok = true;
     for (let i = 0; i < values.length && ok; i++) {
       const x = values[i]! * f;
-      if (Math.abs(x - Math.round(x)) > 1e-9 * Math.max(1, Math.abs(x))) ok = false;
+      // a value parsed from d printed decimals is within float error of an integer once scaled by 10^d
+      if (Math.abs(x - Math.round(x)) > 1e-6 + 4e-16 * Math.abs(x)) ok = false;
     }
     if (ok) return d;
   }

@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { explainCurve } from "../../src/explain/explain.ts";
-import type { ExplainResult } from "../../src/explain/types.ts";
-import type { Timing } from "../../src/explain/types.ts";
+import type { ExplainResult, Timing } from "../../src/explain/types.ts";
 import { syntheticLog } from "./synthetic.ts";
 
 interface Case {
@@ -78,7 +77,8 @@ describe("explain recovers the rule that wrote a synthetic LR trace", () => {
         assert.equal(best.extra, 0, r.verdict);
         assert.equal(best.outside, 0, r.verdict);
       }
-      for (const [k, v] of Object.entries(c.identified ?? {})) assert.deepEqual(best.params[k], v, `${k}: ${best.spec}`);
+      for (const [k, v] of Object.entries(c.identified ?? {}))
+        assert.deepEqual(best.params[k], v, `${k}: ${best.spec}`);
     });
   }
 });

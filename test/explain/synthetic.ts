@@ -11,8 +11,8 @@ import { roundTo } from "../../src/explain/trace.ts";
 import type { Timing } from "../../src/explain/types.ts";
 import { stepOffsetOf } from "../../src/replay/replay.ts";
 import { createScheduler } from "../../src/schedulers/registry.ts";
-import { rng } from "../schedulers/helpers.ts";
 import { memoryCurve } from "../replay/helpers.ts";
+import { rng } from "../schedulers/helpers.ts";
 
 export interface SyntheticLog {
   curve: Curve;
@@ -25,7 +25,8 @@ export function plateauLoss(n: number, seed: number): Float64Array {
   const r = rng(seed);
   const out = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    const level = 3 + 6 * Math.exp(-t / (n / 6)) + 1.5 * Math.exp(-Math.max(0, t - n / 2) / (n / 20)) * (t > n / 2 ? 1 : 0);
+    const level =
+      3 + 6 * Math.exp(-t / (n / 6)) + 1.5 * Math.exp(-Math.max(0, t - n / 2) / (n / 20)) * (t > n / 2 ? 1 : 0);
     out[t] = level + 0.05 * ((t % 1000) / 1000) + 0.2 * (r() - 0.5);
   }
   return out;
@@ -61,7 +62,10 @@ export function syntheticLog(
     const before = s.lr;
     s.step(ex.loss[i]!);
     if (ex.stepOf(i) === step[p]) {
-      lr[p] = roundTo((o.timing ?? "immediate") === "official" ? before : s.lr, o.decimals === undefined ? 6 : o.decimals);
+      lr[p] = roundTo(
+        (o.timing ?? "immediate") === "official" ? before : s.lr,
+        o.decimals === undefined ? 6 : o.decimals,
+      );
       p++;
     }
   }
