@@ -101,11 +101,12 @@ function withFixed(space: FamilySpace, fixed: Params): FamilySpace {
   };
 }
 
-/** T of the rules: the header's total_step, else the last step of a log that counts steps from 1, else n. */
+/** T of the rules: the header's total_step, else the last step when the log counts steps from 1, else n. */
 export function explainTotalSteps(curve: Curve, lastStep: number, n: number): number {
   const header = Number(curve.meta.config?.total_step);
   if (Number.isInteger(header) && header > 0) return header;
-  if (curve.meta.format === "arcface-log" && Number.isInteger(lastStep) && lastStep >= n) return lastStep;
+  // logs that count global steps from 1 (arcface_torch, HF Trainer) end at step T
+  if (Number.isInteger(lastStep) && lastStep >= n) return lastStep;
   return n;
 }
 

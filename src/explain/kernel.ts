@@ -13,7 +13,7 @@
  * of logged / reproduced over the points well above the printed precision, so a rule is not penalised for an
  * lr0 the log does not print.
  */
-import { createScheduler } from "../schedulers/registry.ts";
+import { createScheduler, getSchedulerFactory } from "../schedulers/registry.ts";
 import { feedRange } from "../schedulers/step-range.ts";
 import type { DecaySink, Params, SchedulerContext } from "../schedulers/types.ts";
 import { detectChanges, type LoggedChange } from "./trace.ts";
@@ -431,25 +431,36 @@ function scoreTiming(
 
 /**
  * Ranking key of a score (smaller is better). Piecewise traces: matched changes, extra changes, matched changes
- * on another logged line than the logged one, whether the rule lists the change steps (LISTS_CHANGES), the mean
- * distance of the matched changes from their logged interval, then the LR error
- * (where inside a logged interval a change happened the log cannot tell, so the offset inside it does not
- * rank). Continuous traces: the max, then the mean relative error. Constant traces: the number of (extra)
- * changes, then the error.
+ * on another logged line than the logged one, the explanation's complexity (`complexity`), the mean distance of
+ * the matched changes from their logged interval, then the LR error (where inside a logged interval a change
+ * happened the log cannot tell, so the offset inside it ranks late). Continuous traces: the max, then the mean
+ * relative error, then the complexity. Constant traces: the number of (extra) changes, the error, the complexity.
  */
 export function rankKey(kind: ExplainInput["kind"], s: CandidateScore): number[] {
-  if (kind === "continuous") return [s.maxRelError, s.meanRelError, s.extra];
-  if (kind === "constant") return [s.extra, s.maxRelError, s.meanRelError];
-  const lists = LISTS_CHANGES.has(s.rule) ? 1 : 0;
-  return [-s.matched, s.extra, s.outside, lists, s.meanExcess ?? Number.POSITIVE_INFINITY, s.maxRelError];
+  const k = complexity(s.rule, s.params);
+  if (kind === "continuous") return [s.maxRelError, s.meanRelError, k, s.extra];
+  if (kind === "constant") return [s.extra, s.maxRelError, k, s.meanRelError];
+  return [-s.matched, s.extra, s.outside, k, s.meanExcess ?? Number.POSITIVE_INFINITY, s.maxRelError];
 }
 
 /**
- * Rules whose parameters list the change steps themselves (multistep's milestones are read off the trace, one
- * per change): they reproduce any sequence of decreases, so among explanations that match equally well the ones
- * that derive the change steps from the loss rank first.
+ * How much an explanation says beyond its rule's defaults: the number of parameter values that differ from the
+ * defaults (each entry of a list counts, so multistep's milestones count one per change). Among explanations that
+ * match equally well the simpler one ranks first: multistep with a milestone per logged change fits any sequence
+ * of decreases, a loss-driven rule that derives the steps from the loss with two settings says more.
+ * @example complexity("multistep", { milestones: [620, 930], gamma: 0.1 }) // -> 2 (gamma is the default)
  */
-export const LISTS_CHANGES: ReadonlySet<string> = new Set(["multistep"]);
+export function complexity(rule: string, params: Params): number {
+  const specs = getSchedulerFactory(rule).paramSpecs;
+  let n = 0;
+  for (const [key, v] of Object.entries(params)) {
+    const d = specs[key]?.default;
+    if (Array.isArray(v)) {
+      n += Array.isArray(d) && JSON.stringify(d) === JSON.stringify(v) ? 0 : v.length;
+    } else if (v !== d) n++;
+  }
+  return n;
+}
 
 /** Lexicographic comparison of two rank keys (negative: `a` is better). */
 export function compareKeys(a: readonly number[], b: readonly number[]): number {

@@ -118,12 +118,13 @@ function medianGap(step: Float64Array): number {
 }
 
 /**
- * Piecewise constant when the LR changes at few points (at most 2% of them, or at most 50 changes) and the trace
- * has at least one change; continuous otherwise; constant when it never changes.
+ * Piecewise constant when the LR changes at few points (at most 2% of them, or at most 50 changes, and never
+ * more than a quarter of them: a 15-point warm-up is continuous); continuous otherwise; constant when it never
+ * changes.
  */
 export function traceKind(points: number, changes: number): LoggedTrace["kind"] {
   if (changes === 0) return "constant";
-  return changes <= Math.max(50, 0.02 * points) ? "piecewise" : "continuous";
+  return changes <= Math.max(50, 0.02 * points) && changes <= 0.25 * points ? "piecewise" : "continuous";
 }
 
 /**

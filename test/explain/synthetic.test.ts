@@ -27,7 +27,7 @@ const CASES: Case[] = [
   { spec: "mhlr-7279bad:lambda=3e-4,tau=0.03", timing: "official", others: ["fastface"] },
   { spec: "plateau-torch:factor=0.5,patience=800", timing: "immediate", others: ["multistep"] },
   { spec: "plateau-keras:factor=0.5,patience=800", timing: "immediate", others: ["multistep"] },
-  { spec: "plateau-optax:factor=0.5,patience=40,accumulation_size=20", timing: "immediate", others: ["multistep"] },
+  { spec: "plateau-optax:factor=0.5,patience=20,accumulation_size=20", timing: "immediate", others: ["multistep"] },
   {
     spec: "plateau-timm:decay_rate=0.5,patience_t=800,warmup_t=100,warmup_lr_init=0",
     timing: "immediate",
