@@ -15,12 +15,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expandCurve } from "../src/curve/expand.ts";
-import { explainCurve, explainTotalSteps } from "../src/explain/explain.ts";
-import { type ExplainInput, scoreCandidate } from "../src/explain/kernel.ts";
-import { loggedTrace } from "../src/explain/trace.ts";
+import { explainCurve, prepareExplain } from "../src/explain/explain.ts";
+import { scoreCandidate } from "../src/explain/kernel.ts";
 import { loadCurve } from "../src/ingest/load.ts";
-import { stepOffsetOf } from "../src/replay/replay.ts";
 import { poolEvaluator } from "../src/sweep/explain-pool.ts";
 
 const quick = process.argv.includes("--quick");
@@ -79,20 +76,7 @@ for (const workers of [2, 0]) {
 }
 
 // 3. the unit of work against a numpy port of the prototype's lines, same candidate, same per-step losses
-const ex = expandCurve(curve, "hold");
-const tr = loggedTrace(curve);
-const input: ExplainInput = {
-  losses: ex.loss,
-  firstStep: ex.firstStep,
-  totalSteps: explainTotalSteps(curve, ex.lastStep, ex.steps),
-  stepOffset: stepOffsetOf(curve, "hold", ex.firstStep),
-  pointStep: tr.step,
-  pointLr: tr.lr,
-  decimals: tr.decimals,
-  halfUlp: tr.halfUlp,
-  kind: tr.kind,
-  changes: tr.changes,
-};
+const { input, ex, trace: tr } = prepareExplain(curve);
 const cand = { rule: "hck-proto", params: { increaseAfter: 3 }, lr0: 0.02 };
 for (let k = 0; k < 3; k++) scoreCandidate(input, cand);
 const ours: number[] = [];

@@ -9,7 +9,7 @@
  * --total-steps T` decides at the same steps.
  */
 import type { Curve } from "../curve/curve.ts";
-import { expandCurve } from "../curve/expand.ts";
+import { type Expanded, expandCurve } from "../curve/expand.ts";
 import { ConfigError, InputError } from "../errors.ts";
 import * as M from "../messages/explain.ts";
 import { E_REPLAY_EMPTY, E_REPLAY_OPTION, emptyCurve, tooLongToHold } from "../messages/replay.ts";
@@ -31,7 +31,7 @@ import {
 } from "./families.ts";
 import { type Candidate, type CandidateDetail, compareKeys, type ExplainInput, rankKey } from "./kernel.ts";
 import { type Evaluator, localEvaluator, searchFamilies } from "./search.ts";
-import { loggedTrace } from "./trace.ts";
+import { type LoggedTrace, loggedTrace } from "./trace.ts";
 import type { ExplainResult, Explanation, Timing } from "./types.ts";
 
 export interface ExplainOptions {
@@ -183,12 +183,21 @@ function tracePointsOf(n: number, budget: number, changePoints: Iterable<number>
   return [...keep].filter((p) => p >= 0 && p < n).sort((a, b) => a - b);
 }
 
+/** What the search runs on: the kernel's input, the logged trace, the per-step sequence, and the warnings so far. */
+export interface PreparedExplain {
+  input: ExplainInput;
+  trace: LoggedTrace;
+  ex: Expanded;
+  warnings: Array<{ code: string; message: string }>;
+}
+
 /**
- * Explain a curve's logged LR trace.
- * @example const r = await explainCurve(curve, { families: ["hck-proto", "fastface"] }); r.explanations[0].matched
+ * The logged trace and the per-step losses of a curve as the kernel takes them (hold expansion, replay's step
+ * offset, T from `explainTotalSteps` unless given), with the input's warnings. Bad input throws (no LR, an empty
+ * curve, too long to hold, a bad T).
+ * @example const { input } = prepareExplain(curve); scoreCandidate(input, { rule: "poly", params: {}, lr0: 0.1 });
  */
-export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Promise<ExplainResult> {
-  const t0 = performance.now();
+export function prepareExplain(curve: Curve, totalSteps?: number): PreparedExplain {
   const trace = loggedTrace(curve);
   const warnings: Array<{ code: string; message: string }> = [];
   if (trace.dropped > 0) warnings.push({ code: M.W_EXPLAIN_DROPPED, message: M.droppedLr(trace.dropped) });
@@ -200,20 +209,16 @@ export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Pro
   if (ex.steps === 0) {
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
   }
-  if (opts.totalSteps !== undefined && !(Number.isInteger(opts.totalSteps) && opts.totalSteps > 0)) {
-    throw new ConfigError(
-      `--total-steps ${opts.totalSteps} is invalid (expected a positive integer)`,
-      M.E_EXPLAIN_OPTION,
-    );
+  if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps > 0)) {
+    throw new ConfigError(`--total-steps ${totalSteps} is invalid (expected a positive integer)`, M.E_EXPLAIN_OPTION);
   }
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
   if (nonFinite > 0) warnings.push({ code: M.W_EXPLAIN_NON_FINITE, message: M.nonFiniteLoss(nonFinite) });
-  const T = opts.totalSteps ?? explainTotalSteps(curve, ex.lastStep, ex.steps);
   const input: ExplainInput = {
     losses: ex.loss,
     firstStep: ex.firstStep,
-    totalSteps: T,
+    totalSteps: totalSteps ?? explainTotalSteps(curve, ex.lastStep, ex.steps),
     stepOffset: stepOffsetOf(curve, "hold", ex.firstStep),
     pointStep: trace.step,
     pointLr: trace.lr,
@@ -222,6 +227,18 @@ export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Pro
     kind: trace.kind,
     changes: trace.changes,
   };
+  return { input, trace, ex, warnings };
+}
+
+/**
+ * Explain a curve's logged LR trace.
+ * @example const r = await explainCurve(curve, { families: ["hck-proto", "fastface"] }); r.explanations[0].matched
+ */
+export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Promise<ExplainResult> {
+  const t0 = performance.now();
+  const { input, trace, ex, warnings } = prepareExplain(curve, opts.totalSteps);
+  const steps = curve.columns.step;
+  const T = input.totalSteps;
   const facts: TraceFacts = traceFacts(trace, ex.loss, {
     totalSteps: T,
     firstStep: ex.firstStep,

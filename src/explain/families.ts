@@ -270,6 +270,24 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
   }
   // toler = floor(T tau) = g - 1 (the half keeps floor() off the boundary)
   const tauFromGap = gapSteps.map((g) => Number(((g - 0.5) / T).toPrecision(8)));
+  // the two-EMA rules (fastface, mhlr-7279bad): lambda on a dense log grid, tau (the gaps suggest it), alpha and
+  // beta at the published 0.001 and refined
+  const emaDims = (): NumDim[] => [
+    { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 17, extra: [5e-5] },
+    {
+      name: "tau",
+      scale: "lin",
+      lo: 0.01,
+      hi: 0.1,
+      grid: 3,
+      extra: [0.05],
+      invertExtra: tauFromGap,
+      min: 0.0005,
+      max: 0.5,
+    },
+    { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
+    { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
+  ];
   const base = {
     fixed: {} as Params,
     nums: [] as NumDim[],
@@ -285,22 +303,7 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         rule,
         fixed: { delta: 1 / dec, maxDecays: Math.max(8, nDown) },
         invert: { kind: "window", param: "lambda", disable: { lambda: NEVER }, window: tolerWindow },
-        nums: [
-          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 17, extra: [5e-5] },
-          {
-            name: "tau",
-            scale: "lin",
-            lo: 0.01,
-            hi: 0.1,
-            grid: 3,
-            extra: [0.05],
-            invertExtra: tauFromGap,
-            min: 0.0005,
-            max: 0.5,
-          },
-          { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
-          { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
-        ],
+        nums: emaDims(),
       };
     case "hck":
       return {
@@ -371,22 +374,7 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
         rule,
         fixed: { delta: 1 / dec },
         invert: { kind: "cumulative", param: "lambda", disable: { lambda: NEVER }, count: tolerWindow },
-        nums: [
-          { name: "lambda", scale: "log", ...loss(1e-8, 1e-4), grid: 17, extra: [5e-5] },
-          {
-            name: "tau",
-            scale: "lin",
-            lo: 0.01,
-            hi: 0.1,
-            grid: 3,
-            extra: [0.05],
-            invertExtra: tauFromGap,
-            min: 0.0005,
-            max: 0.5,
-          },
-          { name: "alpha", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
-          { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
-        ],
+        nums: emaDims(),
       };
     case "multistep":
       return {

@@ -17,7 +17,7 @@ import { createScheduler, getSchedulerFactory } from "../schedulers/registry.ts"
 import { feedRange } from "../schedulers/step-range.ts";
 import type { DecaySink, Params, SchedulerContext } from "../schedulers/types.ts";
 import { detectChanges, type LoggedChange } from "./trace.ts";
-import type { ExplainChange, Timing } from "./types.ts";
+import type { ExplainChange, ScoreFields, Timing } from "./types.ts";
 
 /** What every evaluation of one explain run shares (posted once to each worker). */
 export interface ExplainInput {
@@ -46,22 +46,11 @@ export interface Candidate {
 }
 
 /** The score of one candidate (no per-change detail). */
-export interface CandidateScore {
+export interface CandidateScore extends ScoreFields {
   rule: string;
   params: Params;
   lr0: number;
   timing: Timing;
-  matched: number;
-  extra: number;
-  missed: number;
-  meanOffset: number | null;
-  maxOffset: number | null;
-  /** Matched changes whose reproduced step lies outside the logged interval (so on another logged line). */
-  outside: number;
-  /** Mean distance (steps) of the matched reproduced steps from their logged interval (0 inside it). */
-  meanExcess: number | null;
-  maxRelError: number;
-  meanRelError: number;
 }
 
 export interface CandidateDetail extends CandidateScore {
@@ -314,27 +303,19 @@ function scoreTiming(
     exact[p] = v;
     printed[p] = f === 0 ? v : Math.round(v * f) / f;
   }
+  const score = (f: Omit<ScoreFields, "maxRelError" | "meanRelError">): CandidateScore => ({
+    rule: c.rule,
+    params: c.params,
+    lr0,
+    timing,
+    ...f,
+    maxRelError: err.max,
+    meanRelError: err.mean,
+  });
   if (input.kind === "continuous") {
     // a continuous trace is compared point by point; its changes (one per logged line) are not tabulated
-    return {
-      score: {
-        rule: c.rule,
-        params: c.params,
-        lr0,
-        timing,
-        matched: 0,
-        extra: 0,
-        missed: 0,
-        meanOffset: null,
-        maxOffset: null,
-        outside: 0,
-        meanExcess: null,
-        maxRelError: err.max,
-        meanRelError: err.mean,
-      },
-      changes: [],
-      lr: exact,
-    };
+    const none = { matched: 0, extra: 0, missed: 0, meanOffset: null, maxOffset: null, outside: 0, meanExcess: null };
+    return { score: score(none), changes: [], lr: exact };
   }
   // reproduced changes at the printed precision, with the rule's exact ratio
   const rep = detectChanges(input.pointStep, printed, 0, exact);
@@ -409,11 +390,7 @@ function scoreTiming(
   const changes = rows.map((r) => r.row);
   const matched = pairs.length;
   return {
-    score: {
-      rule: c.rule,
-      params: c.params,
-      lr0,
-      timing,
+    score: score({
       matched,
       extra: rep.length - matched,
       missed: input.changes.length - matched,
@@ -421,9 +398,7 @@ function scoreTiming(
       maxOffset: matched > 0 ? maxOff : null,
       outside,
       meanExcess: matched > 0 ? sumExcess / matched : null,
-      maxRelError: err.max,
-      meanRelError: err.mean,
-    },
+    }),
     changes,
     lr: exact,
   };

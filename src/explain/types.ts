@@ -27,15 +27,8 @@ export interface ExplainChange {
   offset: number | null;
 }
 
-export interface Explanation {
-  rule: string;
-  /** Every parameter, defaults merged (what `fastface replay -s` needs). */
-  params: Params;
-  /** The canonical spec (`name:k=v,...`, defaults omitted). */
-  spec: string;
-  /** Initial LR (absolute, in the log's unit) that scales the rule's LR to the logged one. */
-  lr0: number;
-  timing: Timing;
+/** How well a rule reproduces the logged trace (the kernel's score and the explanation's numbers). */
+export interface ScoreFields {
   matched: number;
   /** Reproduced changes no logged change matches. */
   extra: number;
@@ -54,6 +47,17 @@ export interface Explanation {
   /** Relative error of the reproduced LR at the logged points beyond the printed precision: max and mean. */
   maxRelError: number;
   meanRelError: number;
+}
+
+export interface Explanation extends ScoreFields {
+  rule: string;
+  /** Every parameter, defaults merged (what `fastface replay -s` needs). */
+  params: Params;
+  /** The canonical spec (`name:k=v,...`, defaults omitted). */
+  spec: string;
+  /** Initial LR (absolute, in the log's unit) that scales the rule's LR to the logged one. */
+  lr0: number;
+  timing: Timing;
   changes: ExplainChange[];
   /** Configurations of this family the search evaluated. */
   evaluated: number;

@@ -4,10 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { expandCurve } from "../../src/curve/expand.ts";
-import { type Candidate, EVENT_EXACT, type ExplainInput, matchChanges } from "../../src/explain/kernel.ts";
+import { prepareExplain } from "../../src/explain/explain.ts";
+import { type Candidate, EVENT_EXACT, matchChanges } from "../../src/explain/kernel.ts";
 import { localEvaluator } from "../../src/explain/search.ts";
-import { loggedTrace } from "../../src/explain/trace.ts";
 import { createScheduler } from "../../src/schedulers/registry.ts";
 import { poolEvaluator } from "../../src/sweep/explain-pool.ts";
 import { noisyCurve } from "../schedulers/helpers.ts";
@@ -72,20 +71,7 @@ describe("matchChanges", () => {
 describe("the sweep pool's workers score as this thread does", () => {
   it("poolEvaluator(2) equals localEvaluator on a synthetic log", async () => {
     const { curve } = syntheticLog("hck-proto:m=150,threshold=0.004", { timing: "official" });
-    const tr = loggedTrace(curve);
-    const ex = expandCurve(curve, "hold");
-    const input: ExplainInput = {
-      losses: ex.loss,
-      firstStep: ex.firstStep,
-      totalSteps: ex.lastStep,
-      stepOffset: ex.firstStep - 1,
-      pointStep: tr.step,
-      pointLr: tr.lr,
-      decimals: tr.decimals,
-      halfUlp: tr.halfUlp,
-      kind: tr.kind,
-      changes: tr.changes,
-    };
+    const { input, trace: tr } = prepareExplain(curve);
     const cands: Candidate[] = [
       { rule: "hck-proto", params: { m: 150, threshold: 0.004 }, lr0: 0.1 },
       { rule: "fastface", params: { lambda: 3e-4, tau: 0.02 }, lr0: 0.1 },
