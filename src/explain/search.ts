@@ -95,7 +95,8 @@ export function localEvaluator(): Evaluator {
 
 /**
  * On a piecewise trace, a family whose best matches fewer than this share of the changes the best family
- * matches stops refining: refinement moves a family by a few changes, not from a third to all of them.
+ * matches stops refining: refinement moves a family by a few changes, not from a third to all of them. (On a
+ * continuous trace: a max relative error above 50% and ten times the best's.)
  */
 export const PRUNE = 0.5;
 /** Structural combinations a family's first-change inversion runs for at most. */
@@ -364,11 +365,21 @@ export async function searchFamilies(
 
   // families far behind the best one stop refining (their grid result is still reported)
   const prune = () => {
-    if (input.kind !== "piecewise") return;
-    let top = 0;
-    for (const list of starts) for (const st of list) top = Math.max(top, st.score.matched);
-    for (const list of starts) {
-      for (const st of list) if (!st.done && st.score.matched < PRUNE * top) st.done = true;
+    if (input.kind === "piecewise") {
+      let top = 0;
+      for (const list of starts) for (const st of list) top = Math.max(top, st.score.matched);
+      for (const list of starts) {
+        for (const st of list) if (!st.done && st.score.matched < PRUNE * top) st.done = true;
+      }
+    } else if (input.kind === "continuous") {
+      // an order of magnitude behind the best, and off by more than half the LR: no refinement closes that
+      let top = Number.POSITIVE_INFINITY;
+      for (const list of starts) for (const st of list) top = Math.min(top, st.score.maxRelError);
+      for (const list of starts) {
+        for (const st of list) {
+          if (!st.done && st.score.maxRelError > Math.max(0.5, 10 * top)) st.done = true;
+        }
+      }
     }
   };
   prune();

@@ -120,7 +120,9 @@ function overviewSection(results: ReplayResult[], dataDir: string): ReportSectio
       `${results.length} run${results.length === 1 ? "" : "s"} from ${dataDir} (provenance in ${join(dataDir, "README.md")}), ` +
         `each replayed step by step through ${results[0]?.schedulers.length ?? 0} schedulers. A plateau (stationary ` +
         "subsequence found by the scheduler-independent judge) is removed when a scheduler decays the LR inside it " +
-        `or at its end; the open-loop lead adds up the plateau steps that remained after those decays. ${OPEN_LOOP_CAVEAT}`,
+        `or at its end; the open-loop lead adds up the plateau steps that remained after those decays. ${OPEN_LOOP_CAVEAT} ` +
+        "A run's logged LR is what its own scheduler did, not one of the replayed ones: `fastface explain <log>` finds " +
+        "which rule and parameters wrote it (docs/explain.md; data/README.md says it for the shipped logs).",
     ],
     charts: [
       {
