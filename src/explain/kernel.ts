@@ -13,7 +13,7 @@
  * of logged / reproduced over the points well above the printed precision, so a rule is not penalised for an
  * lr0 the log does not print.
  */
-import { createScheduler, getSchedulerFactory } from "../schedulers/registry.ts";
+import { createScheduler, defaultTiming, getSchedulerFactory } from "../schedulers/registry.ts";
 import { feedRange } from "../schedulers/step-range.ts";
 import type { DecaySink, Params, SchedulerContext } from "../schedulers/types.ts";
 import { detectChanges, type LoggedChange } from "./trace.ts";
@@ -61,17 +61,6 @@ export interface CandidateDetail extends CandidateScore {
 
 /** Extra (reproduced-only) rows kept in a change table; `extra` counts all of them. */
 export const MAX_EXTRA_ROWS = 100;
-
-/**
- * The timing of the code each rule comes from: the FastFace family applies a decision through `get_lr` at the
- * next `my_step` (official), the peers right away. Used when both timings print the same trace.
- */
-const DEFAULT_TIMING: Record<string, Timing> = {
-  fastface: "official",
-  hck: "official",
-  "hck-proto": "official",
-  "mhlr-7279bad": "official",
-};
 
 /** Relative tolerance of a ratio comparison on top of the printed-precision interval. */
 const RATIO_TOL = 1e-6;
@@ -452,9 +441,9 @@ function evaluate(input: ExplainInput, c: Candidate, table: boolean): Scored {
   const run = runCandidate(input, c);
   let same = true;
   for (let p = 0; p < run.before.length && same; p++) same = run.before[p] === run.after[p];
-  // when both timings print the same values, the rule's own timing is reported (they differ by one step in the
-  // exact reproduced steps only)
-  const own = DEFAULT_TIMING[c.rule] ?? "immediate";
+  // when both timings print the same values, the rule's own timing (its registry entry's) is reported: they
+  // differ by one step in the exact reproduced steps only
+  const own = defaultTiming(c.rule);
   const timings: Timing[] = c.timing ? [c.timing] : same ? [own] : ["official", "immediate"];
   let best: Scored | null = null;
   for (const t of timings) {

@@ -3,15 +3,16 @@
  * report draws them and recomputes nothing.
  */
 import type { FormatName } from "../curve/curve.ts";
+import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
 
 /**
- * When the logged LR shows a decision. `official`: one logged step after the step whose loss decided it (the
- * FastFace code prints the LR after `my_step`, which applies the previous step's weight; training uses it one
- * step later again, "k+2"); `immediate`: at the deciding step itself (torch schedulers stepped before the log
- * line, Optax, Keras).
+ * When the logged LR shows a decision: the scheduler layer's LR timing (src/schedulers/timing.ts). `official`: the
+ * FastFace code prints the LR after `my_step`, which applies the previous step's weight, so a decision from the
+ * loss of step k shows on the line of step k+1 (and trains step k+2); `immediate`: it shows at step k (torch
+ * schedulers stepped before the log line, Optax, Keras) and trains k+1.
  */
-export type Timing = "official" | "immediate";
+export type Timing = LrTiming;
 
 /** One row of the change-by-change table: a logged change, a reproduced one, or a pair of both. */
 export interface ExplainChange {

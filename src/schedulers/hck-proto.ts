@@ -430,5 +430,7 @@ export const hckProto: SchedulerFactory = defineScheduler({
     "FastFace repository's commented HCK prototype: box-car mean, Haar / m, threshold 0.06, fire after 2m, x0.5 x0.5 x4",
   paramSpecs: HCK_PROTO_PARAMS,
   adaptive: true,
+  // the prototype sits inside MHLR and applies its weight through get_lr at the next my_step (timing.ts)
+  lrTiming: "official",
   make: (params, ctx) => new HckProtoScheduler(params, ctx),
 });

@@ -152,5 +152,7 @@ export const mhlr7279bad: SchedulerFactory = defineScheduler({
   summary: "FastFace's initial-commit MHLR (7279bad): two-EMA cold start, no reset branch, sticky weight, no cap",
   paramSpecs: MHLR_7279BAD_PARAMS,
   adaptive: true,
+  // the MHLR code path: a weight decided at my_step k is applied by my_step k + 1 (timing.ts)
+  lrTiming: "official",
   make: (params, ctx) => new Mhlr7279bad(params, ctx),
 });

@@ -13,7 +13,7 @@ import { expandCurve } from "../../src/curve/expand.ts";
 import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
 import { fastface } from "../../src/schedulers/fastface.ts";
 import { mhlr7279bad } from "../../src/schedulers/mhlr-7279bad.ts";
-import { restoreScheduler } from "../../src/schedulers/registry.ts";
+import { defaultTiming, restoreScheduler } from "../../src/schedulers/registry.ts";
 import { FIXTURES } from "../replay/helpers.ts";
 import { firedAt, noisyCurve, record } from "./helpers.ts";
 
@@ -138,6 +138,10 @@ describe("mhlr-7279bad equals the initial commit's lines", () => {
       assert.deepEqual(want, [0.02, ...r.lr.slice(0, n - 1)], `seed ${seed}`);
     }
     assert.ok(fires > 10, `only ${fires} decays: the comparison would be vacuous`);
+  });
+  it("its registry timing is official (the MHLR code path), like fastface and hck-proto", () => {
+    assert.equal(defaultTiming("mhlr-7279bad"), "official");
+    assert.equal(defaultTiming("hck-proto"), "official");
   });
   it("on the FastFace fixture log: the same LR at every step, and not the released rule's", () => {
     const text = readFileSync(fileURLToPath(new URL("logs/fastface_ms1mv3_r100.log", FIXTURES)), "utf8");

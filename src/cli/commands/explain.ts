@@ -11,6 +11,7 @@ import type { ExplainResult } from "../../explain/types.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import * as M from "../../messages/explain.ts";
 import { getSchedulerFactory } from "../../schedulers/registry.ts";
+import { parseTiming } from "../../schedulers/timing.ts";
 import type { Params } from "../../schedulers/types.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
 import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
@@ -170,9 +171,8 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
         "logged vs reproduced LR, per change",
       ) as Argv<ExplainArgs>,
   handler: async (a) => {
-    if (!["auto", "official", "immediate"].includes(a.timing)) {
-      throw new ConfigError(M.badTiming(a.timing), M.E_EXPLAIN_OPTION);
-    }
+    const timing = a.timing === "auto" ? undefined : parseTiming(a.timing);
+    if (a.timing !== "auto" && timing === undefined) throw new ConfigError(M.badTiming(a.timing), M.E_EXPLAIN_OPTION);
     if (!(Number.isInteger(a.top) && a.top > 0)) throw new ConfigError(M.badTop(a.top), M.E_EXPLAIN_OPTION);
     const workers = a.workers ?? Math.min(2, availableParallelism());
     if (!(Number.isInteger(workers) && workers >= 0))
@@ -188,7 +188,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
       result = await explainCurve(curve, {
         ...(a.family ? { families: a.family } : {}),
         extra,
-        ...(a.timing !== "auto" ? { timing: a.timing as "official" | "immediate" } : {}),
+        ...(timing ? { timing } : {}),
         ...(a["total-steps"] !== undefined ? { totalSteps: a["total-steps"] } : {}),
         ...(evaluator ? { evaluator } : {}),
       });
