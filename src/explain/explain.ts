@@ -261,7 +261,8 @@ export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Pro
     // the change-by-change detail of every family's best, and of the released rule exactly as published
     // (official defaults) when fastface was searched, in one batch (in the pool's workers when there is one)
     const kept = outcomes.filter((o) => o.best.extra !== Number.MAX_SAFE_INTEGER);
-    const cands: Candidate[] = kept.map((o) => ({
+    const todo = kept.filter((o) => !o.detail);
+    const cands: Candidate[] = todo.map((o) => ({
       rule: o.best.rule,
       params: o.best.params,
       lr0: o.best.lr0,
@@ -272,7 +273,8 @@ export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Pro
       cands.push({ rule: "fastface", params: {}, lr0: facts.firstLr, ...(opts.timing ? { timing: opts.timing } : {}) });
     }
     const got = await evaluator.detail(cands);
-    details = kept.map((o, i) => ({ d: got[i]!, n: o.evaluated }));
+    const fresh = new Map(todo.map((o, i) => [o, got[i]!]));
+    details = kept.map((o) => ({ d: o.detail ?? fresh.get(o)!, n: o.evaluated }));
     if (withReleased) releasedDetail = got[got.length - 1];
   } finally {
     if (!opts.evaluator) await evaluator.close();

@@ -24,6 +24,9 @@ import { createScheduler } from "../schedulers/registry.ts";
 import type { Params, SchedulerContext } from "../schedulers/types.ts";
 import type { ExplainInput } from "./kernel.ts";
 
+/** Logged decreases the cumulative inversion intersects (the first few pin the threshold; each costs a selection). */
+export const CUMULATIVE_CHANGES = 6;
+
 export type InvertSpec =
   | { kind: "window"; param: string; disable: Params; window: (p: Params, totalSteps: number) => number }
   | { kind: "cumulative"; param: string; disable: Params; count: (p: Params, totalSteps: number) => number }
@@ -172,7 +175,7 @@ export function invertFirstChange(input: ExplainInput, rule: string, params: Par
   const [lo1, hi1] = interval(1, range);
   let lo = lo1;
   let hi = hi1;
-  for (let k = 2; k <= all.length; k++) {
+  for (let k = 2; k <= Math.min(all.length, CUMULATIVE_CHANGES); k++) {
     const [a, b] = interval(k, all[k - 1]!);
     lo = Math.max(lo, a);
     hi = Math.min(hi, b);

@@ -220,6 +220,19 @@ function scanValues(v: number, integer: boolean): number[] {
   return [...new Set(out)].filter((x) => x !== v);
 }
 
+/** Whether a family can make this kind of trace (continuous schedules continuous traces, jump rules the rest). */
+function sameKind(input: ExplainInput, space: FamilySpace): boolean {
+  return input.kind === "constant" || space.continuous === (input.kind === "continuous");
+}
+
+/** Grid points a family of the other kind gets (evenly picked from its grid). */
+export const OTHER_KIND_GRID = 6;
+
+function thin<T>(list: T[], n: number): T[] {
+  if (list.length <= n) return list;
+  return Array.from({ length: n }, (_, k) => list[Math.round((k * (list.length - 1)) / (n - 1))]!);
+}
+
 interface Start {
   params: Params;
   score: CandidateScore;
@@ -275,6 +288,8 @@ export interface FamilyOutcome {
   rule: string;
   best: CandidateScore;
   evaluated: number;
+  /** The best's change-by-change detail, when the search already computed it (a family of one candidate). */
+  detail?: CandidateDetail;
 }
 
 export interface SearchOptions {
@@ -330,10 +345,24 @@ export async function searchFamilies(
 
   // round 0: every family's grid, with the first-change inversions, in one batch
   const grids = spaces.map((space) => [
-    ...familyGrid(space),
+    ...(sameKind(input, space) ? familyGrid(space) : thin(familyGrid(space), OTHER_KIND_GRID)),
     ...invertedCandidates(input, space),
     ...(opts.extra?.[space.rule] ?? []).map((p) => ({ ...space.fixed, ...p })),
   ]);
+  // a family of a single candidate (multistep, constant, dlib at its default) is scored with its detail at once, so
+  // its one run (dlib's costs half a second on 200k steps) is not repeated for the final table
+  const singles = new Map<number, CandidateDetail>();
+  const singleIdx = spaces.flatMap((_s, i) => (grids[i]!.length === 1 ? [i] : []));
+  if (singleIdx.length > 0) {
+    const cands = singleIdx.map((i) => cand(spaces[i]!, grids[i]![0]!));
+    const details = await evaluator.detail(cands);
+    singleIdx.forEach((i, k) => {
+      singles.set(i, details[k]!);
+      cache.set(keyOf(cands[k]!), details[k]!);
+      evaluated.set(spaces[i]!.rule, (evaluated.get(spaces[i]!.rule) ?? 0) + 1);
+    });
+    total += cands.length;
+  }
   const batch0 = spaces.flatMap((space, i) => grids[i]!.map((params) => ({ space, params })));
   const scores0 = await run(batch0);
   const starts: Start[][] = spaces.map(() => []);
@@ -352,9 +381,8 @@ export async function searchFamilies(
       picked.push(s);
     }
     // a continuous schedule cannot make a piecewise-constant trace and a jump rule not a continuous one: those
-    // families are scored on their grid only
-    const sameKind = input.kind === "constant" || space.continuous === (input.kind === "continuous");
-    const refinable = sameKind && (space.nums.length > 0 || space.choices.length > 0);
+    // families are scored on (a thinned) grid only
+    const refinable = sameKind(input, space) && (space.nums.length > 0 || space.choices.length > 0);
     starts[i] = picked.map((s) => ({
       params: s.params,
       score: s.score,
@@ -478,11 +506,13 @@ export async function searchFamilies(
     for (const [i, p] of picked) bests[i] = { params: p.params, score: p.score };
   }
 
-  return spaces.map((space, i) => ({
-    rule: space.rule,
-    best: bests[i]?.score ?? refusedScore(cand(space, space.fixed), input.changes.length),
-    evaluated: evaluated.get(space.rule) ?? 0,
-  }));
+  return spaces.map((space, i) => {
+    const best = bests[i]?.score ?? refusedScore(cand(space, space.fixed), input.changes.length);
+    const single = singles.get(i);
+    const out: FamilyOutcome = { rule: space.rule, best, evaluated: evaluated.get(space.rule) ?? 0 };
+    if (single && keyOf(cand(space, best.params)) === keyOf(cand(space, single.params))) out.detail = single;
+    return out;
+  });
 }
 
 /** Significant digits of a number as written (0.0599 -> 3, 4000 -> 1). */
