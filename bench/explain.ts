@@ -53,7 +53,7 @@ for (let r = 0; r < REPS; r++) {
 }
 console.log(`fastface explain (CLI): median ${median(cliWall).toFixed(1)} s over ${REPS} (goal < 20 s on 2 cores)`);
 
-// 2. in this process: the search with the pool and in one thread (CPU of this thread; workers' CPU not included)
+// 2. in this process: the search with the pool and in one thread (process CPU: the workers' threads included)
 const curve = await loadCurve(LOG);
 for (const workers of [2, 0]) {
   const walls: number[] = [];
@@ -67,7 +67,7 @@ for (const workers of [2, 0]) {
     await ev?.close();
     walls.push(wall);
     console.log(
-      `explainCurve, ${workers === 0 ? "this thread" : `${workers} workers`}: ${wall.toFixed(1)} s wall, main-thread CPU ${cpu.toFixed(1)} s, ${res.search.evaluated} configurations, load ${load()}`,
+      `explainCurve, ${workers === 0 ? "this thread" : `${workers} workers`}: ${wall.toFixed(1)} s wall, process CPU ${cpu.toFixed(1)} s, ${res.search.evaluated} configurations, load ${load()}`,
     );
   }
   console.log(
