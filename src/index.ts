@@ -11,6 +11,7 @@
  *        ▼
  *   ┌──────────── schedulers/ (one pure state machine per file, JSON state, registry by name) ────────────┐
  *   │ replay/   open loop: the logged losses drive each scheduler; judge/ finds plateaus, scores decays  │
+ *   │ explain/  which rule and parameters reproduce a log's LR trace from its own logged loss            │
  *   │ simulate/ closed loop: a fitted loss-response model + bootstrap noise drives each scheduler       │
  *   │ sweep/    many configs × many curves in worker threads, results in DuckDB, ranked in SQL         │
  *   │ train/    tfjs retraining with the scheduler stepped by the live loss; verification accuracy      │
@@ -33,6 +34,11 @@ export type { Aggregation, Curve, CurveColumns, CurveMeta, Evaluation, FormatNam
 export { curveLength } from "./curve/curve.ts";
 export { expandCurve, expandHold, expandNone } from "./curve/expand.ts";
 export * from "./errors.ts";
+export { type ExplainOptions, explainCurve, prepareExplain } from "./explain/explain.ts";
+export { FAMILY_NAMES } from "./explain/families.ts";
+export { type Candidate, type CandidateScore, detailCandidate, scoreCandidate } from "./explain/kernel.ts";
+export { type Evaluator, localEvaluator } from "./explain/search.ts";
+export type { ExplainChange, ExplainResult, Explanation } from "./explain/types.ts";
 export { parseArcfaceLog } from "./ingest/arcface-log.ts";
 export { detectFormat } from "./ingest/detect.ts";
 export { FORMAT_NAMES, FORMATS, type FormatEntry, formatEntry } from "./ingest/formats.ts";
@@ -47,6 +53,7 @@ export { findStationary, type JudgeParams, parseJudgeSpec } from "./judge/statio
 export { type ReplayOptions, replayCurve } from "./replay/replay.ts";
 export { runScheduler } from "./replay/run.ts";
 export type { ReplayResult, ReplayTraces, SchedulerReplay, StationarySpan } from "./replay/types.ts";
+export { explainSections } from "./report/charts-explain.ts";
 export { replaySections } from "./report/charts-replay.ts";
 export { retrainSections } from "./report/charts-retrain.ts";
 export { simulateSections } from "./report/charts-simulate.ts";
@@ -74,6 +81,7 @@ export { fitJoint, fitJointRuns, leaveOneRunOut } from "./simulate/joint.ts";
 export { getModel, modelNames } from "./simulate/registry.ts";
 export { type SimulateOptions, type SimulateResult, simulate } from "./simulate/simulate.ts";
 export { fitAuto, inSample, usablePoints, validateCross, validateTail } from "./simulate/validate.ts";
+export { poolEvaluator } from "./sweep/explain-pool.ts";
 export { paretoFront, paretoFrontAcrossCurves, robustConfigs, topK } from "./sweep/rank.ts";
 export { type SweepReportData, sweepReportData } from "./sweep/report-data.ts";
 export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";

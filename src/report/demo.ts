@@ -132,7 +132,9 @@ export async function buildDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     title: "fastface demo: plateaus and learning-rate decays on the shipped runs",
     subtitle:
       `${results.length} runs from ${dataDir} (provenance in ${join(dataDir, "README.md")}), each replayed step by step ` +
-      `through ${(opts.schedulers ?? DEMO_SCHEDULERS).join(", ")}.`,
+      `through ${(opts.schedulers ?? DEMO_SCHEDULERS).join(", ")}. A run's logged LR is what its own scheduler did, ` +
+      "not one of the replayed ones: `fastface explain <log>` finds which rule and parameters wrote it " +
+      "(docs/explain.md; data/README.md says it for the shipped logs).",
     compare: "last",
   });
   return { doc, results, warnings };

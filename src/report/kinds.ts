@@ -15,10 +15,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { FormatError, InputError, ParseError, type Warnings } from "../errors.ts";
+import type { ExplainResult } from "../explain/types.ts";
 import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
+import { explainSections, explainShapeProblem } from "./charts-explain.ts";
 import { retrainSections } from "./charts-retrain.ts";
 import { simulateSections, simulateShapeProblem } from "./charts-simulate.ts";
 import { sweepReportKind } from "./charts-sweep.ts";
@@ -173,8 +175,15 @@ export const retrainKind = taggedKind<RetrainResult>(
   (r) => ({ title: `Retrain: ${r.dataset}`, sections: retrainSections(r) }),
 );
 
+export const explainKind = taggedKind<ExplainResult>(
+  "explain (fastface explain --json)",
+  "fastface-explain",
+  explainShapeProblem,
+  (r) => ({ title: `Explain: ${r.curve.name}`, sections: explainSections(r) }),
+);
+
 /** Report kinds in the order they are tried. */
-export const REPORT_KINDS: ReportKind[] = [replayKind, simulateKind, retrainKind, sweepReportKind];
+export const REPORT_KINDS: ReportKind[] = [replayKind, simulateKind, retrainKind, explainKind, sweepReportKind];
 
 const BINARY_EXTENSIONS = new Set([".duckdb", ".db", ".arrow", ".parquet"]);
 

@@ -22,13 +22,18 @@ import { cosine } from "./cosine.ts";
 import { dlib } from "./dlib.ts";
 import { fastface } from "./fastface.ts";
 import { hck } from "./hck.ts";
+import { hckProto } from "./hck-proto.ts";
+import { mhlr7279bad } from "./mhlr-7279bad.ts";
 import { multistep } from "./multistep.ts";
 import { coerceParam, resolveParams } from "./params.ts";
 import { plateauKeras } from "./plateau-keras.ts";
+import { plateauOptax } from "./plateau-optax.ts";
+import { plateauTimm } from "./plateau-timm.ts";
 import { plateauTorch } from "./plateau-torch.ts";
 import { poly } from "./poly.ts";
 import { type LrTiming, TimedLr } from "./timing.ts";
 import type { Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import { wsd } from "./wsd.ts";
 
 const FACTORIES: readonly SchedulerFactory[] = [
   fastface,
@@ -40,6 +45,11 @@ const FACTORIES: readonly SchedulerFactory[] = [
   plateauTorch,
   plateauKeras,
   dlib,
+  hckProto,
+  mhlr7279bad,
+  wsd,
+  plateauTimm,
+  plateauOptax,
 ];
 const BY_NAME = new Map(FACTORIES.map((f) => [f.name, f]));
 

@@ -26,11 +26,15 @@ export class WorkerError extends FastfaceError {
 /** True when this module runs as built JavaScript (dist/): workers then load worker.js directly, no tsx. */
 const BUILT = import.meta.url.endsWith(".js");
 
-/** The eval source a sweep worker thread starts from (worker.js in a build, else tsx + worker.ts); queue workers use it too. */
-export function bootstrap(): string {
-  if (BUILT) return `import(${JSON.stringify(new URL("./worker.js", import.meta.url).href)});`;
+/**
+ * The eval source a worker thread starts from (`<name>.js` in a build, else tsx + `<name>.ts`, in this folder):
+ * the sweep worker (`worker`, also used by the queue's workers) unless `SweepPool.spawn` names another module
+ * with the same protocol (`explain-worker`).
+ */
+export function bootstrap(name = "worker"): string {
+  if (BUILT) return `import(${JSON.stringify(new URL(`./${name}.js`, import.meta.url).href)});`;
   const api = import.meta.resolve("tsx/esm/api");
-  const target = new URL("./worker.ts", import.meta.url).href;
+  const target = new URL(`./${name}.ts`, import.meta.url).href;
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
 }
 
@@ -47,12 +51,13 @@ export interface PoolSetup {
 /**
  * A pool of sweep workers. `spawn` starts the threads at once (they load the TypeScript sources while the
  * caller does other work); `setup` hands each the scheduler name and the configurations and waits until all
- * are ready; `start` does both.
+ * are ready; `start` does both. The protocol (setup -> ready, curve, task -> done rows) is generic: `spawn`
+ * takes another worker module that speaks it (explain's, with its own setup, shared input and row types).
  * @example
  * const pool = await SweepPool.start(2, { scheduler: "fastface", lr0: 1, configs });
  * pool.addCurve(shared); await pool.run(tasks, (rows) => buffer.push(...rows)); await pool.close();
  */
-export class SweepPool {
+export class SweepPool<Row = ResultRow, Setup extends object = PoolSetup, Shared extends object = SharedCurve> {
   readonly size: number;
   private readonly workers: Worker[];
   private stopped = false;
@@ -70,10 +75,13 @@ export class SweepPool {
     }
   }
 
-  /** Start `size` worker threads now; call `setup` before `run`. */
-  static spawn(size: number): SweepPool {
-    const code = bootstrap();
-    return new SweepPool(Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] })));
+  /** Start `size` worker threads now (the sweep worker unless `worker` names another); call `setup` before `run`. */
+  static spawn<R = ResultRow, S extends object = PoolSetup, C extends object = SharedCurve>(
+    size: number,
+    worker = "worker",
+  ): SweepPool<R, S, C> {
+    const code = bootstrap(worker);
+    return new SweepPool<R, S, C>(Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] })));
   }
 
   static async start(size: number, setup: PoolSetup): Promise<SweepPool> {
@@ -83,7 +91,7 @@ export class SweepPool {
   }
 
   /** Hand every worker the scheduler and configurations; resolves when all are ready (closes the pool on failure). */
-  async setup(setup: PoolSetup): Promise<void> {
+  async setup(setup: Setup): Promise<void> {
     try {
       await Promise.all(
         this.workers.map(
@@ -102,7 +110,7 @@ export class SweepPool {
               w.on("message", onMessage);
               w.on("error", onError);
               w.on("exit", onExit);
-              w.postMessage({ type: "setup", ...setup } satisfies ToWorker);
+              w.postMessage({ type: "setup", ...setup });
             }),
         ),
       );
@@ -113,8 +121,8 @@ export class SweepPool {
   }
 
   /** Send a curve (shared memory, no copy) to every worker. */
-  addCurve(curve: SharedCurve): void {
-    for (const w of this.workers) w.postMessage({ type: "curve", curve } satisfies ToWorker);
+  addCurve(curve: Shared): void {
+    for (const w of this.workers) w.postMessage({ type: "curve", curve });
   }
 
   private fail(err: Error): void {
@@ -128,7 +136,7 @@ export class SweepPool {
    * Run tasks; `onDone` receives each task's rows as they arrive. Resolves when every task is done, or
    * early (with the remaining tasks undone) after `stop()`.
    */
-  run(tasks: readonly SweepTask[], onDone: (rows: ResultRow[]) => void): Promise<void> {
+  run(tasks: readonly SweepTask[], onDone: (rows: Row[]) => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (tasks.length === 0 || this.stopped) {
         resolve();
@@ -168,7 +176,7 @@ export class SweepPool {
           }
           if (m.type !== "done") return;
           inFlight--;
-          onDone(m.rows);
+          onDone(m.rows as Row[]);
           dispatch(w);
           if (inFlight === 0 && (next >= tasks.length || this.stopped)) {
             const f = this.finish;

@@ -20,6 +20,11 @@ const SMALL: Record<string, string> = {
   "plateau-torch": "plateau-torch:patience=30,cooldown=5",
   "plateau-keras": "plateau-keras:patience=30,cooldown=5",
   dlib: "dlib:thresh=60,shrink=0.5",
+  "hck-proto": "hck-proto:m=10,threshold=0.02",
+  "mhlr-7279bad": "mhlr-7279bad:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.01",
+  wsd: "wsd:warmup=50,decay=0.5",
+  "plateau-timm": "plateau-timm:patience_t=30,cooldown_t=5,warmup_t=40,noise_range=100;900",
+  "plateau-optax": "plateau-optax:patience=5,accumulation_size=10,cooldown=1",
 };
 
 describe("properties of the FastFace rule (fastface, hck)", () => {

@@ -22,7 +22,7 @@ function throwsConfig(fn: () => unknown, ...fragments: string[]): void {
 }
 
 describe("registry", () => {
-  it("lists the nine schedulers", () => {
+  it("lists the fourteen schedulers", () => {
     assert.deepEqual(schedulerNames(), [
       "fastface",
       "hck",
@@ -33,6 +33,11 @@ describe("registry", () => {
       "plateau-torch",
       "plateau-keras",
       "dlib",
+      "hck-proto",
+      "mhlr-7279bad",
+      "wsd",
+      "plateau-timm",
+      "plateau-optax",
     ]);
     for (const n of schedulerNames()) assert.equal(getSchedulerFactory(n).name, n);
   });

@@ -24,6 +24,11 @@ const SPECS: Record<string, string[]> = {
     "hck:alpha=1,m=2,lambda=0.3,tau=0.0003,maxDecays=40",
     "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.002,maxDecays=40,warmup=2500",
   ],
+  "hck-proto": [
+    "hck-proto:m=20,threshold=0.02",
+    "hck-proto:m=7,threshold=0.05,countCheck=before,increaseAfter=3",
+    "hck-proto:m=2,threshold=1,patience=1",
+  ],
   multistep: ["multistep:milestones=0.2,0.5,0.7"],
   poly: ["poly:power=2,warmup=50"],
   cosine: ["cosine"],
@@ -84,7 +89,7 @@ describe("stepRange equals step() one loss at a time", () => {
     }
   }
   it("the specs fire decays on these curves (so the property is not vacuous)", () => {
-    for (const name of ["fastface", "hck"]) {
+    for (const name of ["fastface", "hck", "hck-proto"]) {
       for (const spec of SPECS[name]!) {
         const s = createScheduler(spec, { totalSteps: 12000, lr0: 1 });
         const d = viaStep(s, holeyCurve(12000, 3, 4));

@@ -3,6 +3,7 @@
  */
 import type { CommandModule } from "yargs";
 import { demoCommand } from "./demo.ts";
+import { explainCommand } from "./explain.ts";
 import { fitCommand } from "./fit.ts";
 import { ingestCommand } from "./ingest.ts";
 import { inspectCommand } from "./inspect.ts";
@@ -19,6 +20,7 @@ export const commands: CommandModule<any, any>[] = [
   demoCommand,
   reportCommand,
   replayCommand,
+  explainCommand,
   ingestCommand,
   inspectCommand,
   sweepCommand,
