@@ -20,7 +20,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { badJudgeParam, E_JUDGE_SPEC, unknownJudge, unknownJudgeParam } from "../messages/replay.ts";
-import { parseNumber } from "../schedulers/params.ts";
+import { parseBoolean, parseNumber } from "../schedulers/params.ts";
 import { DEFAULT_BAND, REFINE_WINDOW_FRACTION, refineSpans } from "./refine.ts";
 
 export interface JudgeParams {
@@ -232,12 +232,14 @@ export function parseJudgeSpec(spec: string): { name: "haar"; params: Partial<Ju
       throw new ConfigError(unknownJudgeParam(key, JUDGE_PARAM_NAMES), E_JUDGE_SPEC);
     }
     const raw = eq < 0 ? "" : token.slice(eq + 1);
-    const v = parseNumber(raw);
     if (key === "refine") {
-      if (v !== 0 && v !== 1) throw new ConfigError(badJudgeParam(key, raw, "0 or 1"), E_JUDGE_SPEC);
-      params.refine = v;
+      // the shared boolean grammar of schedulers/params.ts (1/0, true/false, yes/no, on/off)
+      const b = parseBoolean(raw);
+      if (b === undefined) throw new ConfigError(badJudgeParam(key, raw, "a boolean (1/0, true/false)"), E_JUDGE_SPEC);
+      params.refine = b ? 1 : 0;
       continue;
     }
+    const v = parseNumber(raw);
     const positive = v !== undefined && v > 0;
     const real = key === "eps" || key === "band";
     if (!positive || (!real && v >= 1 && !Number.isInteger(v))) {

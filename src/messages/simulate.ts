@@ -66,4 +66,6 @@ export const msg = {
   badInteger: (option: string, v: unknown, min: number) => `--${option} must be an integer >= ${min}; got ${v}`,
   tailTooShort: (fit: number, held: number) =>
     `tail split leaves ${fit} fitted and ${held} held-out point(s); both need at least 10`,
+  /** A value error of the shared parameter grammar (schedulers/params.ts) inside `--lr-schedule`. */
+  inLrSchedule: (spec: string, message: string) => `--lr-schedule '${spec}': ${message}`,
 };

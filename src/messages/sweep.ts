@@ -30,6 +30,9 @@ export const gridDuplicateParam = (name: string): string =>
 
 export const gridEmptyRange = (arg: string, why: string): string => `--grid '${arg}': empty range (${why})`;
 
+/** A value error of the shared parameter grammar (schedulers/params.ts), with the `--grid` argument in front. */
+export const gridValue = (arg: string, message: string): string => `--grid '${arg}': ${message}`;
+
 export const gridBadValue = (arg: string, name: string, value: string, expected: string): string =>
   `--grid '${arg}': '${value}' is not a valid value of '${name}' (expected ${expected})`;
 

@@ -1,6 +1,17 @@
 /**
  * Parameter handling shared by every scheduler factory: coercion of spec strings to typed values, defaults,
  * type and bound checks. Errors are ConfigErrors that name the scheduler, the parameter and what was expected.
+ *
+ * The one value grammar of fastface (`-s name:k=v`, `--grid k=...`, explain's `--family`/`--grid`,
+ * `--lr-schedule` incl. its `lr=`, `--judge haar:k=v`, and values handed to `create`/`restore` as strings):
+ *   number / integer   decimal with an optional exponent: `4000`, `-0.5`, `.5`, `5.`, `2e-5`, `1E+3`
+ *                      (surrounding blanks ignored); hex/octal/binary (`0x10`), `Infinity`, `NaN`, `1_000`
+ *                      and empty text are rejected; an integer is any such number with no fraction (`4e3`)
+ *   boolean            true/false, 1/0, yes/no, on/off (any case)
+ *   string             exactly one of the declared choices (case-sensitive; surrounding blanks ignored)
+ *   number[]           numbers of the grammar above separated by `,` or `;`
+ * A rejected value is a ConfigError `E_SCHED_PARAM` naming the scheduler, the parameter, the text and what was
+ * expected (callers may prefix where it came from, e.g. the `--grid` argument, keeping the code).
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, badState, E_SCHED_PARAM, E_SCHED_STATE, unknownParam } from "../messages/replay.ts";
@@ -23,7 +34,8 @@ export function parseNumber(text: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-function parseBoolean(text: string): boolean | undefined {
+/** Parse a boolean the way a user writes it (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case). */
+export function parseBoolean(text: string): boolean | undefined {
   const s = text.trim().toLowerCase();
   if (s === "true" || s === "1" || s === "yes" || s === "on") return true;
   if (s === "false" || s === "0" || s === "no" || s === "off") return false;
@@ -38,6 +50,18 @@ function checkNumber(scheduler: string, key: string, spec: ParamSpec, v: number,
   if (spec.above !== undefined && !(v > spec.above)) throw bad();
   if (spec.max !== undefined && v > spec.max) throw bad();
   return v;
+}
+
+/**
+ * One number of the grammar within a parameter's bounds, whatever the parameter's type (a `--grid` range end,
+ * where an integer parameter may have fractional ends; `--lr-schedule`'s `lr=`).
+ * @example coerceNumber("sweep", "m", { type: "integer", default: 4000, min: 2, doc: "" }, "1e3") // -> 1000
+ */
+export function coerceNumber(scheduler: string, key: string, spec: ParamSpec, raw: unknown): number {
+  const asNumber: ParamSpec = { ...spec, type: "number" };
+  const v = typeof raw === "number" ? raw : typeof raw === "string" ? parseNumber(raw) : undefined;
+  if (v === undefined) throw new ConfigError(badParamValue(scheduler, key, raw, expectedText(asNumber)), E_SCHED_PARAM);
+  return checkNumber(scheduler, key, asNumber, v, raw);
 }
 
 /** Coerce a value (a string from a spec, or an already typed value from code) to the declared type. */
@@ -57,8 +81,9 @@ export function coerceParam(scheduler: string, key: string, spec: ParamSpec, raw
     }
     case "string": {
       if (typeof raw !== "string") throw bad();
-      if (spec.choices && !spec.choices.includes(raw)) throw bad();
-      return raw;
+      const v = raw.trim();
+      if (spec.choices && !spec.choices.includes(v)) throw bad();
+      return v;
     }
     case "number[]": {
       const items: unknown[] = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(/[,;]/) : [raw];

@@ -2,7 +2,7 @@
  * The scheduler registry: names -> factories, and the spec grammar used on the command line and in sweeps:
  *
  *   name                      defaults
- *   name:k=v,k=v              parameters; numbers like 2e-5, booleans true/false
+ *   name:k=v,k=v              parameters; values in the one grammar of params.ts (2e-5, true/yes/1, ...)
  *   name:milestones=1,2,gamma=0.1
  *                             a bare value after a list-typed key continues that list
  *

@@ -6,12 +6,14 @@
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
 import { E, msg, W } from "../messages/simulate.ts";
+import { coerceNumber } from "../schedulers/params.ts";
 import {
   createScheduler,
   getSchedulerFactory,
   parseSchedulerSpec,
   type SchedulerSpec,
 } from "../schedulers/registry.ts";
+import type { ParamSpec } from "../schedulers/types.ts";
 import { type StepLr, stepLrFromLogged } from "./schedule.ts";
 
 export interface LrSource {
@@ -22,6 +24,9 @@ export interface LrSource {
   from: "log" | "spec";
   spec?: string;
 }
+
+/** `lr=` of an `--lr-schedule` spec: a number of the shared grammar (schedulers/params.ts), > 0. */
+const LR_SPEC: ParamSpec = { type: "number", default: undefined, above: 0, doc: "initial LR" };
 
 /**
  * Split `lr=V` off a scheduler spec when the scheduler has no `lr` parameter.
@@ -41,11 +46,12 @@ export function splitLr(spec: string): { spec: SchedulerSpec; lr?: number } {
   for (const token of spec.slice(colon + 1).split(",")) {
     const m = /^\s*lr\s*=\s*(.*)$/.exec(token);
     if (m) {
-      const v = Number(m[1]);
-      if (!(Number.isFinite(v) && v > 0)) {
-        throw new ConfigError(`--lr-schedule ${spec}: lr must be a positive number; got '${m[1]}'`, E.badOption);
+      try {
+        lr = coerceNumber(name, "lr", LR_SPEC, m[1]);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new ConfigError(msg.inLrSchedule(spec, err.message), err.code);
+        throw err;
       }
-      lr = v;
     } else kept.push(token);
   }
   const rest = kept.join(",").trim();

@@ -8,12 +8,16 @@
  *   NAME=LO..HI[:log|:lin]   a range without a count: only for --random (log-uniform / uniform draws)
  *   NAME=V1,V2,...      a list (numbers, integers, booleans or strings, as the ParamSpec says);
  *                       for `number[]` parameters the alternatives are separated by ';' (milestones=10,20;15,30)
+ * Every value (list items, range ends) is read with the scheduler spec's grammar and coercion
+ * (schedulers/params.ts `parseNumber` / `coerceParam`): a text means the same in `--grid` as in `-s`, and a
+ * rejected value is the same `E_SCHED_PARAM` error, prefixed with the `--grid` argument.
  * `lambdaMode=absolute,relative` is a sweep-layer axis (see `effectiveParams`): in relative mode `lambda` is a
  * fraction of the curve's loss scale per step and is multiplied by that scale before the scheduler is built.
  */
 import { createHash } from "node:crypto";
 import { ConfigError, type Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
+import { coerceNumber, coerceParam, parseNumber } from "../schedulers/params.ts";
 import type { ParamSpec, Params, ParamValue } from "../schedulers/types.ts";
 
 /** The sweep-layer parameter choosing how `lambda` is read (absolute loss units or relative to the loss scale). */
@@ -108,11 +112,21 @@ export function parseAxis(arg: string, scheduler: string, specs: Readonly<Record
     throw new ConfigError(M.gridUnknownParam(arg, name, scheduler, Object.keys(specs).sort()), M.E_GRID_PARAM);
   }
   if (body === "") throw new ConfigError(M.gridEmptyRange(arg, "no value after '='"), M.E_GRID_EMPTY);
-  if (body.includes("..")) return parseRange(arg, name, body, spec);
-  return { name, type: spec.type, kind: "values", values: parseList(arg, name, body, spec) };
+  if (body.includes("..")) return parseRange(arg, scheduler, name, body, spec);
+  return { name, type: spec.type, kind: "values", values: parseList(arg, scheduler, name, body, spec) };
 }
 
-function parseRange(arg: string, name: string, body: string, spec: ParamSpec): GridAxis {
+/** Run a parse of the spec grammar with the `--grid` argument named in front of its error (same code). */
+function inGrid<T>(arg: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(M.gridValue(arg, err.message), err.code);
+    throw err;
+  }
+}
+
+function parseRange(arg: string, scheduler: string, name: string, body: string, spec: ParamSpec): GridAxis {
   if (spec.type !== "number" && spec.type !== "integer") {
     throw new ConfigError(
       M.gridSyntax(arg, `'${name}' is a ${spec.type} parameter; give a list, not a range`),
@@ -124,11 +138,10 @@ function parseRange(arg: string, name: string, body: string, spec: ParamSpec): G
   const dots = bounds.indexOf("..");
   const loText = bounds.slice(0, dots).trim();
   const hiText = bounds.slice(dots + 2).trim();
-  const lo = parseNumber(loText);
-  const hi = parseNumber(hiText);
-  if (lo === undefined)
-    throw new ConfigError(M.gridBadValue(arg, name, loText, "a number before '..'"), M.E_GRID_VALUE);
-  if (hi === undefined) throw new ConfigError(M.gridBadValue(arg, name, hiText, "a number after '..'"), M.E_GRID_VALUE);
+  // the ends are numbers of the spec grammar within the parameter's bounds (an integer range may have
+  // fractional ends: it holds the integers between them)
+  const lo = inGrid(arg, () => coerceNumber(scheduler, name, spec, loText));
+  const hi = inGrid(arg, () => coerceNumber(scheduler, name, spec, hiText));
   let scale: "log" | "lin" = "lin";
   if (mode !== undefined && mode !== "") {
     if (mode !== "log" && mode !== "lin") {
@@ -156,27 +169,20 @@ function parseRange(arg: string, name: string, body: string, spec: ParamSpec): G
     throw new ConfigError(M.gridBadValue(arg, name, loText, "LO > 0 for a log range"), M.E_GRID_VALUE);
   }
   const integer = spec.type === "integer";
-  for (const [v, text] of [
-    [lo, loText],
-    [hi, hiText],
-  ] as const) {
-    const why = boundsViolation(v, spec);
-    if (why) throw new ConfigError(M.gridBadValue(arg, name, text, why), M.E_GRID_VALUE);
-  }
   if (integer && Math.ceil(lo) > Math.floor(hi)) {
     throw new ConfigError(M.gridEmptyRange(arg, `no integer between ${lo} and ${hi}`), M.E_GRID_EMPTY);
   }
   return { name, type: spec.type, kind: "range", scale, lo, hi, n, integer };
 }
 
-function parseList(arg: string, name: string, body: string, spec: ParamSpec): ParamValue[] {
+function parseList(arg: string, scheduler: string, name: string, body: string, spec: ParamSpec): ParamValue[] {
   const sep = spec.type === "number[]" ? ";" : ",";
   const parts = body.split(sep).map((p) => p.trim());
   if (parts.some((p) => p === "")) throw new ConfigError(M.gridEmptyRange(arg, "an empty list item"), M.E_GRID_EMPTY);
   const values: ParamValue[] = [];
   const keys = new Set<string>();
   for (const part of parts) {
-    const v = parseValue(arg, name, part, spec);
+    const v = inGrid(arg, () => coerceParam(scheduler, name, spec, part));
     const key = JSON.stringify(v);
     if (!keys.has(key)) {
       keys.add(key);
@@ -184,48 +190,6 @@ function parseList(arg: string, name: string, body: string, spec: ParamSpec): Pa
     }
   }
   return values;
-}
-
-function parseNumber(text: string): number | undefined {
-  if (text.trim() === "") return undefined;
-  const v = Number(text);
-  return Number.isFinite(v) ? v : undefined;
-}
-
-function boundsViolation(v: number, spec: ParamSpec): string | undefined {
-  if (spec.min !== undefined && v < spec.min) return `a value >= ${spec.min}`;
-  if (spec.above !== undefined && !(v > spec.above)) return `a value > ${spec.above}`;
-  if (spec.max !== undefined && v > spec.max) return `a value <= ${spec.max}`;
-  return undefined;
-}
-
-function parseValue(arg: string, name: string, text: string, spec: ParamSpec): ParamValue {
-  const bad = (expected: string): never => {
-    throw new ConfigError(M.gridBadValue(arg, name, text, expected), M.E_GRID_VALUE);
-  };
-  switch (spec.type) {
-    case "number":
-    case "integer": {
-      const v = parseNumber(text);
-      if (v === undefined) return bad(spec.type === "integer" ? "an integer" : "a number");
-      if (spec.type === "integer" && !Number.isInteger(v)) return bad("an integer");
-      const why = boundsViolation(v, spec);
-      if (why) return bad(why);
-      return v;
-    }
-    case "boolean":
-      if (text === "true" || text === "1") return true;
-      if (text === "false" || text === "0") return false;
-      return bad("true or false");
-    case "string":
-      if (spec.choices && !spec.choices.includes(text)) return bad(`one of ${spec.choices.join(", ")}`);
-      return text;
-    case "number[]": {
-      const items = text.split(",").map((s) => parseNumber(s));
-      if (items.some((x) => x === undefined)) return bad("a comma-separated list of numbers");
-      return items as number[];
-    }
-  }
 }
 
 /** Values of a range axis with a count: inclusive endpoints, 12 significant digits, integers rounded and deduped. */

@@ -110,10 +110,13 @@ describe("grid syntax", () => {
   });
 
   it("bad values, syntax and duplicates are ConfigErrors", () => {
-    configError(() => parseGrid(["tau=0.1,2"], source), "E_GRID_VALUE", /'2'.*<= 1/);
+    // value errors are the scheduler spec's (schedulers/params.ts), named after the --grid argument
+    configError(() => parseGrid(["tau=0.1,2"], source), "E_SCHED_PARAM", /^--grid 'tau=0.1,2': .*"2".*<= 1/);
+    configError(() => parseGrid(["tau=0..5"], source), "E_SCHED_PARAM", /"5".*<= 1/);
+    configError(() => parseGrid(["lambda=0x10"], source), "E_SCHED_PARAM", /"0x10".*a number/);
     configError(() => parseGrid(["lambda=0..1e-4:log:3"], source), "E_GRID_VALUE", /LO > 0/);
-    configError(() => parseGrid(["impl=fast"], source), "E_GRID_VALUE", /naive, running/);
-    configError(() => parseGrid(["m=2.5"], source), "E_GRID_VALUE", /integer/);
+    configError(() => parseGrid(["impl=fast"], source), "E_SCHED_PARAM", /naive\|running/);
+    configError(() => parseGrid(["m=2.5"], source), "E_SCHED_PARAM", /integer/);
     configError(() => parseGrid(["tau=0.01..0.1:cubic:3"], source), "E_GRID_SYNTAX", /unknown spacing/);
     configError(() => parseGrid(["impl=a..b"], source), "E_GRID_SYNTAX", /string parameter/);
     configError(() => parseGrid(["tau"], source), "E_GRID_SYNTAX", /NAME=/);
