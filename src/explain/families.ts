@@ -9,6 +9,7 @@
  */
 import { tolerance } from "../schedulers/decide.ts";
 import { stepsOrFraction } from "../schedulers/fixed.ts";
+import { numberParam } from "../schedulers/params.ts";
 import type { Params, ParamValue } from "../schedulers/types.ts";
 import type { InvertSpec } from "./invert.ts";
 import type { LoggedTrace } from "./trace.ts";
@@ -61,7 +62,7 @@ export interface FamilySpace {
 
 const NEVER = -1e300;
 /** toler + 1 stationary steps make the FastFace rule fire. */
-const tolerWindow = (p: Params, T: number) => tolerance(T, (p.tau as number | undefined) ?? 0.05) + 1;
+const tolerWindow = (p: Params, T: number) => tolerance(T, numberParam(p, "tau", 0.05)) + 1;
 
 /** What the families read off the log. */
 export interface TraceFacts {
@@ -341,8 +342,8 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
           param: "threshold",
           disable: { threshold: NEVER },
           window: (p, T2) => {
-            const m = stepsOrFraction((p.m as number | undefined) ?? 4000, T2);
-            const patience = (p.patience as number | undefined) ?? 2 * m;
+            const m = stepsOrFraction(numberParam(p, "m", 4000), T2);
+            const patience = numberParam(p, "patience", 2 * m);
             return patience + (p.countCheck === "before" ? 2 : 1);
           },
         },

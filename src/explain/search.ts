@@ -9,6 +9,7 @@
  * pool's workers (src/sweep/explain-pool.ts), which run the same kernel. This module never imports the pool.
  */
 import { ConfigError } from "../errors.ts";
+import { numberParam } from "../schedulers/params.ts";
 import { getSchedulerFactory } from "../schedulers/registry.ts";
 import type { Params, ParamValue } from "../schedulers/types.ts";
 import type { FamilySpace, NumDim } from "./families.ts";
@@ -259,7 +260,7 @@ function resolved(d: NumDim, step: number, v: number): boolean {
 function neighbours(space: FamilySpace, s: Start, round: number): Params[] {
   const out: Params[] = [];
   space.nums.forEach((d, i) => {
-    const v = s.params[d.name] as number;
+    const v = numberParam(s.params, d.name);
     const st = s.steps[i]!;
     if (resolved(d, st, v)) return;
     for (const sign of [1, -1]) {
@@ -420,7 +421,7 @@ export async function searchFamilies(
       if (!inv) return;
       for (const s of starts[i]!) {
         if (s.done) continue;
-        for (const v of scanValues(s.params[inv.param] as number, inv.kind === "counter")) {
+        for (const v of scanValues(numberParam(s.params, inv.param), inv.kind === "counter")) {
           batch.push({ space, params: { ...s.params, [inv.param]: v }, start: s });
         }
       }
@@ -468,7 +469,7 @@ export async function searchFamilies(
           s.score = nb.score;
         } else {
           s.steps = s.steps.map((st) => st / 2);
-          if (space.nums.every((d, k) => resolved(d, s.steps[k]!, s.params[d.name] as number))) s.done = true;
+          if (space.nums.every((d, k) => resolved(d, s.steps[k]!, numberParam(s.params, d.name)))) s.done = true;
         }
       }
     });
@@ -489,7 +490,8 @@ export async function searchFamilies(
       const b = bests[i];
       const name = dimsOf[i]![k];
       if (!b || name === undefined || b.score.extra === Number.MAX_SAFE_INTEGER) return;
-      for (const v of roundings(b.params[name] as number)) batch.push({ space, params: { ...b.params, [name]: v }, i });
+      for (const v of roundings(numberParam(b.params, name)))
+        batch.push({ space, params: { ...b.params, [name]: v }, i });
     });
     if (batch.length === 0) continue;
     const scores = await run(batch);
@@ -499,7 +501,7 @@ export async function searchFamilies(
       const sc = scores[j]!;
       if (compareKeys(rankKey(input.kind, sc), rankKey(input.kind, b.score)) > 0) return;
       const name = dimsOf[q.i]![k]!;
-      const digits = significant(q.params[name] as number);
+      const digits = significant(numberParam(q.params, name));
       const cur = picked.get(q.i);
       if (!cur || digits < cur.digits) picked.set(q.i, { params: q.params, score: sc, digits });
     });

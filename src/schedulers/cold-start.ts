@@ -12,7 +12,10 @@
  * The comparison can be rerun with decisions held back for that long (the schedulers' `warmup=N`, issue 11).
  * Simulate marks its decays with it; it sits here, below replay and simulate, so replay can mark its own.
  */
-import { formatSchedulerSpec, getSchedulerFactory, resolvedParams, type SchedulerSpec } from "./registry.ts";
+import { FASTFACE_PARAMS } from "./fastface.ts";
+import { HCK_PARAMS } from "./hck.ts";
+import { resolveParams } from "./params.ts";
+import { formatSchedulerSpec, getSchedulerFactory, type SchedulerSpec } from "./registry.ts";
 
 /** Tail mass (1 + x) e^-x of the Gamma(2) kernel equals 5% at x = 4.74. */
 const GAMMA2_5PCT = 4.744;
@@ -52,20 +55,18 @@ function rampSteps(alpha: number, beta: number, lambda: number, g1: number): num
  * coldStartSteps({ name: "fastface", params: {} }); // 4744
  */
 export function coldStartSteps(spec: SchedulerSpec, g1?: number): number {
-  const p = resolvedParams(spec);
   if (spec.name === "fastface") {
-    const alpha = Number(p.alpha);
-    const beta = Number(p.beta);
-    const a = Math.min(alpha, beta);
+    const p = resolveParams(spec.name, FASTFACE_PARAMS, spec.params);
+    const a = Math.min(p.alpha, p.beta);
     const weight = a > 0 ? Math.ceil(GAMMA2_5PCT / a) : 0;
-    if (p.debias === true || g1 === undefined || !Number.isFinite(g1) || g1 === 0) return weight;
-    return Math.max(weight, rampSteps(alpha, beta, Number(p.lambda), g1));
+    if (p.debias || g1 === undefined || !Number.isFinite(g1) || g1 === 0) return weight;
+    return Math.max(weight, rampSteps(p.alpha, p.beta, p.lambda, g1));
   }
   if (spec.name === "hck") {
-    const a = Number(p.alpha);
-    const m = Number(p.m);
-    return a > 0 ? m - 1 + Math.ceil(EXP_5PCT / a) : m - 1;
+    const p = resolveParams(spec.name, HCK_PARAMS, spec.params);
+    return p.alpha > 0 ? p.m - 1 + Math.ceil(EXP_5PCT / p.alpha) : p.m - 1;
   }
+  getSchedulerFactory(spec.name); // an unknown name is still the registry's error
   return 0;
 }
 

@@ -3,11 +3,11 @@
  */
 import { defineScheduler } from "./factory.ts";
 import { FixedSchedule } from "./fixed.ts";
-import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const CONSTANT_PARAMS = {} as const satisfies Record<string, ParamSpec>;
 
-function build(params: Params, ctx: SchedulerContext): FixedSchedule {
+function build(params: ParamsOf<typeof CONSTANT_PARAMS>, ctx: SchedulerContext): FixedSchedule {
   const lr0 = ctx.lr0;
   return new FixedSchedule("constant", params, ctx, () => lr0, { mode: "drop" });
 }

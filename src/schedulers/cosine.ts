@@ -6,7 +6,7 @@
  */
 import { defineScheduler } from "./factory.ts";
 import { FixedSchedule } from "./fixed.ts";
-import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const COSINE_PARAMS = {
   T_max: { type: "integer", default: undefined, min: 1, doc: "half period in steps (default: T)" },
@@ -15,15 +15,15 @@ export const COSINE_PARAMS = {
   maxDecays: { type: "integer", default: 8, min: 0, doc: "events reported at most (like fastface's maxDecays)" },
 } as const satisfies Record<string, ParamSpec>;
 
-function build(params: Params, ctx: SchedulerContext): FixedSchedule {
-  const tMax = (params.T_max as number | undefined) ?? ctx.totalSteps;
-  const etaMin = params.eta_min as number;
+function build(params: ParamsOf<typeof COSINE_PARAMS>, ctx: SchedulerContext): FixedSchedule {
+  const tMax = params.T_max ?? ctx.totalSteps;
+  const etaMin = params.eta_min;
   const lr0 = ctx.lr0;
   const lrAt = (t: number): number => etaMin + ((lr0 - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2;
   return new FixedSchedule("cosine", params, ctx, lrAt, {
     mode: "levels",
-    ratio: params.ratio as number,
-    maxEvents: params.maxDecays as number,
+    ratio: params.ratio,
+    maxEvents: params.maxDecays,
   });
 }
 

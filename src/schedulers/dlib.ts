@@ -19,7 +19,7 @@ import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -194,7 +194,7 @@ function upperQuantile(ring: Float64Array, head: number, size: number, cap: numb
 
 class DlibScheduler implements Scheduler {
   readonly name = "dlib";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof DLIB_PARAMS>;
   readonly ctx: SchedulerContext;
   lr: number;
   t = 0;
@@ -213,16 +213,16 @@ class DlibScheduler implements Scheduler {
   private head = 0;
   private size = 0;
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof DLIB_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
-    this.thresh = params.thresh as number;
-    this.shrink = params.shrink as number;
-    this.zp = probit(params.probability as number);
-    this.q = params.quantileDiscard as number;
-    this.dump = params.dumpAmount as number;
-    this.minLr = (params.min_lr as number | undefined) ?? ctx.lr0 * 1e-3;
+    this.thresh = params.thresh;
+    this.shrink = params.shrink;
+    this.zp = probit(params.probability);
+    this.q = params.quantileDiscard;
+    this.dump = params.dumpAmount;
+    this.minLr = params.min_lr ?? ctx.lr0 * 1e-3;
     this.ring = new Float64Array(this.thresh);
     this.scratch = new Float64Array(this.thresh);
   }

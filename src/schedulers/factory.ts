@@ -5,22 +5,31 @@
  */
 import { checkContext, checkState, resolveParams } from "./params.ts";
 import type { LrTiming } from "./timing.ts";
-import type { ParamSpec, Params, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import type {
+  ParamSpec,
+  Params,
+  ParamsOf,
+  Scheduler,
+  SchedulerContext,
+  SchedulerFactory,
+  SchedulerState,
+} from "./types.ts";
 
 /** A scheduler that can take over a saved state (every scheduler class has `load`). */
 export interface Loadable extends Scheduler {
   load(state: SchedulerState): Scheduler;
 }
 
-export interface SchedulerDefinition {
+export interface SchedulerDefinition<Specs extends Readonly<Record<string, ParamSpec>>> {
   readonly name: string;
   readonly summary: string;
-  readonly paramSpecs: Readonly<Record<string, ParamSpec>>;
+  /** The `as const` spec table; `make` receives parameters of the type derived from it (`ParamsOf`). */
+  readonly paramSpecs: Specs;
   readonly adaptive: boolean;
   /** Default LR timing in closed loops (timing.ts); absent: `immediate`. */
   readonly lrTiming?: LrTiming;
   /** Build a fresh scheduler from resolved parameters and a checked context. */
-  make(params: Params, ctx: SchedulerContext): Loadable;
+  make(params: ParamsOf<Specs>, ctx: SchedulerContext): Loadable;
 }
 
 /**
@@ -29,7 +38,9 @@ export interface SchedulerDefinition {
  * const f = defineScheduler({ name: "x", summary: "...", paramSpecs: {}, adaptive: false, make: (p, c) => new X(p, c) });
  * f.create({}, { totalSteps: 10, lr0: 1 });
  */
-export function defineScheduler(def: SchedulerDefinition): SchedulerFactory {
+export function defineScheduler<const Specs extends Readonly<Record<string, ParamSpec>>>(
+  def: SchedulerDefinition<Specs>,
+): SchedulerFactory {
   const { name, paramSpecs, make } = def;
   return {
     name,

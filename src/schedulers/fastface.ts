@@ -36,7 +36,7 @@ import { dec, enc, num } from "./params.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -62,9 +62,24 @@ export const FASTFACE_PARAMS = {
   },
 } as const satisfies Record<string, ParamSpec>;
 
+/** The JSON state of a fastface scheduler (`getState()`), typed for the batch kernel (src/schedulers/batch/). */
+export interface FastFaceState extends SchedulerState {
+  params: ParamsOf<typeof FASTFACE_PARAMS>;
+  k: number;
+  prevL: number;
+  x1: number;
+  x2: number;
+  c1: number;
+  c2: number;
+  count: number;
+  events: number;
+  /** `enc`-coded (non-finite values as strings). */
+  statistic: number | string;
+}
+
 class FastFaceScheduler implements Scheduler {
   readonly name = "fastface";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof FASTFACE_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   private readonly alpha: number;
@@ -129,24 +144,24 @@ class FastFaceScheduler implements Scheduler {
     this.f[6] = v;
   }
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof FASTFACE_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
     this.statistic = Number.NaN;
-    const alpha = params.alpha as number;
-    const beta = params.beta as number;
+    const alpha = params.alpha;
+    const beta = params.beta;
     this.alpha = alpha;
     this.w1 = 1 - alpha + (1 - beta);
     this.w2 = (1 - alpha) * (1 - beta);
     this.w3 = alpha * beta;
-    this.delta = params.delta as number;
-    this.debias = params.debias as boolean;
-    this.warmup = stepsOrFraction(params.warmup as number, ctx.totalSteps);
+    this.delta = params.delta;
+    this.debias = params.debias;
+    this.warmup = stepsOrFraction(params.warmup, ctx.totalSteps);
     this.rule = new DecayRule({
-      lambda: params.lambda as number,
-      toler: tolerance(ctx.totalSteps, params.tau as number),
-      maxDecays: params.maxDecays as number,
+      lambda: params.lambda,
+      toler: tolerance(ctx.totalSteps, params.tau),
+      maxDecays: params.maxDecays,
     });
   }
 
@@ -351,7 +366,7 @@ class FastFaceScheduler implements Scheduler {
     return true;
   }
 
-  getState(): SchedulerState {
+  getState(): FastFaceState {
     return {
       name: this.name,
       params: structuredClone(this.params),
@@ -386,6 +401,24 @@ class FastFaceScheduler implements Scheduler {
     this.statistic = dec(s, "statistic");
     return this;
   }
+}
+
+/**
+ * The typed parameters and state of a fastface scheduler (for the batch kernel); an Error for any other scheduler.
+ * @example fastfaceParams(createScheduler("fastface", ctx)).alpha // 0.001
+ */
+export function fastfaceParams(s: Scheduler): ParamsOf<typeof FASTFACE_PARAMS> {
+  return asFastFace(s).params;
+}
+
+/** @see fastfaceParams */
+export function fastfaceState(s: Scheduler): FastFaceState {
+  return asFastFace(s).getState();
+}
+
+function asFastFace(s: Scheduler): FastFaceScheduler {
+  if (!(s instanceof FastFaceScheduler)) throw new Error(`expected a fastface scheduler, got '${s.name}'`);
+  return s;
 }
 
 /**

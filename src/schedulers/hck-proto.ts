@@ -37,7 +37,7 @@ import { dec, enc, num, numArray, stateHeader } from "./params.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -88,7 +88,7 @@ function nsum(s: number, v: number, comp: Float64Array, k: number): number {
 
 class HckProtoScheduler implements Scheduler {
   readonly name = "hck-proto";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof HCK_PROTO_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   lr: number;
@@ -117,8 +117,8 @@ class HckProtoScheduler implements Scheduler {
   private readonly sum = new Float64Array(3);
   private readonly comp = new Float64Array(3);
 
-  constructor(params: Params, ctx: SchedulerContext) {
-    const raw = params.m as number;
+  constructor(params: ParamsOf<typeof HCK_PROTO_PARAMS>, ctx: SchedulerContext) {
+    const raw = params.m;
     const m = stepsOrFraction(raw, ctx.totalSteps);
     if (!(m >= 2) || (raw >= 1 && !Number.isInteger(raw))) {
       throw new ConfigError(
@@ -131,12 +131,12 @@ class HckProtoScheduler implements Scheduler {
     this.lr = ctx.lr0;
     this.m = m;
     this.h = Math.floor(m / 2);
-    this.patience = (params.patience as number | undefined) ?? 2 * m;
+    this.patience = params.patience ?? 2 * m;
     this.before = params.countCheck === "before";
-    this.down = 1 / (params.delta as number);
-    this.up = params.increase as number;
-    this.increaseAfter = params.increaseAfter as number;
-    this.threshold = params.threshold as number;
+    this.down = 1 / params.delta;
+    this.up = params.increase;
+    this.increaseAfter = params.increaseAfter;
+    this.threshold = params.threshold;
     this.losses = new Float64Array(m);
     this.means = new Float64Array(m + 1);
   }

@@ -27,7 +27,7 @@ import { dec, enc, num, numArray } from "./params.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -65,9 +65,26 @@ function sumRange(ring: Float64Array, m: number, from: number, to: number): numb
   return s;
 }
 
+/** The JSON state of a hck scheduler (`getState()`), typed for the batch kernel (src/schedulers/batch/). */
+export interface HckState extends SchedulerState {
+  params: ParamsOf<typeof HCK_PARAMS>;
+  k: number;
+  le: number;
+  sOld: number;
+  cOld: number;
+  sNew: number;
+  cNew: number;
+  count: number;
+  events: number;
+  /** `enc`-coded (non-finite values as strings). */
+  statistic: number | string;
+  /** The live part of the ring, oldest first (at most m values). */
+  ring: number[];
+}
+
 class HckScheduler implements Scheduler {
   readonly name = "hck";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof HCK_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   private readonly alpha: number;
@@ -135,25 +152,25 @@ class HckScheduler implements Scheduler {
     this.f[6] = v;
   }
 
-  constructor(params: Params, ctx: SchedulerContext) {
-    const m = params.m as number;
+  constructor(params: ParamsOf<typeof HCK_PARAMS>, ctx: SchedulerContext) {
+    const m = params.m;
     if (m % 2 !== 0) throw new ConfigError(badParamValue("hck", "m", m, "an even integer >= 2"), E_SCHED_PARAM);
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
     this.statistic = Number.NaN;
-    this.alpha = params.alpha as number;
+    this.alpha = params.alpha;
     this.m = m;
     this.h = m / 2;
     this.inv = 1 / (this.h * this.h);
-    this.delta = params.delta as number;
+    this.delta = params.delta;
     this.naive = params.impl === "naive";
-    this.warmup = stepsOrFraction(params.warmup as number, ctx.totalSteps);
+    this.warmup = stepsOrFraction(params.warmup, ctx.totalSteps);
     this.ring = new Float64Array(m);
     this.rule = new DecayRule({
-      lambda: params.lambda as number,
-      toler: tolerance(ctx.totalSteps, params.tau as number),
-      maxDecays: params.maxDecays as number,
+      lambda: params.lambda,
+      toler: tolerance(ctx.totalSteps, params.tau),
+      maxDecays: params.maxDecays,
     });
   }
 
@@ -369,7 +386,7 @@ class HckScheduler implements Scheduler {
     rule.events = events;
   }
 
-  getState(): SchedulerState {
+  getState(): HckState {
     // the live part of the ring in chronological order (at most m values)
     const live = Math.min(this.k, this.m);
     const ring: number[] = new Array(live);
@@ -415,6 +432,24 @@ class HckScheduler implements Scheduler {
     for (let q = 0; q < live; q++) this.ring[(this.k - live + q) % this.m] = ring[q]!;
     return this;
   }
+}
+
+/**
+ * The typed parameters and state of a hck scheduler (for the batch kernel); an Error for any other scheduler.
+ * @example hckParams(createScheduler("hck", ctx)).alpha // 0.001
+ */
+export function hckParams(s: Scheduler): ParamsOf<typeof HCK_PARAMS> {
+  return asHck(s).params;
+}
+
+/** @see hckParams */
+export function hckState(s: Scheduler): HckState {
+  return asHck(s).getState();
+}
+
+function asHck(s: Scheduler): HckScheduler {
+  if (!(s instanceof HckScheduler)) throw new Error(`expected a hck scheduler, got '${s.name}'`);
+  return s;
 }
 
 /**

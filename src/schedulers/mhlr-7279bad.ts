@@ -26,7 +26,7 @@ import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -43,7 +43,7 @@ export const MHLR_7279BAD_PARAMS = {
 
 class Mhlr7279bad implements Scheduler {
   readonly name = "mhlr-7279bad";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof MHLR_7279BAD_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   lr: number;
@@ -62,15 +62,15 @@ class Mhlr7279bad implements Scheduler {
   private readonly lambda: number;
   private readonly down: number;
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof MHLR_7279BAD_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
-    this.alpha = params.alpha as number;
-    this.beta = params.beta as number;
-    this.lambda = params.lambda as number;
-    this.down = 1 / (params.delta as number);
-    this.toler = tolerance(ctx.totalSteps, params.tau as number);
+    this.alpha = params.alpha;
+    this.beta = params.beta;
+    this.lambda = params.lambda;
+    this.down = 1 / params.delta;
+    this.toler = tolerance(ctx.totalSteps, params.tau);
   }
 
   step(loss: number): boolean {

@@ -10,7 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
-import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const MULTISTEP_PARAMS = {
   milestones: {
@@ -22,8 +22,8 @@ export const MULTISTEP_PARAMS = {
   gamma: { type: "number", default: 0.1, min: 0, max: 1, doc: "multiplicative factor per milestone" },
 } as const satisfies Record<string, ParamSpec>;
 
-function build(params: Params, ctx: SchedulerContext): FixedSchedule {
-  const raw = params.milestones as number[];
+function build(params: ParamsOf<typeof MULTISTEP_PARAMS>, ctx: SchedulerContext): FixedSchedule {
+  const raw = params.milestones;
   for (const v of raw) {
     if (v >= 1 && !Number.isInteger(v)) {
       throw new ConfigError(
@@ -33,7 +33,7 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
     }
   }
   const ms = raw.map((v) => stepsOrFraction(v, ctx.totalSteps)).sort((a, b) => a - b);
-  const gamma = params.gamma as number;
+  const gamma = params.gamma;
   const lr0 = ctx.lr0;
   const lrAt = (t: number): number => {
     let n = 0;

@@ -15,7 +15,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, badState, E_SCHED_PARAM, E_SCHED_STATE, unknownParam } from "../messages/replay.ts";
-import type { ParamSpec, Params, ParamValue, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
+import type { ParamSpec, Params, ParamsOf, ParamValue, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 
 function expectedText(spec: ParamSpec): string {
   const parts: string[] = [spec.type === "number[]" ? "a list of numbers" : `a ${spec.type}`];
@@ -97,14 +97,27 @@ export function coerceParam(scheduler: string, key: string, spec: ParamSpec, raw
 }
 
 /**
+ * A number parameter read by name, for code generic over schedulers (explain's search varies numeric parameters
+ * by name): `fallback` when absent; an Error (a bug, not a user error) when the value is not a number. Code that
+ * knows its scheduler reads the typed `ParamsOf` instead.
+ * @example numberParam({ tau: 0.05 }, "tau") // 0.05;  numberParam({}, "m", 4000) // 4000
+ */
+export function numberParam(params: Readonly<Params>, key: string, fallback?: number): number {
+  const v = params[key];
+  if (typeof v === "number") return v;
+  if (v === undefined && fallback !== undefined) return fallback;
+  throw new Error(`parameter '${key}' is ${JSON.stringify(v)}, not a number`);
+}
+
+/**
  * Merge defaults into `params` and check every value; unknown keys are a ConfigError listing the valid ones.
  * @example resolveParams("fastface", fastface.paramSpecs, { lambda: "2e-5" }) // -> { alpha: 0.001, ..., lambda: 2e-5 }
  */
-export function resolveParams(
+export function resolveParams<Specs extends Readonly<Record<string, ParamSpec>>>(
   scheduler: string,
-  specs: Readonly<Record<string, ParamSpec>>,
+  specs: Specs,
   params: Readonly<Record<string, unknown>>,
-): Params {
+): ParamsOf<Specs> {
   const out: Params = {};
   for (const key of Object.keys(params)) {
     if (!Object.hasOwn(specs, key)) {
@@ -119,7 +132,8 @@ export function resolveParams(
     }
     out[key] = coerceParam(scheduler, key, spec, raw);
   }
-  return out;
+  // the one place the spec table's type is asserted: every key was checked (or defaulted) against it above
+  return out as ParamsOf<Specs>;
 }
 
 /** Check a SchedulerContext (T >= 1 integer, lr0 > 0, stepOffset >= 0 integer). */

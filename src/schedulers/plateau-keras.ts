@@ -15,7 +15,7 @@ import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -33,7 +33,7 @@ export const PLATEAU_KERAS_PARAMS = {
 
 class PlateauKeras implements Scheduler {
   readonly name = "plateau-keras";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof PLATEAU_KERAS_PARAMS>;
   readonly ctx: SchedulerContext;
   lr: number;
   t = 0;
@@ -49,16 +49,16 @@ class PlateauKeras implements Scheduler {
   private readonly cooldown: number;
   private readonly minLr: number;
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof PLATEAU_KERAS_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
     this.minMode = params.mode === "min";
-    this.minDelta = params.min_delta as number;
-    this.factor = params.factor as number;
-    this.patience = params.patience as number;
-    this.cooldown = params.cooldown as number;
-    this.minLr = params.min_lr as number;
+    this.minDelta = params.min_delta;
+    this.factor = params.factor;
+    this.patience = params.patience;
+    this.cooldown = params.cooldown;
+    this.minLr = params.min_lr;
     this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   }
 

@@ -27,7 +27,7 @@ import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -49,7 +49,7 @@ const identity = (v: number): number => v;
 
 class PlateauOptax implements Scheduler {
   readonly name = "plateau-optax";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof PLATEAU_OPTAX_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   lr: number;
@@ -70,10 +70,10 @@ class PlateauOptax implements Scheduler {
   private readonly size: number;
   private readonly minScale: number;
 
-  constructor(params: Params, ctx: SchedulerContext) {
-    const factor = params.factor as number;
-    const rtol = params.rtol as number;
-    const atol = params.atol as number;
+  constructor(params: ParamsOf<typeof PLATEAU_OPTAX_PARAMS>, ctx: SchedulerContext) {
+    const factor = params.factor;
+    const rtol = params.rtol;
+    const atol = params.atol;
     if (!(factor > 0 && factor < 1)) {
       throw new ConfigError(badParamValue("plateau-optax", "factor", factor, "a number in (0, 1)"), E_SCHED_PARAM);
     }
@@ -89,10 +89,10 @@ class PlateauOptax implements Scheduler {
     this.factor = r(factor);
     this.keep = r(1 - rtol);
     this.atol = r(atol);
-    this.patience = params.patience as number;
-    this.cooldown = params.cooldown as number;
-    this.size = params.accumulation_size as number;
-    this.minScale = r(params.min_scale as number);
+    this.patience = params.patience;
+    this.cooldown = params.cooldown;
+    this.size = params.accumulation_size;
+    this.minScale = r(params.min_scale);
   }
 
   get counter(): number {

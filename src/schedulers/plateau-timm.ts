@@ -27,7 +27,7 @@ import { TorchGenerator } from "./torch-generator.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -56,7 +56,7 @@ export const PLATEAU_TIMM_PARAMS = {
 
 class PlateauTimm implements Scheduler {
   readonly name = "plateau-timm";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof PLATEAU_TIMM_PARAMS>;
   readonly ctx: SchedulerContext;
   t = 0;
   lr: number;
@@ -68,14 +68,14 @@ class PlateauTimm implements Scheduler {
   private readonly warmupStep: number;
   private readonly noise: number[];
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof PLATEAU_TIMM_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
-    this.warmupT = params.warmup_t as number;
-    this.warmupInit = params.warmup_lr_init as number;
+    this.warmupT = params.warmup_t;
+    this.warmupInit = params.warmup_lr_init;
     this.warmupStep = this.warmupT > 0 ? (ctx.lr0 - this.warmupInit) / this.warmupT : 1;
     this.lr = this.warmupT > 0 ? this.warmupInit : ctx.lr0;
-    this.noise = params.noise_range as number[];
+    this.noise = params.noise_range;
   }
 
   get decays(): number {
@@ -90,12 +90,12 @@ class PlateauTimm implements Scheduler {
     const p = this.params;
     return plateauTorch.create(
       {
-        mode: p.mode as string,
-        factor: p.decay_rate as number,
-        patience: p.patience_t as number,
-        threshold: p.threshold as number,
-        cooldown: p.cooldown_t as number,
-        min_lr: p.lr_min as number,
+        mode: p.mode,
+        factor: p.decay_rate,
+        patience: p.patience_t,
+        threshold: p.threshold,
+        cooldown: p.cooldown_t,
+        min_lr: p.lr_min,
       },
       { totalSteps: this.ctx.totalSteps, lr0 },
     );
@@ -109,8 +109,8 @@ class PlateauTimm implements Scheduler {
 
   /** timm's `_calculate_noise(epoch)`. */
   private noiseAt(epoch: number): number {
-    const g = new TorchGenerator((this.params.noise_seed as number) + epoch);
-    const pct = this.params.noise_pct as number;
+    const g = new TorchGenerator(this.params.noise_seed + epoch);
+    const pct = this.params.noise_pct;
     if (this.params.noise_type === "uniform") return 2 * (g.randFloat32() - 0.5) * pct;
     for (;;) {
       const v = g.randnFloat32();

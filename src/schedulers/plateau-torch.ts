@@ -16,7 +16,7 @@ import { stepEach } from "./step-range.ts";
 import type {
   DecaySink,
   ParamSpec,
-  Params,
+  ParamsOf,
   Scheduler,
   SchedulerContext,
   SchedulerFactory,
@@ -36,7 +36,7 @@ export const PLATEAU_TORCH_PARAMS = {
 
 class PlateauTorch implements Scheduler {
   readonly name = "plateau-torch";
-  readonly params: Params;
+  readonly params: ParamsOf<typeof PLATEAU_TORCH_PARAMS>;
   readonly ctx: SchedulerContext;
   lr: number;
   t = 0;
@@ -54,18 +54,18 @@ class PlateauTorch implements Scheduler {
   private readonly minLr: number;
   private readonly eps: number;
 
-  constructor(params: Params, ctx: SchedulerContext) {
+  constructor(params: ParamsOf<typeof PLATEAU_TORCH_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
     this.ctx = ctx;
     this.lr = ctx.lr0;
     this.minMode = params.mode === "min";
     this.rel = params.threshold_mode === "rel";
-    this.threshold = params.threshold as number;
-    this.factor = params.factor as number;
-    this.patience = params.patience as number;
-    this.cooldown = params.cooldown as number;
-    this.minLr = params.min_lr as number;
-    this.eps = params.eps as number;
+    this.threshold = params.threshold;
+    this.factor = params.factor;
+    this.patience = params.patience;
+    this.cooldown = params.cooldown;
+    this.minLr = params.min_lr;
+    this.eps = params.eps;
     this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   }
 

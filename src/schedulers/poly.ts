@@ -11,7 +11,7 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
-import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const POLY_PARAMS = {
   power: { type: "number", default: 2, min: 0, doc: "polynomial power (arcface_torch uses 2)" },
@@ -20,13 +20,13 @@ export const POLY_PARAMS = {
   maxDecays: { type: "integer", default: 8, min: 0, doc: "events reported at most (like fastface's maxDecays)" },
 } as const satisfies Record<string, ParamSpec>;
 
-function build(params: Params, ctx: SchedulerContext): FixedSchedule {
+function build(params: ParamsOf<typeof POLY_PARAMS>, ctx: SchedulerContext): FixedSchedule {
   const T = ctx.totalSteps;
-  const w = stepsOrFraction(params.warmup as number, T);
+  const w = stepsOrFraction(params.warmup, T);
   if (w >= T) {
     throw new ConfigError(badParamValue("poly", "warmup", params.warmup, `fewer than T = ${T} steps`), E_SCHED_PARAM);
   }
-  const p = params.power as number;
+  const p = params.power;
   const lr0 = ctx.lr0;
   const lrAt = (t: number): number => {
     if (t === 0) return lr0;
@@ -35,8 +35,8 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
   };
   return new FixedSchedule("poly", params, ctx, lrAt, {
     mode: "levels",
-    ratio: params.ratio as number,
-    maxEvents: params.maxDecays as number,
+    ratio: params.ratio,
+    maxEvents: params.maxDecays,
     quietUntil: w,
   });
 }

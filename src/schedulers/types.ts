@@ -25,6 +25,35 @@ export interface ParamSpec {
   choices?: readonly string[];
 }
 
+/**
+ * The value type a ParamSpec declares: `number` for number/integer, `boolean`, the union of the choices for a
+ * string with choices, `number[]`.
+ */
+export type ParamValueOf<S extends ParamSpec> = S["type"] extends "number" | "integer"
+  ? number
+  : S["type"] extends "boolean"
+    ? boolean
+    : S["type"] extends "string"
+      ? S extends { readonly choices: readonly (infer C extends string)[] }
+        ? C
+        : string
+      : number[];
+
+type Flat<T> = { readonly [K in keyof T]: T[K] };
+
+/**
+ * The resolved parameters of a scheduler, derived from its `as const` spec table: every parameter with a default
+ * is present with its declared type; one whose default is `undefined` (derived from T or the LR when absent) is
+ * optional. `resolveParams` returns this type (it has checked every value), so scheduler files read
+ * `params.alpha` as a number without a cast.
+ * @example type P = ParamsOf<typeof FASTFACE_PARAMS>; // { alpha: number; ...; debias: boolean; ... }
+ */
+export type ParamsOf<Specs extends Readonly<Record<string, ParamSpec>>> = Flat<
+  { [K in keyof Specs as Specs[K] extends { readonly default: undefined } ? never : K]: ParamValueOf<Specs[K]> } & {
+    [K in keyof Specs as Specs[K] extends { readonly default: undefined } ? K : never]?: ParamValueOf<Specs[K]>;
+  }
+>;
+
 export interface SchedulerContext {
   /** T: the run length in steps (tolerances such as floor(T * tau) and fractional milestones use it). */
   totalSteps: number;

@@ -17,7 +17,7 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
 import { FixedSchedule, stepsOrFraction } from "./fixed.ts";
-import type { ParamSpec, Params, SchedulerContext, SchedulerFactory } from "./types.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 const SHAPES = ["linear", "cosine", "1-sqrt"] as const;
 
@@ -38,11 +38,11 @@ export const WSD_PARAMS = {
   maxDecays: { type: "integer", default: 8, min: 0, doc: "events reported at most (like fastface's maxDecays)" },
 } as const satisfies Record<string, ParamSpec>;
 
-function build(params: Params, ctx: SchedulerContext): FixedSchedule {
+function build(params: ParamsOf<typeof WSD_PARAMS>, ctx: SchedulerContext): FixedSchedule {
   const T = ctx.totalSteps;
-  const W = stepsOrFraction(params.warmup as number, T);
-  const D = stepsOrFraction(params.decay as number, T);
-  const given = params.stable as number | undefined;
+  const W = stepsOrFraction(params.warmup, T);
+  const D = stepsOrFraction(params.decay, T);
+  const given = params.stable;
   const S = given === undefined ? T - W - D : stepsOrFraction(given, T);
   if (S < 0) {
     throw new ConfigError(
@@ -50,10 +50,10 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
       E_SCHED_PARAM,
     );
   }
-  const r = params.min_lr_ratio as number;
-  const cycles = params.num_cycles as number;
-  const up = params.warmup_type as string;
-  const down = params.decay_type as string;
+  const r = params.min_lr_ratio;
+  const cycles = params.num_cycles;
+  const up = params.warmup_type;
+  const down = params.decay_type;
   const lr0 = ctx.lr0;
   const f = (u: number): number => {
     if (u < W) {
@@ -76,8 +76,8 @@ function build(params: Params, ctx: SchedulerContext): FixedSchedule {
   };
   return new FixedSchedule("wsd", params, ctx, (u) => lr0 * f(u), {
     mode: "levels",
-    ratio: params.ratio as number,
-    maxEvents: params.maxDecays as number,
+    ratio: params.ratio,
+    maxEvents: params.maxDecays,
     quietUntil: W,
   });
 }

@@ -22,9 +22,10 @@
  * each scheduler's own stepRange; the kernel only runs the steady state.
  */
 import type { Loadable } from "../factory.ts";
+import { type FastFaceState, fastfaceState } from "../fastface.ts";
 import { stepsOrFraction } from "../fixed.ts";
 import { enc } from "../params.ts";
-import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
+import type { DecaySink, Scheduler } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
 import {
   BITS_OFF,
@@ -189,7 +190,7 @@ function kernel(): FastfaceKernel {
 /** What the kernel needs of one fastface scheduler (read from its state). */
 interface Lane extends PassLane {
   s: Loadable;
-  state: SchedulerState;
+  state: FastFaceState;
   debias: boolean;
   w1: number;
   w2: number;
@@ -199,34 +200,34 @@ interface Lane extends PassLane {
 }
 
 function laneOf(s: Scheduler, sink: DecaySink): Lane {
-  const state = s.getState();
+  const state = fastfaceState(s);
   const p = state.params;
-  const alpha = p.alpha as number;
-  const beta = p.beta as number;
+  const alpha = p.alpha;
+  const beta = p.beta;
   return {
     s: s as Loadable,
     state,
-    debias: p.debias === true,
+    debias: p.debias,
     rule: ruleLaneOf(state, sink),
     // the scheduler's own expressions (fastface.ts constructor)
     w1: 1 - alpha + (1 - beta),
     w2: (1 - alpha) * (1 - beta),
     w3: alpha * beta,
-    lambda: p.lambda as number,
+    lambda: p.lambda,
     same: [],
   };
 }
 
 /** The warm-up in steps, resolved against T as the scheduler does. */
-function warmupOf(state: SchedulerState): number {
-  return stepsOrFraction((state.params.warmup as number | undefined) ?? 0, state.ctx.totalSteps);
+function warmupOf(state: FastFaceState): number {
+  return stepsOrFraction(state.params.warmup, state.ctx.totalSteps);
 }
 
 /** The kernel inputs of a lane as an exact key. */
 function inputKey(l: Lane): string {
   const st = l.state;
-  const c = l.debias ? [st.c1 as number, st.c2 as number] : [];
-  return `${l.debias ? "d" : "o"}${bitsKey([l.w1, l.w2, l.w3, l.lambda, st.x1 as number, st.x2 as number, ...c])}`;
+  const c = l.debias ? [st.c1, st.c2] : [];
+  return `${l.debias ? "d" : "o"}${bitsKey([l.w1, l.w2, l.w3, l.lambda, st.x1, st.x2, ...c])}`;
 }
 
 /**
@@ -251,10 +252,10 @@ function runGroup(
     f64[at(j, SLOT.w3)] = l ? l.w3 : 0;
     // an unused lane never compares below -Infinity: its bits stay 0
     f64[at(j, SLOT.lam)] = l ? l.lambda : Number.NEGATIVE_INFINITY;
-    f64[at(j, SLOT.x1)] = l ? (l.state.x1 as number) : 0;
-    f64[at(j, SLOT.x2)] = l ? (l.state.x2 as number) : 0;
-    f64[at(j, SLOT.c1)] = l ? (l.state.c1 as number) : 0;
-    f64[at(j, SLOT.c2)] = l ? (l.state.c2 as number) : 0;
+    f64[at(j, SLOT.x1)] = l ? l.state.x1 : 0;
+    f64[at(j, SLOT.x2)] = l ? l.state.x2 : 0;
+    f64[at(j, SLOT.c1)] = l ? l.state.c1 : 0;
+    f64[at(j, SLOT.c2)] = l ? l.state.c2 : 0;
   }
   const pass1 = k.fn(fnName(pairs, debias));
   for (let w0 = 0; w0 < words; w0 += BLOCK_WORDS) {
@@ -299,7 +300,7 @@ export function fastfaceBatch(
   const losses = curve.losses;
   // lead-in through each scheduler's own path: the cold start (k < 2), and at least one finite loss, so that
   // every lane's last finite loss (prevL) is the curve's and the decreases of the curve apply from i on
-  const k0 = Math.min(...batch.map((s) => s.getState().k as number));
+  const k0 = Math.min(...batch.map((s) => fastfaceState(s).k));
   const need = Math.max(1, 2 - k0);
   const r0 = curve.rank(from);
   if (r0 + need > curve.rank(to)) {
@@ -331,14 +332,14 @@ export function fastfaceBatch(
     const end = curve.stepOf(q0 + words * 32 - 1) + 1;
     for (const l of lanes) {
       const st = l.state;
-      const x1 = st.x1 as number;
+      const x1 = st.x1;
       st.t += end - i;
-      st.k = (st.k as number) + words * 32;
+      st.k = st.k + words * 32;
       st.prevL = losses[end - 1]!;
       st.count = l.rule.count;
       st.events = l.rule.events;
       st.lr = l.rule.lr;
-      st.statistic = enc(l.debias ? x1 / (st.c1 as number) : x1);
+      st.statistic = enc(l.debias ? x1 / st.c1 : x1);
       l.s.load(st);
     }
     i = end;

@@ -17,8 +17,9 @@
  */
 import type { Loadable } from "../factory.ts";
 import { stepsOrFraction } from "../fixed.ts";
+import { type HckState, hckParams, hckState } from "../hck.ts";
 import { enc } from "../params.ts";
-import type { DecaySink, Scheduler, SchedulerState } from "../types.ts";
+import type { DecaySink, Scheduler } from "../types.ts";
 import type { BatchCurve } from "./curve.ts";
 import {
   BITS_OFF,
@@ -257,20 +258,19 @@ function kernel(): HckKernel {
 
 interface Lane extends PassLane {
   s: Loadable;
-  state: SchedulerState;
+  state: HckState;
   same: Lane[];
 }
 
 /** The scalar kernel inputs of a lane as an exact key (the ring is compared separately). */
 function inputKey(l: Lane): string {
   const st = l.state;
-  const v = [st.params.alpha, st.params.lambda, st.le, st.sOld, st.cOld, st.sNew, st.cNew] as number[];
-  return bitsKey(v);
+  return bitsKey([st.params.alpha, st.params.lambda, st.le, st.sOld, st.cOld, st.sNew, st.cNew]);
 }
 
 function sameRing(a: Lane, b: Lane): boolean {
-  const x = a.state.ring as number[];
-  const y = b.state.ring as number[];
+  const x = a.state.ring;
+  const y = b.state.ring;
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
   return true;
@@ -283,24 +283,24 @@ function runGroup(k: HckKernel, group: Lane[], pairs: number, m: number, q0: num
   k.load(curve, m * stride);
   const f64 = k.f64;
   const at = (lane: number, slot: number) => laneIndex(lane, slot, PAIR_BYTES);
-  const kk = group[0]!.state.k as number;
+  const kk = group[0]!.state.k;
   const ring = k.ringOff;
   const ringAt = (slot: number, lane: number) => (ring + slot * stride) / 8 + lane;
   for (let j = 0; j < 2 * pairs; j++) {
     const l = group[j];
     const st = l?.state;
-    const alpha = st ? (st.params.alpha as number) : 0;
+    const alpha = st ? st.params.alpha : 0;
     f64[at(j, SLOT.alpha)] = alpha;
     // the scheduler's own expressions (hck.ts)
     f64[at(j, SLOT.oma)] = 1 - alpha;
     f64[at(j, SLOT.inv)] = 1 / (h * h);
-    f64[at(j, SLOT.lam)] = st ? (st.params.lambda as number) : Number.NEGATIVE_INFINITY;
-    f64[at(j, SLOT.le)] = st ? (st.le as number) : 0;
-    f64[at(j, SLOT.sOld)] = st ? (st.sOld as number) : 0;
-    f64[at(j, SLOT.cOld)] = st ? (st.cOld as number) : 0;
-    f64[at(j, SLOT.sNew)] = st ? (st.sNew as number) : 0;
-    f64[at(j, SLOT.cNew)] = st ? (st.cNew as number) : 0;
-    const values = st ? (st.ring as number[]) : null;
+    f64[at(j, SLOT.lam)] = st ? st.params.lambda : Number.NEGATIVE_INFINITY;
+    f64[at(j, SLOT.le)] = st ? st.le : 0;
+    f64[at(j, SLOT.sOld)] = st ? st.sOld : 0;
+    f64[at(j, SLOT.cOld)] = st ? st.cOld : 0;
+    f64[at(j, SLOT.sNew)] = st ? st.sNew : 0;
+    f64[at(j, SLOT.cNew)] = st ? st.cNew : 0;
+    const values = st ? st.ring : null;
     // the state's ring is chronological (LE_{k-m} .. LE_{k-1}); slot of LE_j is j % m
     for (let q = 0; q < m; q++) f64[ringAt((kk - m + q) % m, j & 1) + (j >> 1) * 2] = values ? values[q]! : 0;
   }
@@ -357,13 +357,13 @@ export function hckBatch(
   const alone: number[] = [];
   const tooLarge = DATA_OFF + curve.length * 8 + MAX_RING_BYTES > MAX_MEMORY;
   batch.forEach((s, b) => {
-    const p = s.params;
-    const m = p.m as number;
+    const p = hckParams(s);
+    const m = p.m;
     if (p.impl !== "running" || m * maxPairs * 16 > MAX_RING_BYTES || tooLarge) {
       alone.push(b);
       return;
     }
-    const key = `${m}:${s.getState().k}`;
+    const key = `${m}:${hckState(s).k}`;
     const g = groups.get(key);
     if (g) g.push(b);
     else groups.set(key, [b]);
@@ -373,8 +373,8 @@ export function hckBatch(
   const rTo = curve.rank(to);
   for (const idx of groups.values()) {
     const s0 = batch[idx[0]!]!;
-    const m = s0.params.m as number;
-    const k0 = s0.getState().k as number;
+    const m = hckParams(s0).m;
+    const k0 = hckState(s0).k;
     // lead-in: the window fills (k >= m) through each scheduler's own path
     let i = from;
     if (k0 < m) i = r0 + (m - k0) <= rTo ? curve.stepOf(r0 + (m - k0) - 1) + 1 : to;
@@ -385,10 +385,10 @@ export function hckBatch(
       const k = kernel();
       const lanes: Lane[] = idx.map((b) => {
         const s = batch[b]!;
-        const state = s.getState();
+        const state = hckState(s);
         const rule = ruleLaneOf(state, sinks[b]!);
         // warmup: no decision while t <= warmup (hck.ts decide()); the rule holds back until that step
-        const warmup = stepsOrFraction((state.params.warmup as number | undefined) ?? 0, state.ctx.totalSteps);
+        const warmup = stepsOrFraction(state.params.warmup, state.ctx.totalSteps);
         rule.quietUntil = curve.rank(i + Math.max(0, warmup - state.t));
         return { s: s as Loadable, state, rule, same: [] };
       });
@@ -403,13 +403,11 @@ export function hckBatch(
       for (const l of lanes) {
         const st = l.state;
         st.t += end - i;
-        st.k = (st.k as number) + words * 32;
+        st.k = st.k + words * 32;
         st.count = l.rule.count;
         st.events = l.rule.events;
         st.lr = l.rule.lr;
-        const sOld = st.sOld as number;
-        const sNew = st.sNew as number;
-        st.statistic = enc((sOld + (st.cOld as number) - (sNew + (st.cNew as number))) * inv);
+        st.statistic = enc((st.sOld + st.cOld - (st.sNew + st.cNew)) * inv);
         l.s.load(st);
       }
       i = end;

@@ -3,7 +3,9 @@
  * that packs one bit per lane and step, the rule lanes of pass 2 and the group bookkeeping around them.
  */
 import { tolerance } from "../decide.ts";
-import type { DecaySink, SchedulerState } from "../types.ts";
+import type { FastFaceState } from "../fastface.ts";
+import type { HckState } from "../hck.ts";
+import type { DecaySink } from "../types.ts";
 import { RuleLane, replayBits } from "./rule.ts";
 import { assemble, instantiate, OP, SIMD, type WasmFunction, type WasmMemory } from "./wasm.ts";
 
@@ -102,16 +104,16 @@ export function emitPackBit(f: WasmFunction, bits: number, stat: () => void, lam
 }
 
 /** The rule of a fastface or hck scheduler (decide.ts), from its state. */
-export function ruleLaneOf(state: SchedulerState, sink: DecaySink): RuleLane {
+export function ruleLaneOf(state: FastFaceState | HckState, sink: DecaySink): RuleLane {
   const p = state.params;
   return new RuleLane(
     {
-      count: state.count as number,
-      events: state.events as number,
+      count: state.count,
+      events: state.events,
       lr: state.lr,
-      toler: tolerance(state.ctx.totalSteps, p.tau as number),
-      maxDecays: p.maxDecays as number,
-      delta: p.delta as number,
+      toler: tolerance(state.ctx.totalSteps, p.tau),
+      maxDecays: p.maxDecays,
+      delta: p.delta,
     },
     sink,
   );
