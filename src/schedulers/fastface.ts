@@ -31,6 +31,7 @@
  */
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
+import { floatFields } from "./float-fields.ts";
 import { stepsOrFraction } from "./fixed.ts";
 import { dec, enc, num } from "./params.ts";
 import type {
@@ -77,6 +78,9 @@ export interface FastFaceState extends SchedulerState {
   statistic: number | string;
 }
 
+/** The float state of the scheduler, one `Float64Array` slot each (float-fields.ts). */
+const FLOAT_FIELDS = ["prevL", "x1", "x2", "c1", "c2", "lr", "statistic"] as const;
+
 class FastFaceScheduler implements Scheduler {
   readonly name = "fastface";
   readonly params: ParamsOf<typeof FASTFACE_PARAMS>;
@@ -98,51 +102,16 @@ class FastFaceScheduler implements Scheduler {
    * Float state lives in a Float64Array (prevL, x1, x2, c1, c2, lr, statistic): object fields that start as
    * small integers and later hold doubles change V8's hidden class and deoptimise the hot loop per instance.
    */
-  private readonly f = new Float64Array(7);
-  private get prevL(): number {
-    return this.f[0]!;
-  }
-  private set prevL(v: number) {
-    this.f[0] = v;
-  }
-  private get x1(): number {
-    return this.f[1]!;
-  }
-  private set x1(v: number) {
-    this.f[1] = v;
-  }
-  private get x2(): number {
-    return this.f[2]!;
-  }
-  private set x2(v: number) {
-    this.f[2] = v;
-  }
-  private get c1(): number {
-    return this.f[3]!;
-  }
-  private set c1(v: number) {
-    this.f[3] = v;
-  }
-  private get c2(): number {
-    return this.f[4]!;
-  }
-  private set c2(v: number) {
-    this.f[4] = v;
-  }
+  private readonly f = new Float64Array(FLOAT_FIELDS.length);
+  declare private prevL: number;
+  declare private x1: number;
+  declare private x2: number;
+  declare private c1: number;
+  declare private c2: number;
   /** LR in force for the next step. */
-  get lr(): number {
-    return this.f[5]!;
-  }
-  private set lr(v: number) {
-    this.f[5] = v;
-  }
+  declare lr: number;
   /** x_t of the last step (NaN when none). */
-  get statistic(): number {
-    return this.f[6]!;
-  }
-  private set statistic(v: number) {
-    this.f[6] = v;
-  }
+  declare statistic: number;
 
   constructor(params: ParamsOf<typeof FASTFACE_PARAMS>, ctx: SchedulerContext) {
     this.params = params;
@@ -402,6 +371,8 @@ class FastFaceScheduler implements Scheduler {
     return this;
   }
 }
+
+floatFields(FastFaceScheduler.prototype, FLOAT_FIELDS);
 
 /**
  * The typed parameters and state of a fastface scheduler (for the batch kernel); an Error for any other scheduler.

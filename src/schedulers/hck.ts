@@ -22,6 +22,7 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
+import { floatFields } from "./float-fields.ts";
 import { stepsOrFraction } from "./fixed.ts";
 import { dec, enc, num, numArray } from "./params.ts";
 import type {
@@ -82,6 +83,9 @@ export interface HckState extends SchedulerState {
   ring: number[];
 }
 
+/** The float state of the scheduler, one `Float64Array` slot each (float-fields.ts). */
+const FLOAT_FIELDS = ["le", "sOld", "cOld", "sNew", "cNew", "lr", "statistic"] as const;
+
 class HckScheduler implements Scheduler {
   readonly name = "hck";
   readonly params: ParamsOf<typeof HCK_PARAMS>;
@@ -106,51 +110,16 @@ class HckScheduler implements Scheduler {
    * Float state in a Float64Array (LE, the Neumaier running sums s + c of both halves, lr, statistic): fields that
    * start as small integers and later hold doubles change V8's hidden class and deoptimise the hot path.
    */
-  private readonly f = new Float64Array(7);
-  private get le(): number {
-    return this.f[0]!;
-  }
-  private set le(v: number) {
-    this.f[0] = v;
-  }
-  private get sOld(): number {
-    return this.f[1]!;
-  }
-  private set sOld(v: number) {
-    this.f[1] = v;
-  }
-  private get cOld(): number {
-    return this.f[2]!;
-  }
-  private set cOld(v: number) {
-    this.f[2] = v;
-  }
-  private get sNew(): number {
-    return this.f[3]!;
-  }
-  private set sNew(v: number) {
-    this.f[3] = v;
-  }
-  private get cNew(): number {
-    return this.f[4]!;
-  }
-  private set cNew(v: number) {
-    this.f[4] = v;
-  }
+  private readonly f = new Float64Array(FLOAT_FIELDS.length);
+  declare private le: number;
+  declare private sOld: number;
+  declare private cOld: number;
+  declare private sNew: number;
+  declare private cNew: number;
   /** LR in force for the next step. */
-  get lr(): number {
-    return this.f[5]!;
-  }
-  private set lr(v: number) {
-    this.f[5] = v;
-  }
+  declare lr: number;
   /** x_t of the last step (NaN when none). */
-  get statistic(): number {
-    return this.f[6]!;
-  }
-  private set statistic(v: number) {
-    this.f[6] = v;
-  }
+  declare statistic: number;
 
   constructor(params: ParamsOf<typeof HCK_PARAMS>, ctx: SchedulerContext) {
     const m = params.m;
@@ -433,6 +402,8 @@ class HckScheduler implements Scheduler {
     return this;
   }
 }
+
+floatFields(HckScheduler.prototype, FLOAT_FIELDS);
 
 /**
  * The typed parameters and state of a hck scheduler (for the batch kernel); an Error for any other scheduler.
