@@ -5,6 +5,7 @@
  *
  *   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/node_modules
  *   node --import tsx bench/replay-ab.ts /tmp/before [spec ...]      (default specs: fastface, hck:m=1000)
+ *   node --import tsx bench/replay-ab.ts /tmp/before --step [spec ...]   (per-call `step()`, not the fast path)
  *
  * Without a checkout argument it prints this usage and exits (so `npm run bench` skips it).
  */
@@ -35,12 +36,16 @@ function curve(n: number): Float64Array {
   return out;
 }
 
-function pass(tree: Tree, spec: string, losses: Float64Array): { ns: number; decays: string } {
+function pass(tree: Tree, spec: string, losses: Float64Array, perCall: boolean): { ns: number; decays: string } {
   const s = tree.create(spec, { totalSteps: losses.length, lr0: 1 });
   const c0 = process.cpuUsage();
-  const r = tree.run(s, losses);
+  let decays: number[];
+  if (perCall) {
+    decays = [];
+    for (let i = 0; i < losses.length; i++) if (s.step(losses[i]!)) decays.push(i);
+  } else decays = tree.run(s, losses).decayIndices;
   const c = process.cpuUsage(c0);
-  return { ns: ((c.user + c.system) * 1000) / losses.length, decays: r.decayIndices.join(",") };
+  return { ns: ((c.user + c.system) * 1000) / losses.length, decays: decays.join(",") };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -57,22 +62,24 @@ async function main(): Promise<void> {
     run: (await import(pathToFileURL(`${root}/src/replay/run.ts`).href)).runScheduler,
   };
   const a: Tree = { create: createScheduler, run: runScheduler };
-  const specs = process.argv.length > 3 ? process.argv.slice(3) : ["fastface", "hck:m=1000"];
+  const perCall = process.argv.includes("--step");
+  const rest = process.argv.slice(3).filter((x) => x !== "--step");
+  const specs = rest.length > 0 ? rest : ["fastface", "hck:m=1000"];
   const losses = curve(N);
   for (const spec of specs) {
     const ta: number[] = [];
     const tb: number[] = [];
     let same = true;
     for (let k = 0; k < PASSES; k++) {
-      const x = pass(a, spec, losses);
-      const y = pass(b, spec, losses);
+      const x = pass(a, spec, losses, perCall);
+      const y = pass(b, spec, losses, perCall);
       if (x.decays !== y.decays) same = false;
       if (k < WARM) continue;
       ta.push(x.ns);
       tb.push(y.ns);
     }
     console.log(
-      `${spec}: this tree ${median(ta).toFixed(2)} (min ${Math.min(...ta).toFixed(2)}) vs ${other} ` +
+      `${spec}${perCall ? " (step)" : ""}: this tree ${median(ta).toFixed(2)} (min ${Math.min(...ta).toFixed(2)}) vs ${other} ` +
         `${median(tb).toFixed(2)} (min ${Math.min(...tb).toFixed(2)}) ns/step CPU, ratio of medians ` +
         `${(median(ta) / median(tb)).toFixed(3)}, decays ${same ? "identical" : "DIFFER"}`,
     );

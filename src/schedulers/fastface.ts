@@ -31,8 +31,8 @@
  */
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
-import { floatFields } from "./float-fields.ts";
 import { stepsOrFraction } from "./fixed.ts";
+import { floatFields } from "./float-fields.ts";
 import { dec, enc, num } from "./params.ts";
 import type {
   DecaySink,
@@ -102,7 +102,8 @@ class FastFaceScheduler implements Scheduler {
    * Float state lives in a Float64Array (prevL, x1, x2, c1, c2, lr, statistic): object fields that start as
    * small integers and later hold doubles change V8's hidden class and deoptimise the hot loop per instance.
    */
-  private readonly f = new Float64Array(FLOAT_FIELDS.length);
+  /** The slots of FLOAT_FIELDS (read and written by the accessors float-fields.ts installs). */
+  readonly f = new Float64Array(FLOAT_FIELDS.length);
   declare private prevL: number;
   declare private x1: number;
   declare private x2: number;

@@ -22,8 +22,8 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
-import { floatFields } from "./float-fields.ts";
 import { stepsOrFraction } from "./fixed.ts";
+import { floatFields } from "./float-fields.ts";
 import { dec, enc, num, numArray } from "./params.ts";
 import type {
   DecaySink,
@@ -110,7 +110,8 @@ class HckScheduler implements Scheduler {
    * Float state in a Float64Array (LE, the Neumaier running sums s + c of both halves, lr, statistic): fields that
    * start as small integers and later hold doubles change V8's hidden class and deoptimise the hot path.
    */
-  private readonly f = new Float64Array(FLOAT_FIELDS.length);
+  /** The slots of FLOAT_FIELDS (read and written by the accessors float-fields.ts installs). */
+  readonly f = new Float64Array(FLOAT_FIELDS.length);
   declare private le: number;
   declare private sOld: number;
   declare private cOld: number;
