@@ -57,3 +57,19 @@ export function defineScheduler<const Specs extends Readonly<Record<string, Para
     },
   };
 }
+
+/**
+ * Checked typed views of one scheduler class, for code that reads its typed params or state (the batch kernels):
+ * `params(s)` and `state(s)` of a `Scheduler` that is an instance of `cls`; an Error naming both otherwise.
+ * @example export const { params: hckParams, state: hckState } = typedAccess(HckScheduler, "hck");
+ */
+export function typedAccess<C extends Scheduler>(
+  cls: abstract new (...args: never[]) => C,
+  name: string,
+): { params(s: Scheduler): C["params"]; state(s: Scheduler): ReturnType<C["getState"]> } {
+  const as = (s: Scheduler): C => {
+    if (!(s instanceof cls)) throw new Error(`expected a ${name} scheduler, got '${s.name}'`);
+    return s;
+  };
+  return { params: (s) => as(s).params, state: (s) => as(s).getState() as ReturnType<C["getState"]> };
+}

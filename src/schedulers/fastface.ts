@@ -30,7 +30,7 @@
  * later). See docs/replay.md.
  */
 import { DecayRule, tolerance } from "./decide.ts";
-import { defineScheduler } from "./factory.ts";
+import { defineScheduler, typedAccess } from "./factory.ts";
 import { stepsOrFraction } from "./fixed.ts";
 import { floatFields } from "./float-fields.ts";
 import { dec, enc, num } from "./params.ts";
@@ -375,23 +375,8 @@ class FastFaceScheduler implements Scheduler {
 
 floatFields(FastFaceScheduler.prototype, FLOAT_FIELDS);
 
-/**
- * The typed parameters and state of a fastface scheduler (for the batch kernel); an Error for any other scheduler.
- * @example fastfaceParams(createScheduler("fastface", ctx)).alpha // 0.001
- */
-export function fastfaceParams(s: Scheduler): ParamsOf<typeof FASTFACE_PARAMS> {
-  return asFastFace(s).params;
-}
-
-/** @see fastfaceParams */
-export function fastfaceState(s: Scheduler): FastFaceState {
-  return asFastFace(s).getState();
-}
-
-function asFastFace(s: Scheduler): FastFaceScheduler {
-  if (!(s instanceof FastFaceScheduler)) throw new Error(`expected a fastface scheduler, got '${s.name}'`);
-  return s;
-}
+/** Typed params and state of a fastface scheduler (the batch kernels read them); an Error for another scheduler. */
+export const { params: fastfaceParams, state: fastfaceState } = typedAccess(FastFaceScheduler, "fastface");
 
 /**
  * The fastface factory.

@@ -21,7 +21,7 @@
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { DecayRule, tolerance } from "./decide.ts";
-import { defineScheduler } from "./factory.ts";
+import { defineScheduler, typedAccess } from "./factory.ts";
 import { stepsOrFraction } from "./fixed.ts";
 import { floatFields } from "./float-fields.ts";
 import { dec, enc, num, numArray } from "./params.ts";
@@ -406,23 +406,8 @@ class HckScheduler implements Scheduler {
 
 floatFields(HckScheduler.prototype, FLOAT_FIELDS);
 
-/**
- * The typed parameters and state of a hck scheduler (for the batch kernel); an Error for any other scheduler.
- * @example hckParams(createScheduler("hck", ctx)).alpha // 0.001
- */
-export function hckParams(s: Scheduler): ParamsOf<typeof HCK_PARAMS> {
-  return asHck(s).params;
-}
-
-/** @see hckParams */
-export function hckState(s: Scheduler): HckState {
-  return asHck(s).getState();
-}
-
-function asHck(s: Scheduler): HckScheduler {
-  if (!(s instanceof HckScheduler)) throw new Error(`expected a hck scheduler, got '${s.name}'`);
-  return s;
-}
+/** Typed params and state of a hck scheduler (the batch kernels read them); an Error for another scheduler. */
+export const { params: hckParams, state: hckState } = typedAccess(HckScheduler, "hck");
 
 /**
  * The hck factory.
