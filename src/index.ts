@@ -86,4 +86,5 @@ export { paretoFront, paretoFrontAcrossCurves, robustConfigs, topK } from "./swe
 export { type SweepReportData, sweepReportData } from "./sweep/report-data.ts";
 export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";
 export { openSweepReadOnly, queryRows } from "./sweep/store.ts";
-export { decideVerdict, type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";
+export { pairedDifference, studentQuantile, summarize } from "./train/paired.ts";
+export { type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";

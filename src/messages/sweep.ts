@@ -103,3 +103,20 @@ export const simulateModelAndFile = (): string =>
 
 export const simulateObjectiveWithout = (by: string): string =>
   `--by ${by} is a closed-loop metric, but this sweep was run without --simulate (its column is empty)`;
+
+export const badPickRank = (text: string): string =>
+  `--candidate-from ${text}: expected a sweep database, optionally followed by #RANK (a positive integer), e.g. sweeps/ff.duckdb#2`;
+
+export const pickMissing = (rank: number, rows: number, how: string): string =>
+  `has no row ${rank} in its ranking (${how}): ${rows} row(s)`;
+
+export const pickCurve = (curves: readonly string[], given?: string): string =>
+  given === undefined
+    ? `the sweep ranks ${curves.length} curves separately; choose one with --candidate-curve (${curves.join(", ")}) or rank across curves with --robust`
+    : `--candidate-curve ${given}: not a curve of the sweep (${curves.join(", ")})`;
+
+export const pickRelativeLambda = (config: string, lambda: number, curve: string): string =>
+  `configuration ${config} uses lambdaMode=relative: retrain takes the absolute lambda it had on curve ${curve} (${lambda}), which fits a run of that loss scale only`;
+
+export const pickRelativeRobust = (config: string): string =>
+  `configuration ${config} uses lambdaMode=relative, which has no single absolute lambda across curves; pick a row per curve (--candidate-curve) instead of --robust`;

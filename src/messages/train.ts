@@ -14,6 +14,14 @@ export const W = {
   skippedImages: "W_SKIPPED_IMAGES",
   /** Pairs in a pairs file that name images not found in the tree were skipped. */
   skippedPairs: "W_SKIPPED_PAIRS",
+  /** The candidate failed a feasibility check and runs only because of --force. */
+  infeasible: "W_INFEASIBLE",
+  /** A feasibility check that only warns (the statistic is noisy against lambda on a flat loss). */
+  feasibility: "W_FEASIBILITY",
+  /** The candidate picked from a sweep carries a caveat (relative lambda). */
+  candidateFrom: "W_CANDIDATE_FROM",
+  /** One seed: no interval, no verdict. */
+  oneSeed: "W_ONE_SEED",
 } as const;
 
 export const E = {
@@ -25,6 +33,9 @@ export const E = {
   verdict: "E_VERDICT",
   worker: "E_WORKER",
   outputExists: "E_OUTPUT_EXISTS",
+  scale: "E_SCALE",
+  infeasible: "E_INFEASIBLE",
+  design: "E_DESIGN",
 } as const;
 
 export const msg = {
@@ -37,7 +48,8 @@ export const msg = {
     `unknown backend '${name}'; valid backends: ${valid.join(", ")}`,
   missingKernel: (model: string, backend: string, kernel: string) =>
     `--model ${model} cannot train on the ${backend} backend: it has no gradient kernel ${kernel} (tfjs-wasm cannot backpropagate through convolutions). Use --model mlp, or --backend cpu / tfjs-node / tfjs-node-gpu.`,
-  unknownModel: (name: string) => `unknown model '${name}'; valid models: mlp, cnn`,
+  unknownModel: (name: string, valid: readonly string[]) =>
+    `unknown model '${name}'; valid models: ${valid.join(", ")}`,
   marginCombination: (m1: number, m2: number, m3: number) =>
     `margins m1=${m1}, m2=${m2}, m3=${m3} are not supported by arcface_torch's CombinedMarginLoss: it needs m1 = 1 and m3 = 0 (ArcFace) or m3 > 0 (CosFace)`,
   marginIgnored: (m1: number, m2: number, m3: number) =>
@@ -57,8 +69,18 @@ export const msg = {
   skippedPairs: (count: number, first: string) =>
     `skipped ${count} pair(s) naming images not found in the tree (first: ${first})`,
   noPairs: () => "no usable verification pairs",
-  verdictFails: (cand: number, base: number, tol: number) =>
-    `verdict does not hold: candidate accuracy ${(cand * 100).toFixed(2)}% < baseline ${(base * 100).toFixed(2)}% - tolerance ${tol} point(s)`,
+  verdictFails: (sentence: string) => `verdict does not hold. ${sentence}`,
+  oneSeed: () => "one seed: the paired differences have no interval, so no verdict can hold (use --seeds 3 or more)",
   workerFailed: (label: string, detail: string) => `retrain: the ${label} run failed in its worker: ${detail}`,
   outputExists: () => "exists and is not empty; choose another --out or pass --force",
+  scaleValue: (value: string) => `scale=${value}: the only value is 'auto' (fastface:scale=auto, see docs/retrain.md)`,
+  scaleScheduler: (name: string) =>
+    `scale=auto is defined for fastface only (it keeps the paper's ratios of alpha, lambda and tau); '${name}' has no such rule`,
+  scaleProbe: (steps: number, decrease: number, noise: number) =>
+    `scale=auto needs a probe in which the loss falls and is noisy; the ${steps}-step probe gave a decrease of ${decrease} per step and a noise of ${noise}`,
+  infeasible: (spec: string, steps: number, reasons: readonly string[]) =>
+    `the candidate ${spec} cannot work on a ${steps}-step run:\n  ${reasons.join("\n  ")}\nChange the setting (e.g. fastface:scale=auto), or run it anyway with --force.`,
+  infeasibleForced: (spec: string, reasons: readonly string[]) =>
+    `running the infeasible candidate ${spec} because of --force: ${reasons.join("; ")}`,
+  feasibilityWarning: (why: string) => `candidate: ${why}`,
 } as const;

@@ -21,7 +21,7 @@ import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
 import { explainSections, explainShapeProblem } from "./charts-explain.ts";
-import { retrainSections } from "./charts-retrain.ts";
+import { retrainSections, retrainTitle } from "./charts-retrain.ts";
 import { simulateSections, simulateShapeProblem } from "./charts-simulate.ts";
 import { sweepReportKind } from "./charts-sweep.ts";
 import { runFromResult } from "./recompute.ts";
@@ -163,16 +163,16 @@ export const simulateKind = taggedKind<SimulateResult>(
 
 /** `null` when `v` looks like a RetrainResult, else what is missing. */
 export function retrainShapeProblem(v: unknown): string | null {
-  return isObject(v) && isObject(v.baseline) && isObject(v.candidate) && isObject(v.verdict)
+  return isObject(v) && Array.isArray(v.arms) && isObject(v.verdict) && isObject(v.design)
     ? null
-    : 'a retrain result needs "baseline", "candidate" and "verdict"';
+    : 'a retrain result (version 2) needs "design", "arms" and "verdict"';
 }
 
 export const retrainKind = taggedKind<RetrainResult>(
   "retrain (fastface retrain --json)",
   "fastface-retrain",
   retrainShapeProblem,
-  (r) => ({ title: `Retrain: ${r.dataset}`, sections: retrainSections(r) }),
+  (r) => ({ title: retrainTitle(r), sections: retrainSections(r) }),
 );
 
 export const explainKind = taggedKind<ExplainResult>(

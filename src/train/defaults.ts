@@ -1,9 +1,12 @@
 /**
- * Light constants of retrain (no tfjs import): the backend names, `parseBackend` and the retrain defaults, so the
- * CLI can declare its options without loading tfjs. backend.ts and retrain.ts re-export them.
+ * Light constants of retrain (no tfjs import): the backend names, `parseBackend` and the retrain defaults (the
+ * default experiment design, docs/retrain.md), so the CLI can declare its options without loading tfjs.
+ * backend.ts and retrain.ts re-export them.
  */
+import os from "node:os";
 import { ConfigError } from "../errors.ts";
 import { msg } from "../messages/train.ts";
+import { DEFAULT_CONTROLS } from "./design.ts";
 import type { ModelKind } from "./models.ts";
 
 export const BACKENDS = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
@@ -21,21 +24,28 @@ export function parseBackend(value: string): BackendRequest {
   throw new ConfigError(msg.unknownBackend(value, BACKENDS));
 }
 
+/** The default design: 4,000 baseline steps, 1,000 for the candidate and 4 controls, 3 paired seeds. */
 export const RETRAIN_DEFAULTS = {
-  candidate: "fastface:lambda=2e-5,tau=0.03",
+  candidate: "fastface:scale=auto",
   baseline: "multistep:milestones=0.5,0.75",
+  controls: DEFAULT_CONTROLS,
   budget: 0.25,
-  epochs: 20,
-  model: "mlp" as ModelKind,
-  backend: "auto" as BackendRequest,
+  steps: 4000,
+  seeds: 3,
   seed: 1,
   tolerance: 1,
-  batchSize: 128,
-  lr: 0.02,
-  embeddingSize: 128,
-  width: 256,
+  model: "mlp-bn" as ModelKind,
+  backend: "auto" as BackendRequest,
+  margin: "cosface",
+  batchSize: 64,
+  lr: 0.1,
+  embeddingSize: 64,
+  width: 128,
   momentum: 0.9,
-  weightDecay: 5e-4,
+  weightDecay: 5e-3,
   clipNorm: 5,
   frequent: 10,
+  evalAt: [0.25, 0.5, 1] as readonly number[],
+  /** Both cores of the reference machine; every core of another. */
+  workers: Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
 };

@@ -1,39 +1,74 @@
 /**
- * `fastface retrain`: train the baseline schedule for the full epochs and the candidate scheduler for
- * budget x epochs (its own T), in two worker threads, on the same data, model and seed; write each run's
- * arcface_torch-style training.log, Arrow curve and result.json, and the combined result.json (the CLI draws
- * the report page from that result: train sits below the report and renders nothing);
- * and decide the verdict: it holds when candidate accuracy >= baseline accuracy - tolerance (points).
+ * `fastface retrain`: an experiment that can confirm or refute "a quarter of the training, at most 1 point of
+ * accuracy lost". On one data set and model it trains, for each of `seeds` paired seeds (same data order and
+ * initial weights in every arm at a given seed):
+ *   - the baseline schedule at the full budget (`steps`);
+ *   - the candidate scheduler at `budget x steps`;
+ *   - controls at the candidate's budget: by default the baseline schedule compressed to it, poly, cosine and
+ *     constant LR (`controls`).
+ * Verdict (non-inferiority on paired differences, design.ts / paired.ts): it holds when the one-sided 95 %
+ * lower bound of the mean of (candidate - baseline) accuracy, in points, is above -tolerance; next to it the
+ * candidate against the best control at the same budget (beats / ties / loses).
+ *
+ * Before any arm trains, a loss-driven candidate is checked (feasibility.ts) on a probe: its configuration
+ * trained at the initial LR for a tenth of its steps. `fastface:scale=auto` is resolved from the same probe
+ * (scale.ts). An infeasible candidate is refused (ConfigError, exit 2) unless `force`.
+ *
+ * Runs go to a worker pool (pool.ts: `workers` threads, longest first; 0 = this thread). Each run's
+ * arcface_torch-style training.log and Arrow curve are written under `out/<arm>-s<seed>/`; the result is plain
+ * data (the CLI writes result.json and draws the report from it; train renders nothing). A verdict that does
+ * not hold throws VerdictError (exit 5) carrying the result.
  */
-
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { writeFileAtomic } from "../io/atomic.ts";
+import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { writeCurveFile } from "../curve/arrow.ts";
-import { BackendError, ConfigError, FastfaceError, InputError, VerdictError, type Warning } from "../errors.ts";
-import { writeFileAtomicSync } from "../io/atomic.ts";
-import { E, msg } from "../messages/train.ts";
-import { parseSchedulerSpec } from "../schedulers/registry.ts";
+import type { Curve } from "../curve/curve.ts";
+import { ConfigError, InputError, VerdictError, type Warning } from "../errors.ts";
+import { E, msg, W } from "../messages/train.ts";
+import { formatSchedulerSpec, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { BackendRequest } from "./backend.ts";
+import {
+  type ArmPlan,
+  type ArmResult,
+  armResult,
+  planArms,
+  type RunSummary,
+  type Verdict,
+  verdictOf,
+} from "./design.ts";
+import { checkFeasibility, type Feasibility, probeStats } from "./feasibility.ts";
 import type { DatasetSpec } from "./load-dataset.ts";
 import type { MarginConfig } from "./margin-loss.ts";
-import type { ModelKind } from "./models.ts";
-import { type RunJob, type RunJobOutput, runJob } from "./run-job.ts";
-import type { RunResult, TrainConfig } from "./trainer.ts";
+import { MODELS, type ModelKind } from "./models.ts";
+import { TrainPool } from "./pool.ts";
+import type { RunJob, RunJobOutput } from "./run-job.ts";
+import { type Scaled, scaleAuto, splitScale } from "./scale.ts";
+import type { TrainConfig } from "./trainer.ts";
+
+export { RETRAIN_DEFAULTS } from "./defaults.ts";
+export type { ArmResult, RunSummary, Verdict } from "./design.ts";
 
 export interface RetrainOptions {
+  /** Candidate scheduler spec; `fastface:scale=auto` is resolved from the probe. */
   candidate: string;
   baseline: string;
-  /** Candidate epochs = budget x epochs. */
+  /** Controls at the candidate's budget; `compressed` is the baseline spec there. */
+  controls: readonly string[];
+  /** Candidate (and control) steps = round(budget x steps). */
   budget: number;
-  epochs: number;
+  /** Baseline steps. */
+  steps: number;
+  /** Paired seeds: seed, seed + 1, ... */
+  seeds: number;
+  seed: number;
+  /** Non-inferiority margin in accuracy points (1 = one percentage point). */
+  tolerance: number;
   dataset: DatasetSpec;
   model: ModelKind;
   backend: BackendRequest;
-  seed: number;
-  /** Accuracy tolerance in points (1 = one percentage point). */
-  tolerance: number;
   margin: MarginConfig;
   batchSize: number;
   lr: number;
@@ -43,124 +78,93 @@ export interface RetrainOptions {
   weightDecay: number;
   clipNorm: number;
   frequent: number;
-  /** When a scheduler decision reaches the optimizer (default per scheduler: official for fastface). */
+  /**
+   * When a scheduler's decision reaches the optimizer (schedulers/timing.ts); absent: each scheduler's own
+   * (official MHLR timing for fastface: decided from step k's loss, trained with from step k + 2).
+   */
   lrTiming?: LrTiming;
+  /** Evaluate at these fractions of every run (the last is the verdict's accuracy). */
+  evalAt: readonly number[];
+  /** Worker threads (0: everything in this thread). */
+  workers: number;
+  /** Run an infeasible candidate (with a warning) and write into a non-empty `out`. */
+  force?: boolean;
   /** Output folder (runs/<name>); nothing is written when undefined. */
   out?: string | undefined;
-  /** Allow writing into a non-empty --out. */
-  force?: boolean;
-  /** Two worker threads (default) or both runs in this thread, one after the other. */
-  parallel: boolean;
+  /**
+   * Stationary spans of a run's curve (curve steps, inclusive): the CLI passes the replay judge so every run
+   * reports the share of its budget spent on plateaus. Absent: no plateau figures.
+   */
+  plateaus?: (curve: Curve) => Array<{ start: number; end: number }>;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
 
-export { RETRAIN_DEFAULTS } from "./defaults.ts";
-
-/** Downsampled loss/LR traces of one run for charts (bin means of the per-step loss, LR at the bin's end). */
-export interface RunTraces {
-  step: number[];
-  loss: number[];
-  lr: number[];
-}
-
-export interface Verdict {
-  holds: boolean;
-  /** candidate - baseline accuracy, in points. */
-  accuracyDelta: number;
-  tolerance: number;
-  /** candidate steps / baseline steps. */
-  stepRatio: number;
-  /** candidate wall time / baseline wall time. */
-  timeRatio: number;
-  /** Candidate TAR - baseline TAR, in points. */
-  tarDelta: number;
-}
-
 export interface RetrainResult {
   kind: "fastface-retrain";
-  version: 1;
-  config: Omit<RetrainOptions, "log" | "dataset" | "force"> & { dataset: string };
+  version: 2;
+  design: {
+    seeds: number;
+    firstSeed: number;
+    budget: number;
+    tolerance: number;
+    /** The backend every run used. */
+    backend: string;
+    steps: { baseline: number; candidate: number };
+    model: ModelKind;
+    parameters: number;
+    dataset: string;
+    evalAt: readonly number[];
+    /** The LR timing asked for (null: each scheduler's own, official for fastface). */
+    lrTiming: LrTiming | null;
+    workers: number;
+    batchSize: number;
+    lr: number;
+    momentum: number;
+    weightDecay: number;
+    clipNorm: number;
+    embeddingSize: number;
+    width: number;
+    margin: MarginConfig;
+  };
   backend: RunJobOutput["backend"];
-  dataset: string;
-  baseline: RunResult & { traces: RunTraces };
-  candidate: RunResult & { traces: RunTraces };
+  arms: ArmResult[];
   verdict: Verdict;
+  /** The candidate's checks (null for a fixed schedule: nothing to check). */
+  feasibility: (Feasibility & { forced: boolean; scale: Scaled | null }) | null;
+  /** The whole experiment: wall time, CPU time of this process (all threads), cores and 1-minute load. */
+  wallSeconds: number;
+  cpuSeconds: number;
+  machine: { cores: number; loadStart: number; loadEnd: number };
   files?: Record<string, string>;
   warnings: Warning[];
-}
-
-/**
- * The verdict rule: holds when candidate accuracy >= baseline accuracy - tolerance points.
- *
- * @example
- * decideVerdict({ accuracy: 0.90, tar: 0.5, steps: 100, wallSeconds: 10 },
- *   { accuracy: 0.895, tar: 0.5, steps: 25, wallSeconds: 3 }, 1).holds; // true (-0.5 points >= -1)
- */
-export function decideVerdict(
-  base: Pick<RunResult, "accuracy" | "tar" | "steps" | "wallSeconds">,
-  cand: Pick<RunResult, "accuracy" | "tar" | "steps" | "wallSeconds">,
-  tolerance: number,
-): Verdict {
-  const accuracyDelta = (cand.accuracy - base.accuracy) * 100;
-  // Compare in points, rounded to 1e-9 so 0.9 - 0.89 with tolerance 1 is not lost to floating point.
-  const holds = Math.round((accuracyDelta + tolerance) * 1e9) >= 0;
-  return {
-    holds,
-    accuracyDelta,
-    tolerance,
-    stepRatio: cand.steps / base.steps,
-    timeRatio: cand.wallSeconds / base.wallSeconds,
-    tarDelta: (cand.tar - base.tar) * 100,
-  };
-}
-
-/**
- * Bin-mean traces of at most `points` points.
- *
- * @example
- * traces(curveColumns, 500);
- */
-export function makeTraces(
-  cols: { step: ArrayLike<number>; loss: ArrayLike<number>; lr?: ArrayLike<number> | undefined },
-  points = 600,
-): RunTraces {
-  const n = cols.step.length;
-  const bin = Math.max(1, Math.ceil(n / points));
-  const t: RunTraces = { step: [], loss: [], lr: [] };
-  for (let i = 0; i < n; i += bin) {
-    const end = Math.min(n, i + bin);
-    let s = 0;
-    for (let j = i; j < end; j++) s += cols.loss[j]!;
-    t.step.push(cols.step[end - 1]!);
-    t.loss.push(s / (end - i));
-    t.lr.push(cols.lr ? cols.lr[end - 1]! : Number.NaN);
-  }
-  return t;
 }
 
 function checkOptions(o: RetrainOptions): void {
   const bad = (name: string, v: unknown, expected: string) => new ConfigError(msg.badOption(name, v, expected));
   if (!(o.budget > 0 && o.budget <= 1)) throw bad("budget", o.budget, "a fraction in (0, 1]");
-  if (!(o.epochs > 0)) throw bad("epochs", o.epochs, "a positive number");
+  if (!(Number.isInteger(o.steps) && o.steps >= 4)) throw bad("steps", o.steps, "an integer >= 4");
+  if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw bad("seeds", o.seeds, "an integer >= 1");
   if (!(o.tolerance >= 0)) throw bad("tolerance", o.tolerance, "points >= 0");
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 2)) throw bad("batch-size", o.batchSize, "an integer >= 2");
   if (!(o.lr > 0)) throw bad("lr", o.lr, "a positive number");
   if (!(Number.isInteger(o.frequent) && o.frequent >= 1)) throw bad("frequent", o.frequent, "an integer >= 1");
-  if (o.model !== "mlp" && o.model !== "cnn") throw new ConfigError(msg.unknownModel(o.model));
-  // Scheduler specs are checked here (names, params) so a typo fails before any training.
-  parseSchedulerSpec(o.candidate);
-  parseSchedulerSpec(o.baseline);
+  if (!(Number.isInteger(o.workers) && o.workers >= 0)) throw bad("workers", o.workers, "an integer >= 0");
+  if (o.evalAt.length === 0 || o.evalAt.some((f) => !(f > 0 && f <= 1))) {
+    throw bad("eval-at", o.evalAt.join(","), "fractions in (0, 1]");
+  }
+  if (!Object.hasOwn(MODELS, o.model)) throw new ConfigError(msg.unknownModel(o.model, Object.keys(MODELS)));
   if (o.out !== undefined && !o.force && existsSync(o.out) && readdirSync(o.out).length > 0) {
     throw new InputError(o.out, msg.outputExists(), E.outputExists);
   }
 }
 
-function trainConfig(o: RetrainOptions, label: string, scheduler: string, epochs: number): TrainConfig {
+function trainConfig(o: RetrainOptions, label: string, scheduler: string, steps: number, seed: number): TrainConfig {
   return {
     label,
     scheduler,
-    epochs,
+    epochs: 0,
+    steps,
     batchSize: o.batchSize,
     lr: o.lr,
     momentum: o.momentum,
@@ -170,156 +174,252 @@ function trainConfig(o: RetrainOptions, label: string, scheduler: string, epochs
     model: o.model,
     embeddingSize: o.embeddingSize,
     width: o.width,
-    seed: o.seed,
+    seed,
     frequent: o.frequent,
     evalEvery: 0,
+    evalAt: o.evalAt,
     evalName: o.dataset.kind === "synthetic" ? "synthetic" : "pairs",
     ...(o.lrTiming ? { lrTiming: o.lrTiming } : {}),
   };
 }
 
-function rebuildError(e: { name: string; message: string; code?: string; exitCode?: number }, label: string): Error {
-  if (e.exitCode !== undefined && e.code !== undefined) {
-    if (e.name === "BackendError") return new BackendError(e.message, e.code);
-    if (e.name === "ConfigError") return new ConfigError(e.message, e.code);
-    const err = new FastfaceError(e.code, e.message, e.exitCode as FastfaceError["exitCode"]);
-    return err;
-  }
-  return new Error(msg.workerFailed(label, e.message));
+/** Probe length for a candidate of `steps` steps: a tenth of it, at least 20 steps (never more than the run). */
+export function probeSteps(steps: number): number {
+  return Math.min(steps, Math.max(20, Math.round(steps / 10)));
 }
 
-type Progress = { label: string; step: number; steps: number; loss: number; lr: number };
-type WorkerMessage =
-  | { type: "progress"; progress: Progress }
-  | { type: "done"; output: RunJobOutput }
-  | { type: "error"; error: { name: string; message: string; code?: string; exitCode?: number } };
-
-/** Run a job in a worker thread (TypeScript through tsx's loader, registered by worker-boot.mjs). */
-function runInWorker(job: RunJob, log: (line: string) => void, workers: Worker[]): Promise<RunJobOutput> {
-  return new Promise((resolve, reject) => {
-    // worker-boot.mjs registers tsx inside the worker (Node 20 ignores `--import tsx` for a worker's entry).
-    // built (dist/): worker.js runs as it is; from the sources worker-boot.mjs registers tsx first
-    const entry = import.meta.url.endsWith(".js") ? "./worker.js" : "./worker-boot.mjs";
-    const worker = new Worker(new URL(entry, import.meta.url), { workerData: job });
-    workers.push(worker);
-    let settled = false;
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.type === "progress") {
-        const p = m.progress;
-        log(`retrain: ${p.label} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(4)}`);
-      } else if (m.type === "done") {
-        settled = true;
-        resolve(m.output);
-      } else if (m.type === "error") {
-        settled = true;
-        reject(rebuildError(m.error, job.config.label));
-      }
-    });
-    worker.on("error", (err) => {
-      if (!settled) {
-        settled = true;
-        reject(new Error(msg.workerFailed(job.config.label, err.message), { cause: err }));
-      }
-    });
-    worker.on("exit", (code) => {
-      if (!settled) reject(new Error(msg.workerFailed(job.config.label, `exited with code ${code}`)));
-    });
-  });
-}
-
-async function writeRun(
-  dir: string,
-  out: RunJobOutput,
-  result: RunResult & { traces: RunTraces },
-): Promise<Record<string, string>> {
+async function writeRun(dir: string, out: RunJobOutput): Promise<{ log: string; curve: string }> {
   mkdirSync(dir, { recursive: true });
-  const files = {
-    log: path.join(dir, "training.log"),
-    curve: path.join(dir, "curve.arrow"),
-    result: path.join(dir, "result.json"),
-  };
-  writeFileAtomicSync(files.log, out.log);
+  const files = { log: path.join(dir, "training.log"), curve: path.join(dir, "curve.arrow") };
+  await writeFileAtomic(files.log, out.log);
   out.curve.meta.source = files.curve;
   await writeCurveFile(files.curve, out.curve);
-  writeFileAtomicSync(files.result, `${JSON.stringify(result, null, 2)}\n`);
   return files;
 }
 
+function addWarnings(into: Warning[], more: readonly Warning[]): void {
+  for (const w of more) if (!into.some((x) => x.code === w.code && x.message === w.message)) into.push(w);
+}
+
 /**
- * Train baseline and candidate and judge the candidate. Throws VerdictError (exit code 5) when it does not hold,
- * carrying the full result; returns it when it holds.
+ * Run the experiment. Throws ConfigError (exit 2) for an infeasible candidate (unless `force`) and
+ * VerdictError (exit 5) carrying the result when the verdict does not hold; returns the result when it holds.
  *
  * @example
  * const r = await retrain({ ...RETRAIN_DEFAULTS, dataset: { kind: "synthetic", options: {} },
- *   margin: parseMargin("arcface"), parallel: true, out: "runs/ff-vs-ms" });
- * r.verdict.holds; // true when candidate accuracy >= baseline - 1 point
+ *   margin: parseMargin("cosface"), out: "runs/default" });
+ * r.verdict.diff.lower95; // one-sided 95 % lower bound of candidate - baseline, in points
  */
 export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   checkOptions(o);
   const log = o.log ?? (() => {});
-  const baseJob: RunJob = {
-    backend: o.backend,
-    dataset: o.dataset,
-    config: trainConfig(o, "baseline", o.baseline, o.epochs),
-    progressEvery: 500,
-  };
-  const candJob: RunJob = {
-    backend: o.backend,
-    dataset: o.dataset,
-    config: trainConfig(o, "candidate", o.candidate, o.epochs * o.budget),
-    progressEvery: 500,
-  };
-  let base: RunJobOutput;
-  let cand: RunJobOutput;
-  if (o.parallel) {
-    const workers: Worker[] = [];
-    try {
-      [base, cand] = await Promise.all([runInWorker(baseJob, log, workers), runInWorker(candJob, log, workers)]);
-    } catch (err) {
-      // One run failed: stop the other instead of waiting for it.
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw err;
-    }
-  } else {
-    const progress = (p: { label: string; step: number; steps: number; loss: number; lr: number }) =>
-      log(`retrain: ${p.label} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(4)}`);
-    base = await runJob(baseJob, progress);
-    cand = await runJob(candJob, progress);
-  }
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const loadStart = os.loadavg()[0]!;
   const warnings: Warning[] = [];
-  for (const w of [...base.result.warnings, ...cand.result.warnings]) {
-    if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
+  const candidateSteps = Math.max(1, Math.round(o.budget * o.steps));
+  const { scale, rest } = splitScale(o.candidate);
+  const candidateSpec = parseSchedulerSpec(rest);
+  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
+  if (o.seeds < 2) warnings.push({ code: W.oneSeed, message: msg.oneSeed() });
+  // every spec is checked before anything trains (a typo fails at once)
+  const plans = planArms({
+    baseline: o.baseline,
+    candidate: scale ? "fastface" : formatSchedulerSpec(candidateSpec),
+    controls: o.controls,
+    steps: o.steps,
+    candidateSteps,
+  });
+  const adaptive = getSchedulerFactory(candidateSpec.name).adaptive || scale !== null;
+  const pool = new TrainPool(o.workers, (p) =>
+    log(`retrain: ${p.label} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toPrecision(4)}`),
+  );
+  const job = (plan: ArmPlan, seed: number): RunJob => ({
+    backend: o.backend,
+    dataset: o.dataset,
+    config: trainConfig(o, `${plan.name}-s${seed}`, plan.scheduler, plan.steps, seed),
+    progressEvery: 500,
+  });
+  const outputs = new Map<string, RunJobOutput>();
+  const key = (arm: string, seed: number) => `${arm}\u0000${seed}`;
+  const submit = (plan: ArmPlan, seed: number) => {
+    const p = pool.submit(job(plan, seed)).then((out) => {
+      outputs.set(key(plan.name, seed), out);
+      log(`retrain: ${plan.name} seed ${seed} done: accuracy ${(out.result.accuracy * 100).toFixed(2)}%`);
+    });
+    // awaited together below; a run abandoned after another failed must not surface as unhandled
+    p.catch(() => {});
+    return p;
+  };
+  let feasibility: RetrainResult["feasibility"] = null;
+  const files: Record<string, string> = {};
+  try {
+    const running: Array<Promise<void>> = [];
+    // the probe first (highest priority); the arms that do not depend on the candidate start beside it
+    const probe = adaptive
+      ? pool.submit(
+          {
+            backend: o.backend,
+            dataset: o.dataset,
+            config: { ...trainConfig(o, "probe", "constant", probeSteps(candidateSteps), seeds[0]!), evalAt: [] },
+            progressEvery: 1_000_000,
+          },
+          1,
+        )
+      : null;
+    for (const plan of plans) if (plan.role !== "candidate") for (const s of seeds) running.push(submit(plan, s));
+    const candidatePlan = plans.find((p) => p.role === "candidate")!;
+    if (probe) {
+      const out = await probe;
+      if (o.out !== undefined) {
+        const f = await writeRun(path.join(o.out, "probe"), out);
+        files["probe/curve.arrow"] = f.curve;
+      }
+      const loss = out.curve.columns.loss;
+      let scaled: Scaled | null = null;
+      if (scale) {
+        scaled = scaleAuto(o.candidate, candidateSteps, probeStats(loss));
+        candidatePlan.scheduler = scaled.text;
+        log(`retrain: ${o.candidate} -> ${scaled.text}`);
+      }
+      const spec = parseSchedulerSpec(candidatePlan.scheduler);
+      const f = checkFeasibility(spec, candidateSteps, loss, o.lr, candidatePlan.scheduler);
+      const refusals = f.checks.filter((c) => !c.ok && c.severity === "refuse").map((c) => `${c.name}: ${c.why}`);
+      for (const c of f.checks) {
+        if (!c.ok && c.severity === "warn")
+          warnings.push({ code: W.feasibility, message: msg.feasibilityWarning(c.why) });
+      }
+      feasibility = { ...f, forced: !f.ok, scale: scaled };
+      if (!f.ok) {
+        if (!o.force)
+          throw new ConfigError(msg.infeasible(candidatePlan.scheduler, candidateSteps, refusals), E.infeasible);
+        warnings.push({ code: W.infeasible, message: msg.infeasibleForced(candidatePlan.scheduler, refusals) });
+      }
+    }
+    for (const s of seeds) running.push(submit(candidatePlan, s));
+    await Promise.all(running);
+    await pool.close();
+  } catch (err) {
+    await pool.terminate();
+    throw err;
   }
-  const baseline = { ...base.result, traces: makeTraces(base.curve.columns) };
-  const candidate = { ...cand.result, traces: makeTraces(cand.curve.columns) };
-  const { log: _l, dataset: _d, force: _f, ...rest } = o;
+
+  const first = outputs.values().next().value as RunJobOutput;
+  for (const out of outputs.values()) addWarnings(warnings, out.result.warnings);
+  const arms: ArmResult[] = [];
+  for (const plan of plans) {
+    const runs: RunSummary[] = [];
+    for (const seed of seeds) {
+      const out = outputs.get(key(plan.name, seed))!;
+      let runFiles: { log: string; curve: string } | undefined;
+      if (o.out !== undefined) {
+        runFiles = await writeRun(path.join(o.out, `${plan.name}-s${seed}`), out);
+        files[`${plan.name}-s${seed}/training.log`] = runFiles.log;
+        files[`${plan.name}-s${seed}/curve.arrow`] = runFiles.curve;
+      }
+      const spans = o.plateaus ? o.plateaus(out.curve) : null;
+      runs.push(runSummary(out, spans, runFiles));
+    }
+    const baselineRuns = plan.role === "baseline" ? null : arms[0]!.runs;
+    arms.push(armResult(plan, runs, baselineRuns));
+  }
+  const verdict = verdictOf(arms, o.tolerance);
   const result: RetrainResult = {
     kind: "fastface-retrain",
-    version: 1,
-    config: { ...rest, dataset: o.dataset.kind === "synthetic" ? "synthetic" : o.dataset.options.path },
-    backend: base.backend,
-    dataset: base.datasetDescription,
-    baseline,
-    candidate,
-    verdict: decideVerdict(baseline, candidate, o.tolerance),
+    version: 2,
+    design: {
+      seeds: o.seeds,
+      firstSeed: o.seed,
+      budget: o.budget,
+      tolerance: o.tolerance,
+      backend: first.backend.name,
+      steps: { baseline: o.steps, candidate: candidateSteps },
+      model: o.model,
+      parameters: first.result.parameters,
+      dataset: first.datasetDescription,
+      evalAt: o.evalAt,
+      lrTiming: o.lrTiming ?? null,
+      workers: o.workers,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      momentum: o.momentum,
+      weightDecay: o.weightDecay,
+      clipNorm: o.clipNorm,
+      embeddingSize: o.embeddingSize,
+      width: o.width,
+      margin: o.margin,
+    },
+    backend: first.backend,
+    arms,
+    verdict,
+    feasibility,
+    wallSeconds: (performance.now() - t0) / 1000,
+    cpuSeconds: cpuSeconds(process.cpuUsage(cpu0)),
+    machine: { cores: os.availableParallelism?.() ?? os.cpus().length, loadStart, loadEnd: os.loadavg()[0]! },
     warnings,
   };
-  if (o.out !== undefined) {
-    mkdirSync(o.out, { recursive: true });
-    const fb = await writeRun(path.join(o.out, "baseline"), base, baseline);
-    const fc = await writeRun(path.join(o.out, "candidate"), cand, candidate);
-    const files: Record<string, string> = {
-      "baseline/training.log": fb.log!,
-      "baseline/curve.arrow": fb.curve!,
-      "candidate/training.log": fc.log!,
-      "candidate/curve.arrow": fc.curve!,
-      result: path.join(o.out, "result.json"),
-    };
-    result.files = files;
-    writeFileAtomicSync(files.result!, `${JSON.stringify(result, null, 2)}\n`);
-  }
-  if (!result.verdict.holds) {
-    throw new VerdictError(msg.verdictFails(candidate.accuracy, baseline.accuracy, o.tolerance), result);
-  }
+  if (o.out !== undefined) result.files = files;
+  if (!verdict.holds) throw new VerdictError(msg.verdictFails(verdict.sentence), result);
   return result;
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
+}
+
+function runSummary(
+  out: RunJobOutput,
+  spans: Array<{ start: number; end: number }> | null,
+  files: { log: string; curve: string } | undefined,
+): RunSummary {
+  const r = out.result;
+  const summary: RunSummary = {
+    seed: r.seed,
+    accuracy: r.accuracy,
+    accuracyStd: r.accuracyStd,
+    tar: r.tar,
+    decays: r.decays.length,
+    decaySteps: r.decays.map((d) => d.step),
+    wallSeconds: r.wallSeconds,
+    finalLoss: r.finalLoss,
+    evaluations: r.evaluations,
+    traces: makeTraces(out.curve.columns),
+  };
+  if (spans) {
+    const covered = spans.reduce((s, x) => s + (x.end - x.start + 1), 0);
+    summary.plateau = { share: covered / r.steps, spans };
+  }
+  if (files) summary.files = files;
+  return summary;
+}
+
+/** Downsampled loss/LR traces of one run for charts (bin means of the per-step loss, LR at the bin's end). */
+export interface RunTraces {
+  step: number[];
+  loss: number[];
+  lr: number[];
+}
+
+/**
+ * Bin-mean traces of at most `points` points.
+ *
+ * @example
+ * makeTraces(curve.columns, 300); // { step: [...], loss: [...], lr: [...] }
+ */
+export function makeTraces(
+  cols: { step: ArrayLike<number>; loss: ArrayLike<number>; lr?: ArrayLike<number> | undefined },
+  points = 300,
+): RunTraces {
+  const n = cols.step.length;
+  const bin = Math.max(1, Math.ceil(n / points));
+  const t: RunTraces = { step: [], loss: [], lr: [] };
+  for (let i = 0; i < n; i += bin) {
+    const end = Math.min(n, i + bin);
+    let s = 0;
+    for (let j = i; j < end; j++) s += cols.loss[j]!;
+    t.step.push(cols.step[end - 1]!);
+    t.loss.push(Number((s / (end - i)).toPrecision(6)));
+    t.lr.push(cols.lr ? Number(cols.lr[end - 1]!.toPrecision(6)) : Number.NaN);
+  }
+  return t;
 }

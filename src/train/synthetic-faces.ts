@@ -33,15 +33,20 @@ export interface SyntheticOptions {
   pairs: number;
 }
 
+/**
+ * The default task of `fastface retrain` (docs/retrain.md): 500 identities x 40 images of 16x16 (20,000 training
+ * images), 400 held-out identities x 10 images and 20,000 pairs (10,000 impostor pairs, so FAR = 1e-3 is
+ * resolved by 10 false accepts).
+ */
 export const SYNTHETIC_DEFAULTS: SyntheticOptions = {
   seed: 1,
-  identities: 200,
+  identities: 500,
   imagesPerIdentity: 40,
-  evalIdentities: 200,
+  evalIdentities: 400,
   evalImagesPerIdentity: 10,
-  imageSize: 20,
-  difficulty: 0.5,
-  pairs: 6000,
+  imageSize: 16,
+  difficulty: 0.3,
+  pairs: 20000,
 };
 
 /** Identity parameters (the latent "who"). */

@@ -23,6 +23,8 @@ export interface TrainConfig {
   scheduler: string;
   /** Epochs to train (may be fractional: budget x epochs); steps = round(epochs x steps per epoch). */
   epochs: number;
+  /** Steps to train; when given it wins over `epochs` (a design's arms are sized in steps). */
+  steps?: number;
   batchSize: number;
   lr: number;
   momentum: number;
@@ -37,8 +39,10 @@ export interface TrainConfig {
   seed: number;
   /** Log a line every `frequent` steps (arcface_torch's `frequent`). */
   frequent: number;
-  /** Evaluate every this many steps (0 = once per epoch). */
+  /** Evaluate every this many steps (0 = once per epoch); ignored when `evalAt` is given. */
   evalEvery: number;
+  /** Evaluate at these fractions of the run (e.g. 0.25, 0.5, 1: three evaluations); the last step always. */
+  evalAt?: readonly number[];
   /** Data set label written to evaluation lines. */
   evalName: string;
   /** When a scheduler decision reaches the optimizer (default: the scheduler's own; official for fastface). */
@@ -56,6 +60,7 @@ export interface EvalPoint {
 export interface RunResult {
   label: string;
   scheduler: string;
+  seed: number;
   backend: string;
   model: ModelKind;
   parameters: number;
@@ -149,8 +154,12 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
   const size = imageSize(ds);
   const B = cfg.batchSize;
   const stepsPerEpoch = Math.max(1, Math.floor(ds.train.count / B));
-  const steps = Math.max(1, Math.round(cfg.epochs * stepsPerEpoch));
+  const steps = Math.max(1, Math.round(cfg.steps ?? cfg.epochs * stepsPerEpoch));
+  const epochs = cfg.steps !== undefined ? steps / stepsPerEpoch : cfg.epochs;
   const evalEvery = cfg.evalEvery > 0 ? cfg.evalEvery : stepsPerEpoch;
+  const evalSteps = cfg.evalAt
+    ? new Set(cfg.evalAt.map((f) => Math.min(steps, Math.max(1, Math.round(f * steps)))))
+    : null;
   const timed = createTimed(cfg.scheduler, { totalSteps: steps, lr0: cfg.lr }, cfg.lrTiming);
   const sched = timed.scheduler;
   const model = createModel({
@@ -185,7 +194,7 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
     batch_size: B,
     num_classes: ds.numClasses,
     num_image: ds.train.count,
-    num_epoch: cfg.epochs,
+    num_epoch: Number(epochs.toFixed(4)),
     total_step: steps,
     frequent: cfg.frequent,
     seed: cfg.seed,
@@ -208,7 +217,7 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
   const progressEvery = hooks.progressEvery ?? 100;
   const margin = cfg.margin;
   const lossFn = (x: tf.Tensor2D, oh: tf.Tensor2D) => () => {
-    const emb = l2normalize(model.embed(x), 1);
+    const emb = l2normalize(model.embed(x, true), 1);
     const w = l2normalize(model.head as unknown as tf.Tensor2D, 0);
     const cos = tf.clipByValue(emb.matMul(w), -1, 1) as tf.Tensor2D;
     return marginLoss(cos, oh, margin);
@@ -259,14 +268,17 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
       );
     }
     writer.step(s, loss, lrNext, epoch);
-    if (s % evalEvery === 0 || s === steps) runEval(s);
+    // evalAt: [] (a probe) evaluates nothing; otherwise the last step always
+    if (evalSteps ? evalSteps.has(s) || (s === steps && evalSteps.size > 0) : s % evalEvery === 0 || s === steps) {
+      runEval(s);
+    }
     if (hooks.onProgress && (s % progressEvery === 0 || s === steps)) {
       hooks.onProgress({ label: cfg.label, step: s, steps, loss, lr });
     }
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   tensors.atEnd = tf.memory().numTensors;
-  const last = evaluations[evaluations.length - 1]!;
+  const last = evaluations[evaluations.length - 1] ?? { accuracy: Number.NaN, std: Number.NaN, tar: Number.NaN };
   const tail = Math.min(cfg.frequent, steps);
   let finalLoss = 0;
   for (let i = steps - tail; i < steps; i++) finalLoss += lossCol[i]!;
@@ -277,10 +289,11 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
   const result: RunResult = {
     label: cfg.label,
     scheduler: cfg.scheduler,
+    seed: cfg.seed,
     backend,
     model: cfg.model,
     parameters: model.parameterCount,
-    epochs: cfg.epochs,
+    epochs,
     steps,
     stepsPerEpoch,
     batchSize: B,
@@ -309,7 +322,7 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
         lr: cfg.lr,
         batch_size: B,
         total_step: steps,
-        num_epoch: cfg.epochs,
+        num_epoch: Number(epochs.toFixed(4)),
         lr_scheduler: cfg.scheduler,
         network: cfg.model,
         backend,

@@ -7,10 +7,14 @@ import * as tf from "@tensorflow/tfjs";
 import { readCurveFile } from "../../src/curve/arrow.ts";
 import { BackendError, EXIT, VerdictError } from "../../src/errors.ts";
 import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
+import { replayCurve } from "../../src/replay/replay.ts";
+import { retrainSections, retrainTitle } from "../../src/report/charts-retrain.ts";
+import { pickReportKind, retrainKind } from "../../src/report/kinds.ts";
+import { renderReportHtml } from "../../src/report/page.ts";
 import { selectBackend } from "../../src/train/backend.ts";
 import { parseMargin } from "../../src/train/margin-loss.ts";
 import { createModel } from "../../src/train/models.ts";
-import { decideVerdict, type RetrainResult, retrain } from "../../src/train/retrain.ts";
+import { RETRAIN_DEFAULTS, type RetrainResult, retrain } from "../../src/train/retrain.ts";
 import { type SyntheticOptions, syntheticFaces } from "../../src/train/synthetic-faces.ts";
 import { type RunOutput, type TrainConfig, trainRun } from "../../src/train/trainer.ts";
 
@@ -107,65 +111,129 @@ describe("retrain: one training run (wasm, tiny)", () => {
   });
 });
 
-describe("retrain: verdict", () => {
-  const run = (accuracy: number, steps: number) => ({ accuracy, tar: 0.5, steps, wallSeconds: steps / 10 });
-  it("holds when candidate >= baseline - tolerance points", () => {
-    assert.equal(decideVerdict(run(0.9, 100), run(0.891, 25), 1).holds, true);
-    assert.equal(decideVerdict(run(0.9, 100), run(0.89, 25), 1).holds, true); // exactly -1 point
-    assert.equal(decideVerdict(run(0.9, 100), run(0.8899, 25), 1).holds, false);
-    assert.equal(decideVerdict(run(0.9, 100), run(0.95, 25), 0).holds, true);
-    const v = decideVerdict(run(0.9, 100), run(0.88, 25), 1);
-    assert.ok(Math.abs(v.accuracyDelta + 2) < 1e-9);
-    assert.equal(v.stepRatio, 0.25);
-    assert.equal(v.timeRatio, 0.25);
+describe("mlp-bn: BatchNorm in training and evaluation", () => {
+  it("trains with batch statistics, evaluates with running statistics, keeps memory flat", async () => {
+    await selectBackend("wasm");
+    const ds = syntheticFaces(DATA);
+    const before = tf.memory().numTensors;
+    const out = trainRun(ds, { ...CONFIG, model: "mlp-bn", epochs: 2, evalEvery: 0, evalAt: [0.5, 1] }, "wasm");
+    assert.equal(out.result.evaluations.length, 2);
+    assert.equal(out.result.tensors.atEnd, out.result.tensors.afterFirstStep);
+    assert.equal(tf.memory().numTensors, before);
+    const model = createModel({
+      kind: "mlp-bn",
+      height: 12,
+      width: 12,
+      channels: 1,
+      numClasses: 4,
+      embeddingSize: 8,
+      width1: 16,
+      seed: 1,
+    });
+    const x = tf.randomNormal([6, 144], 0, 1, "float32", 3) as tf.Tensor2D;
+    const evalBefore = model.embed(x).arraySync() as number[][];
+    const train = model.embed(x, true).arraySync() as number[][];
+    const evalAfter = model.embed(x).arraySync() as number[][];
+    // running stats start at mean 0 / var 1: evaluation differs from the batch-normalised training output, and
+    // one training call moves the running statistics (evaluation changes)
+    assert.notDeepEqual(evalBefore, train);
+    assert.notDeepEqual(evalBefore, evalAfter);
+    // the features BatchNorm of a training batch has mean ~0 per dimension (weight fixed at 1, bias 0)
+    for (let j = 0; j < 8; j++) assert.ok(Math.abs(train.reduce((a, r) => a + r[j]!, 0) / 6) < 1e-4);
+    x.dispose();
+    model.dispose();
   });
 });
 
-describe("retrain: baseline and candidate in two worker threads", () => {
+describe("retrain: a tiny design (3 arms, 2 seeds, wasm, two worker threads)", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "fastface-retrain-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  it("writes logs, curves, result and report; a failed verdict throws VerdictError (exit 5)", async () => {
+  it("writes every run's log and curve, a verdict with intervals, and the report reads the result", async () => {
     const out = path.join(dir, "run");
     let result: RetrainResult | undefined;
-    await assert.rejects(
-      retrain({
-        candidate: "fastface:lambda=2e-5,tau=0.03",
-        baseline: CONFIG.scheduler,
-        budget: 0.125,
-        epochs: 12,
+    try {
+      result = await retrain({
+        ...RETRAIN_DEFAULTS,
+        candidate: "fastface:scale=auto",
+        controls: ["compressed"],
+        steps: 96,
+        budget: 0.25,
+        seeds: 2,
         dataset: { kind: "synthetic", options: DATA },
-        model: "mlp",
+        model: "mlp-bn",
         backend: "wasm",
-        seed: 1,
-        tolerance: 0,
         margin: CONFIG.margin,
         batchSize: 32,
-        lr: 0.03,
-        embeddingSize: 32,
-        width: 64,
-        momentum: 0.9,
-        weightDecay: 5e-4,
-        clipNorm: 5,
+        embeddingSize: 16,
+        width: 32,
         frequent: 4,
+        workers: 2,
+        force: true,
         out,
-        parallel: true,
-      }),
-      (err: unknown) => {
-        if (!(err instanceof VerdictError)) return false;
-        result = err.result as RetrainResult;
-        return err.exitCode === EXIT.verdictFails;
-      },
+        plateaus: (curve) => replayCurve(curve, { schedulers: ["constant"] }).stationary,
+      });
+    } catch (err) {
+      assert.ok(err instanceof VerdictError, String(err));
+      assert.equal(err.exitCode, EXIT.verdictFails);
+      result = err.result as RetrainResult;
+    }
+    assert.equal(result.kind, "fastface-retrain");
+    assert.equal(result.version, 2);
+    assert.deepEqual(
+      result.arms.map((a) => [a.name, a.role, a.steps, a.runs.map((r) => r.seed)]),
+      [
+        ["baseline", "baseline", 96, [1, 2]],
+        ["candidate", "candidate", 24, [1, 2]],
+        ["compressed", "control", 24, [1, 2]],
+      ],
     );
-    assert.ok(result);
-    assert.equal(result.baseline.steps, 96);
-    assert.equal(result.candidate.steps, 12);
-    assert.equal(result.verdict.holds, false);
-    const curve = await readCurveFile(path.join(out, "candidate", "curve.arrow"));
-    assert.equal(curve.columns.step.length, 12);
-    const log = parseArcfaceLog(readFileSync(path.join(out, "baseline", "training.log"), "utf8"), "b");
-    assert.equal(log.columns.step[log.columns.step.length - 1], 96);
-    const saved = JSON.parse(readFileSync(path.join(out, "result.json"), "utf8")) as RetrainResult;
-    assert.equal(saved.kind, "fastface-retrain");
+    // scale=auto was resolved from the probe, found infeasible on 24 steps, and ran only because of force
+    const f = result.feasibility!;
+    assert.ok(f.scale?.text.startsWith("fastface:alpha="));
+    assert.equal(f.forced, true);
+    assert.ok(result.warnings.some((w) => w.code === "W_INFEASIBLE"));
+    assert.equal(result.arms[1]!.scheduler, f.scale!.text);
+    // the probe is the candidate's own first steps (same seed, data order and LR, no decision yet)
+    const probe = await readCurveFile(path.join(out, "probe", "curve.arrow"));
+    const cand = await readCurveFile(path.join(out, "candidate-s1", "curve.arrow"));
+    const firstDecay = result.arms[1]!.runs[0]!.decaySteps[0] ?? Infinity;
+    for (let i = 0; i < Math.min(probe.columns.loss.length, firstDecay + 1); i++) {
+      assert.equal(cand.columns.loss[i], probe.columns.loss[i], `step ${i + 1}`);
+    }
+    // every run: a training.log read back by the ingest parser and a curve of its steps
+    for (const arm of result.arms) {
+      for (const run of arm.runs) {
+        const dirRun = path.join(out, `${arm.name}-s${run.seed}`);
+        const log = parseArcfaceLog(readFileSync(path.join(dirRun, "training.log"), "utf8"), "x");
+        assert.equal(log.meta.config.total_step, arm.steps);
+        const curve = await readCurveFile(path.join(dirRun, "curve.arrow"));
+        assert.equal(curve.columns.step.length, arm.steps);
+        assert.ok(run.accuracy > 0.4 && run.accuracy <= 1);
+        assert.ok(run.plateau && run.plateau.share >= 0 && run.plateau.share <= 1);
+        assert.equal(run.evaluations.length, 3);
+      }
+    }
+    // same seed, same data order and initial weights: baseline and compressed train identically until the
+    // compressed schedule's first milestone (step 12 of 24)
+    const b1 = await readCurveFile(path.join(out, "baseline-s1", "curve.arrow"));
+    const c1 = await readCurveFile(path.join(out, "compressed-s1", "curve.arrow"));
+    for (let i = 0; i < 12; i++) assert.equal(b1.columns.loss[i], c1.columns.loss[i]);
+    assert.notEqual(b1.columns.loss[20], c1.columns.loss[20]);
+    // the verdict: paired differences with bounds (two seeds: t with 1 df)
+    const v = result.verdict;
+    assert.equal(v.diff.n, 2);
+    assert.ok(v.diff.lower95 !== null && v.diff.upper95 !== null && v.diff.lower95 <= v.diff.mean);
+    assert.equal(v.holds, v.diff.lower95 > -1);
+    assert.equal(v.vsBestControl!.control, "compressed");
+    assert.ok(["beats", "ties", "loses"].includes(v.vsBestControl!.outcome));
+    assert.ok(result.cpuSeconds > 0 && result.wallSeconds > 0);
     assert.ok(!existsSync(path.join(out, "report.html")), "train renders no HTML: the CLI draws the page");
+    assert.ok(!existsSync(path.join(out, "result.json")), "the CLI writes result.json");
+    // the report kind accepts the JSON and draws every section
+    const doc = JSON.parse(JSON.stringify(result));
+    assert.equal(pickReportKind({ path: "r.json", ext: ".json", json: doc }), retrainKind);
+    const html = renderReportHtml({ title: retrainTitle(doc), sections: retrainSections(doc) });
+    for (const id of ["retrain-differences", "retrain-loss", "retrain-lr", "retrain-accuracy"])
+      assert.ok(html.includes(id), id);
   });
 });
