@@ -324,7 +324,9 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
   const notes: string[] = [];
   if (d.seeds < 2) notes.push("One seed gives no interval: no verdict can hold; run --seeds 3 or more.");
   if (r.feasibility && !r.feasibility.ok && r.feasibility.forced) {
-    notes.push("The candidate failed a feasibility check and ran only because of --force: its result says little about the rule.");
+    notes.push(
+      "The candidate failed a feasibility check and ran only because of --force: its result says little about the rule.",
+    );
   }
   if (d.dataset.startsWith("synthetic")) {
     notes.push("Synthetic face-like images: the verdict is about this task, not about LFW or MS1MV3.");

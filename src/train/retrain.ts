@@ -20,12 +20,12 @@
  * not hold throws VerdictError (exit 5) carrying the result.
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { writeFileAtomic } from "../io/atomic.ts";
 import os from "node:os";
 import path from "node:path";
 import { writeCurveFile } from "../curve/arrow.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, InputError, VerdictError, type Warning } from "../errors.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import { E, msg, W } from "../messages/train.ts";
 import { formatSchedulerSpec, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
