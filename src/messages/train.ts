@@ -78,8 +78,12 @@ export const msg = {
     `scale=auto is defined for fastface only (it keeps the paper's ratios of alpha, lambda and tau); '${name}' has no such rule`,
   scaleProbe: (steps: number, decrease: number, noise: number) =>
     `scale=auto needs a probe in which the loss falls and is noisy; the ${steps}-step probe gave a decrease of ${decrease} per step and a noise of ${noise}`,
-  infeasible: (spec: string, steps: number, reasons: readonly string[]) =>
-    `the candidate ${spec} cannot work on a ${steps}-step run:\n  ${reasons.join("\n  ")}\nChange the setting (e.g. fastface:scale=auto), or run it anyway with --force.`,
+  infeasible: (spec: string, steps: number, reasons: readonly string[], scaled = false) =>
+    `the candidate ${spec} cannot work on a ${steps}-step run:\n  ${reasons.join("\n  ")}\n${
+      scaled
+        ? "scale=auto already gave the rule its shortest memory: give the candidate more steps (--steps, --budget)"
+        : "Change the setting (e.g. fastface:scale=auto)"
+    }, or run it anyway with --force.`,
   infeasibleForced: (spec: string, reasons: readonly string[]) =>
     `running the infeasible candidate ${spec} because of --force: ${reasons.join("; ")}`,
   feasibilityWarning: (why: string) => `candidate: ${why}`,

@@ -93,9 +93,10 @@ export interface RetrainOptions {
   out?: string | undefined;
   /**
    * Stationary spans of a run's curve (curve steps, inclusive): the CLI passes the replay judge so every run
-   * reports the share of its budget spent on plateaus. Absent: no plateau figures.
+   * reports the share of its budget spent on plateaus. Absent, or null for a run (the judge refused a curve
+   * that short): no plateau figures.
    */
-  plateaus?: (curve: Curve) => Array<{ start: number; end: number }>;
+  plateaus?: (curve: Curve) => Array<{ start: number; end: number }> | null;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -292,7 +293,10 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       feasibility = { ...f, forced: !f.ok, scale: scaled };
       if (!f.ok) {
         if (!o.force)
-          throw new ConfigError(msg.infeasible(candidatePlan.scheduler, candidateSteps, refusals), E.infeasible);
+          throw new ConfigError(
+            msg.infeasible(candidatePlan.scheduler, candidateSteps, refusals, scaled !== null),
+            E.infeasible,
+          );
         warnings.push({ code: W.infeasible, message: msg.infeasibleForced(candidatePlan.scheduler, refusals) });
       }
     }

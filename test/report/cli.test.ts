@@ -50,7 +50,7 @@ test("the dispatch table: tagged simulate / retrain JSON and .duckdb files go to
   const re = {
     path: "r.json",
     ext: ".json",
-    json: { kind: "fastface-retrain", baseline: {}, candidate: {}, verdict: {} },
+    json: { kind: "fastface-retrain", design: {}, arms: [], verdict: {} },
   };
   assert.equal(pickReportKind(re), retrainKind);
   assert.equal(pickReportKind({ path: "sweep.duckdb", ext: ".duckdb" }), sweepReportKind);

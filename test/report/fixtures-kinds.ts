@@ -6,6 +6,7 @@
 import type { SimulateResult } from "../../src/simulate/simulate.ts";
 import type { SweepReportData } from "../../src/sweep/report-data.ts";
 import type { SweepDefinition } from "../../src/sweep/types.ts";
+import { type ArmResult, armResult, type RunSummary, verdictOf } from "../../src/train/design.ts";
 import type { RetrainResult } from "../../src/train/retrain.ts";
 
 const spread = (mean: number, lo = mean, hi = mean) => ({ mean, min: lo, max: hi, lo, hi });
@@ -132,61 +133,121 @@ function member(name: string, id: string, relMae: number) {
   };
 }
 
-/** A retrain of a candidate (quarter budget) against a baseline, verdict holding. */
+/**
+ * A retrain experiment (version 2): baseline at 400 steps, candidate and one control at 100, three paired
+ * seeds, summarised and judged by the design's own functions (armResult, verdictOf) from hand-made accuracies:
+ * candidate - baseline = -0.2, -0.5, +0.1 points (mean -0.2), the verdict holds at tolerance 1.
+ */
 export function retrainFixture(name = "synthetic-fixture"): RetrainResult {
-  const run = (label: string, scheduler: string, steps: number, accuracy: number, decayAt: number) => {
+  const run = (seed: number, steps: number, accuracy: number, decaySteps: number[]): RunSummary => {
     const step = Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * steps) / 10));
+    const lrAt = (s: number) => 0.1 * 0.1 ** decaySteps.filter((d) => d < s).length;
     return {
-      label,
-      scheduler,
-      backend: "wasm",
-      model: "mlp" as const,
-      parameters: 12345,
-      epochs: steps / 10,
-      steps,
-      stepsPerEpoch: 10,
-      batchSize: 32,
-      lr0: 0.1,
-      wallSeconds: steps / 20,
-      samplesPerSecond: 640,
-      finalLoss: 3.2,
+      seed,
       accuracy,
       accuracyStd: 0.012,
       tar: accuracy - 0.2,
-      far: 0.001,
-      decays: [{ step: decayAt, lr: 0.01 }],
-      evaluations: step
-        .filter((_, i) => i % 3 === 2)
-        .map((s, i) => ({ step: s, accuracy: accuracy - 0.1 + 0.03 * i, std: 0.01, tar: 0.5, xnorm: 20 })),
-      tensors: { afterFirstStep: 10, atEnd: 10 },
-      warnings: [],
+      decays: decaySteps.length,
+      decaySteps,
+      wallSeconds: steps / 20,
+      finalLoss: 3.2,
+      evaluations: [0.25, 0.5, 1].map((f, i) => ({
+        step: Math.round(f * steps),
+        accuracy: accuracy - 0.06 + 0.03 * i,
+        std: 0.01,
+        tar: 0.5,
+        xnorm: 20,
+      })),
+      plateau: { share: 0.4 + 0.05 * seed, spans: [{ start: Math.round(0.3 * steps), end: Math.round(0.5 * steps) }] },
       traces: {
         step,
-        loss: step.map((s) => Number((3 + 10 * Math.exp(-s / (steps / 3))).toFixed(4))),
-        lr: step.map((s) => (s > decayAt ? 0.01 : 0.1)),
+        loss: step.map((s) => Number((3 + 10 * Math.exp(-s / (steps / 3)) + 0.01 * seed).toFixed(4))),
+        lr: step.map(lrAt),
       },
     };
   };
+  const baselinePlan = {
+    name: "baseline",
+    role: "baseline" as const,
+    scheduler: "multistep:milestones=0.5,0.75",
+    steps: 400,
+  };
+  const baseRuns = [run(1, 400, 0.9, [200, 300]), run(2, 400, 0.905, [200, 300]), run(3, 400, 0.898, [200, 300])];
+  const candRuns = [run(1, 100, 0.898, [40]), run(2, 100, 0.9, [45]), run(3, 100, 0.899, [38, 70])];
+  const ctrlRuns = [run(1, 100, 0.89, [50, 75]), run(2, 100, 0.894, [50, 75]), run(3, 100, 0.889, [50, 75])];
+  const arms: ArmResult[] = [
+    armResult(baselinePlan, baseRuns, null),
+    armResult(
+      { name: "candidate", role: "candidate", scheduler: "fastface:alpha=0.01,beta=0.01,lambda=0.01", steps: 100 },
+      candRuns,
+      baseRuns,
+    ),
+    armResult(
+      { name: "compressed", role: "control", scheduler: "multistep:milestones=0.5,0.75", steps: 100 },
+      ctrlRuns,
+      baseRuns,
+    ),
+  ];
   return {
     kind: "fastface-retrain",
-    version: 1,
-    config: {
-      candidate: "fastface",
-      baseline: "multistep:milestones=60,80",
+    version: 2,
+    design: {
+      seeds: 3,
+      firstSeed: 1,
       budget: 0.25,
-      epochs: 10,
-      seed: 1,
       tolerance: 1,
-      margin: { s: 64, m1: 1, m2: 0.5, m3: 0, impl: "combined", easyMargin: false },
+      backend: "wasm",
+      steps: { baseline: 400, candidate: 100 },
+      model: "mlp-bn",
+      parameters: 12345,
       dataset: name,
+      evalAt: [0.25, 0.5, 1],
+      lrTiming: null,
+      workers: 2,
+      batchSize: 32,
+      lr: 0.1,
+      momentum: 0.9,
+      weightDecay: 5e-3,
+      clipNorm: 5,
+      embeddingSize: 16,
+      width: 32,
+      margin: { s: 64, m1: 1, m2: 0, m3: 0.4, impl: "arcface_torch", easyMargin: false },
     },
     backend: { name: "wasm", reason: "fixture", skipped: [] },
-    dataset: name,
-    baseline: run("baseline", "multistep:milestones=60,80", 100, 0.9, 60),
-    candidate: run("candidate", "fastface", 25, 0.895, 15),
-    verdict: { holds: true, accuracyDelta: -0.5, tolerance: 1, stepRatio: 0.25, timeRatio: 0.25, tarDelta: -0.5 },
+    arms,
+    verdict: verdictOf(arms, 1),
+    feasibility: {
+      scheduler: "fastface:alpha=0.01,beta=0.01,lambda=0.01",
+      steps: 100,
+      probe: { steps: 20, decrease: 0.3, decreaseSe: 0.02, noise: 0.5, first: 40, last: 35, decays: [] },
+      statistic: { gain: 0.02, memory: 25, noise: 0.01, lambda: 0.01, toler: 50 },
+      checks: [
+        {
+          name: "memory",
+          value: 25,
+          limit: 25,
+          ok: true,
+          severity: "refuse",
+          why: "the statistic's memory fits the run",
+        },
+        {
+          name: "plateau",
+          value: 1,
+          limit: 1,
+          ok: true,
+          severity: "warn",
+          why: "lambda is one statistic noise deviation",
+        },
+      ],
+      ok: true,
+      forced: false,
+      scale: null,
+    },
+    wallSeconds: 60,
+    cpuSeconds: 110,
+    machine: { cores: 2, loadStart: 1, loadEnd: 1.5 },
     warnings: [],
-  } as unknown as RetrainResult;
+  };
 }
 
 /** A 3 x 2 grid of fastface over lambda and tau on two curves, with the closed loop. */

@@ -60,7 +60,7 @@ test("every kind has its charts", () => {
     ],
     compare: ["compare-overlay", "compare-lead"],
     simulate: ["simulate-loss", "simulate-lr"],
-    retrain: ["retrain-loss", "retrain-lr", "retrain-accuracy"],
+    retrain: ["retrain-differences", "retrain-loss", "retrain-lr", "retrain-accuracy"],
     sweep: ["sweep-heat-saved", "sweep-heat-premature", "sweep-pareto-chart", "sweep-sim-scatter-chart"],
   });
 });

@@ -375,7 +375,11 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         force: args.force,
         out: args.out,
         // the replay judge on each run's own curve (what `fastface replay <run>/curve.arrow` reports)
-        plateaus: (curve) => replayCurve(curve, { schedulers: ["constant"] }).stationary,
+        // (null when the judge refuses a curve that short: no figure rather than 0 %)
+        plateaus: (curve) => {
+          const judged = replayCurve(curve, { schedulers: ["constant"] });
+          return judged.judge?.refused ? null : judged.stationary;
+        },
         log,
       });
     } catch (err) {
