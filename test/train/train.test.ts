@@ -95,6 +95,25 @@ describe("retrain: one training run (wasm, tiny)", () => {
     assert.ok(Math.abs(lr[47]! - 0.03) < 1e-12 && Math.abs(lr[48]! - 0.003) < 1e-12);
   });
 
+  it("fastface's decision reaches the optimizer two steps later by default (official), one with immediate", () => {
+    const ds = syntheticFaces(DATA);
+    const cfg = { ...CONFIG, scheduler: "fastface:alpha=0.5,beta=0.5,lambda=1000,tau=0.1", epochs: 0, steps: 30 };
+    for (const [timing, lag] of [
+      [undefined, 2],
+      ["immediate", 1],
+    ] as const) {
+      const run = trainRun(ds, { ...cfg, ...(timing ? { lrTiming: timing } : {}) }, "wasm");
+      const lr = run.curve.columns.lr!;
+      const decays = run.result.decays.map((d) => d.step);
+      assert.ok(decays.length >= 2, `decays ${decays}`);
+      for (const k of decays.filter((d) => d + lag <= 30)) {
+        // the step that decided (k) and, under the official timing, the next one still train with the old LR
+        assert.ok(lr[k + lag - 1]! < lr[k + lag - 2]!, `${timing ?? "default"}: decided at ${k}`);
+        if (lag === 2) assert.equal(lr[k]!, lr[k - 1]!);
+      }
+    }
+  });
+
   it("refuses the cnn on wasm, naming the missing gradient kernel", () => {
     assert.throws(
       () =>
