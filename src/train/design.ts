@@ -140,7 +140,10 @@ export interface Verdict {
   diff: Summary & { unit: "points" };
   /** Paired candidate - best control at the same budget, in points (null without controls). */
   vsBestControl: (Summary & { unit: "points"; control: string; outcome: Outcome }) | null;
-  /** Candidate steps / baseline steps, and mean wall time of a candidate run / of a baseline run. */
+  /**
+   * Candidate steps / baseline steps, and mean wall time of a candidate run / of a baseline run (load-dependent
+   * on a shared machine: runs of different arms overlap different neighbours).
+   */
   stepRatio: number;
   timeRatio: number;
   /** The verdict in one paragraph, every number with its interval or range. */
@@ -196,7 +199,8 @@ export function verdictOf(arms: readonly ArmResult[], tolerance: number): Verdic
       : holds
         ? `Non-inferiority holds: candidate - baseline = ${describePoints(diff)}; the lower bound is above -${tolerance}.`
         : `Non-inferiority does not hold: candidate - baseline = ${describePoints(diff)}; the lower bound is not above -${tolerance}.`;
-  const budget = `The candidate used ${(100 * stepRatio).toFixed(0)} % of the baseline's steps (${(100 * timeRatio).toFixed(0)} % of its wall time per run).`;
+  // wall time per run depends on what else the machine runs meanwhile: given, never as the saving
+  const budget = `The candidate used ${(100 * stepRatio).toFixed(0)} % of the baseline's steps (its runs took ${(100 * timeRatio).toFixed(0)} % of the baseline's wall time per run, which depends on the machine's load).`;
   const vs = vsBestControl
     ? ` Against the best control at the same budget (${vsBestControl.control}, ${pct(controls.find((c) => c.name === vsBestControl!.control)!.accuracy.mean)}): the candidate ${vsBestControl.outcome === "undecided" ? "cannot be compared (one seed)" : `${vsBestControl.outcome} it`}, ${describePoints(vsBestControl)}.`
     : "";
