@@ -21,12 +21,20 @@ const pts = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
 const num = (x: number, d = 4) => Number(x.toPrecision(d));
 
-/** A page title for a result. @example retrainTitle(result) // "retrain: fastface:... vs multistep:..." */
+/**
+ * A page title for a result: the candidate as the user wrote it (`fastface:scale=auto`, not what it resolved to).
+ *
+ * @example
+ * retrainTitle(result); // "retrain: fastface:scale=auto vs multistep:milestones=0.5,0.75"
+ */
 export function retrainTitle(r: RetrainResult): string {
   const c = r.arms.find((a) => a.role === "candidate");
   const b = r.arms.find((a) => a.role === "baseline");
-  return `retrain: ${c?.scheduler ?? "candidate"} vs ${b?.scheduler ?? "baseline"}`;
+  return `retrain: ${r.feasibility?.scale?.from ?? c?.scheduler ?? "candidate"} vs ${b?.scheduler ?? "baseline"}`;
 }
+
+/** A spec that wraps in a table cell (a break after every comma of its parameters). */
+const wrapSpec = (spec: string) => spec.replaceAll(",", ", ");
 
 function armColors(arms: readonly ArmResult[]): { domain: string[]; range: string[] } {
   const palette = ["#57606a", "#0969da", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#953800", "#6e7781"];
@@ -40,31 +48,27 @@ function armTable(r: RetrainResult): TableSpec {
       "role",
       "scheduler",
       "steps",
-      "accuracy (mean)",
-      "range over seeds",
-      "95% bounds of the mean",
-      "TAR@FAR=1e-3 (mean, range)",
-      "decays (range)",
-      "plateau share (range)",
-      "vs baseline, points (mean)",
-      "one-sided 95% bounds",
+      "accuracy: mean [range over seeds]",
+      "one-sided 95% bounds of the mean",
+      "TAR@FAR=1e-3: mean [range]",
+      "decays",
+      "plateau share",
+      "vs baseline, points: mean [one-sided 95% bounds]",
     ],
     rows: r.arms.map((a) => [
       a.name,
       a.role,
-      a.scheduler,
+      wrapSpec(a.scheduler),
       a.steps,
-      pct(a.accuracy.mean),
-      `${pct(a.accuracy.min)} to ${pct(a.accuracy.max)}`,
+      `${pct(a.accuracy.mean)} [${pct(a.accuracy.min)} to ${pct(a.accuracy.max)}]`,
       a.accuracy.lower95 === null ? "one seed" : `${pct(a.accuracy.lower95)} / ${pct(a.accuracy.upper95)}`,
-      `${pct(a.tar.mean)} (${pct(a.tar.min)} to ${pct(a.tar.max)})`,
+      `${pct(a.tar.mean)} [${pct(a.tar.min)} to ${pct(a.tar.max)}]`,
       a.decays.min === a.decays.max ? String(a.decays.min) : `${a.decays.min} to ${a.decays.max}`,
       a.plateau ? `${(100 * a.plateau.min).toFixed(0)}% to ${(100 * a.plateau.max).toFixed(0)}%` : "not measured",
-      a.vsBaseline ? pts(a.vsBaseline.mean) : "-",
       a.vsBaseline
         ? a.vsBaseline.lower95 === null
-          ? "one seed"
-          : `${pts(a.vsBaseline.lower95)} / ${pts(a.vsBaseline.upper95)}`
+          ? `${pts(a.vsBaseline.mean)} [one seed]`
+          : `${pts(a.vsBaseline.mean)} [${pts(a.vsBaseline.lower95)} / ${pts(a.vsBaseline.upper95)}]`
         : "-",
     ]),
     caption:
@@ -190,6 +194,8 @@ function traceRows(r: RetrainResult): DataRow[] {
 
 function traceChart(r: RetrainResult, key: "loss" | "lr", rows: DataRow[]): ChartSpec {
   const color = armColors(r.arms);
+  // poly and cosine end near 0: LRs below 1e-4 of the largest sit on the bottom edge (as on replay pages)
+  const lrFloor = Number((1e-4 * rows.reduce((m, x) => Math.max(m, Number(x.lr ?? 0)), r.design.lr)).toPrecision(3));
   return {
     id: `retrain-${key}`,
     title: key === "loss" ? "Training loss of every run" : "Learning rate of every run",
@@ -197,7 +203,7 @@ function traceChart(r: RetrainResult, key: "loss" | "lr", rows: DataRow[]): Char
     caption:
       key === "loss"
         ? "Per-step margin-softmax loss (bin means), one line per arm and seed. The baseline runs the full budget; the candidate and the controls stop at theirs. Drag to pan, wheel to zoom (linked with the LR chart)."
-        : "The LR each step trained with (log scale); each drop is a decay. The candidate's decays come from its live loss.",
+        : "The LR each step trained with (log scale; LRs below 1e-4 of the largest sit on the bottom edge); each drop is a decay. The candidate's decays come from its live loss.",
     spec: {
       $schema: SCHEMA,
       config: CHART_CONFIG,
@@ -213,7 +219,7 @@ function traceChart(r: RetrainResult, key: "loss" | "lr", rows: DataRow[]): Char
           field: key,
           type: "quantitative",
           title: key === "loss" ? "loss" : "LR",
-          scale: key === "lr" ? { type: "log" } : { zero: false },
+          scale: key === "lr" ? { type: "log", domainMin: lrFloor, clamp: true } : { zero: false },
         },
         color: { field: "arm", type: "nominal", scale: color, sort: color.domain },
         detail: { field: "seed", type: "nominal" },

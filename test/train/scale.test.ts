@@ -41,15 +41,10 @@ describe("scale=auto", () => {
     assert.ok(Math.abs((p.tau as number) / 0.05 - 1) < 0.02, String(p.tau));
     assert.ok(s.ratios.every((x) => x.kept));
   });
+  /** A 100-step probe of a 1,000-step run whose loss is noisy against its decrease. */
+  const SHORT_NOISY = { steps: 100, decrease: 0.1, decreaseSe: 0.001, noise: 1.5, first: 50, last: 42 };
   it("on a short noisy run it caps the memory and says what it gave up", () => {
-    const s = scaleAuto("fastface:scale=auto", 1000, {
-      steps: 100,
-      decrease: 0.1,
-      decreaseSe: 0.001,
-      noise: 1.5,
-      first: 50,
-      last: 42,
-    });
+    const s = scaleAuto("fastface:scale=auto", 1000, SHORT_NOISY);
     const byName = new Map(s.ratios.map((x) => [x.name, x]));
     assert.equal(byName.get("rho")!.kept, true);
     assert.equal(byName.get("z")!.kept, false);
@@ -59,14 +54,7 @@ describe("scale=auto", () => {
     assert.ok(Math.floor(1000 * (s.spec.params.tau as number)) <= 250);
   });
   it("user parameters win; the grammar is the shared one", () => {
-    const s = scaleAuto("fastface:scale=auto,delta=10", 1000, {
-      steps: 100,
-      decrease: 0.1,
-      decreaseSe: 0.001,
-      noise: 1.5,
-      first: 50,
-      last: 42,
-    });
+    const s = scaleAuto("fastface:scale=auto,delta=10", 1000, SHORT_NOISY);
     assert.equal(s.spec.params.delta, 10);
     assert.deepEqual(splitScale("fastface:scale=auto,delta=10"), { scale: "auto", rest: "fastface:delta=10" });
     assert.deepEqual(splitScale("fastface:lambda=1e-4"), { scale: null, rest: "fastface:lambda=1e-4" });
