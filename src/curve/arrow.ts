@@ -62,6 +62,7 @@ export function metaFromJson(json: string, source: string): CurveMeta {
     stride: typeof m.stride === "number" ? m.stride : 1,
     aggregation: AGGREGATIONS.includes(m.aggregation as Aggregation) ? (m.aggregation as Aggregation) : "unknown",
     ...(m.lossColumn !== undefined ? { lossColumn: m.lossColumn } : {}),
+    ...(m.stepCounts === true ? { stepCounts: true } : {}),
     config: m.config ?? {},
     evaluations: Array.isArray(m.evaluations) ? m.evaluations : [],
     nonFinite: m.nonFinite ?? { nan: 0, posInf: 0, negInf: 0 },

@@ -67,6 +67,12 @@ export interface CurveMeta {
   /** Median gap between consecutive steps. */
   stride: number;
   aggregation: Aggregation;
+  /**
+   * True when a step value counts the optimizer steps done when the point was logged, as arcface_torch's
+   * `global_step` and fastface retrain's curves do (step - 1 steps precede the point at step s); otherwise a
+   * step is 0-based (s steps precede it). arcface-log curves are read so whether or not the flag is set.
+   */
+  stepCounts?: boolean;
   /** Run configuration echoed by the log header (lr, batch_size, total_step, num_epoch, frequent, ...). */
   config: Record<string, string | number | boolean>;
   evaluations: Evaluation[];

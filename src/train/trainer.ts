@@ -258,7 +258,7 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
     const lrNext = timed.lr;
     stepCol[s - 1] = s;
     lossCol[s - 1] = loss;
-    lrCol[s - 1] = lr;
+    lrCol[s - 1] = lrNext;
     epochCol[s - 1] = epoch;
     wallCol[s - 1] = Date.now() / 1000;
     if (decayed) {
@@ -317,6 +317,9 @@ export function trainRun(ds: FaceDataset, cfg: TrainConfig, backend: string, hoo
       source: `${cfg.label}/curve.arrow`,
       format: "arrow",
       stride: 1,
+      // step s is the s-th optimizer step and its LR is the next step's (the training.log convention), so
+      // replay and explain read curve.arrow exactly as they read training.log
+      stepCounts: true,
       aggregation: "instant",
       config: {
         lr: cfg.lr,

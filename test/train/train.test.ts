@@ -90,9 +90,11 @@ describe("retrain: one training run (wasm, tiny)", () => {
     assert.ok(Math.abs(lrAt(48) - 0.003) < 1e-9);
     assert.ok(Math.abs(lrAt(72) - 0.0003) < 1e-9);
     assert.equal(curve.meta.config.total_step, 96);
-    // The per-step LR column (the LR each step used) drops right after the decay steps.
+    // The per-step LR column shows what the log line shows, the LR the next step trains with: it drops at the
+    // decay steps (step 48 is index 47; step 49 is the first to train with 0.003)
     const lr = out.curve.columns.lr!;
-    assert.ok(Math.abs(lr[47]! - 0.03) < 1e-12 && Math.abs(lr[48]! - 0.003) < 1e-12);
+    assert.ok(Math.abs(lr[46]! - 0.03) < 1e-12 && Math.abs(lr[47]! - 0.003) < 1e-12);
+    assert.equal(out.curve.meta.stepCounts, true);
   });
 
   it("fastface's decision reaches the optimizer two steps later by default (official), one with immediate", () => {
@@ -106,10 +108,12 @@ describe("retrain: one training run (wasm, tiny)", () => {
       const lr = run.curve.columns.lr!;
       const decays = run.result.decays.map((d) => d.step);
       assert.ok(decays.length >= 2, `decays ${decays}`);
-      for (const k of decays.filter((d) => d + lag <= 30)) {
+      // lr[i] is the LR step i + 2 trains with (the column shows the next step's LR, as the log line does)
+      const usedAt = (step: number) => lr[step - 2]!;
+      for (const k of decays.filter((d) => d >= 2 && d + lag <= 30)) {
         // the step that decided (k) and, under the official timing, the next one still train with the old LR
-        assert.ok(lr[k + lag - 1]! < lr[k + lag - 2]!, `${timing ?? "default"}: decided at ${k}`);
-        if (lag === 2) assert.equal(lr[k]!, lr[k - 1]!);
+        assert.ok(usedAt(k + lag) < usedAt(k + lag - 1), `${timing ?? "default"}: decided at ${k}`);
+        if (lag === 2) assert.equal(usedAt(k + 1), usedAt(k));
       }
     }
   });
@@ -256,6 +260,23 @@ describe("retrain: a tiny design (3 arms, 2 seeds, wasm, two worker threads)", (
       ex.logged.changes.map((c) => c.step),
       [48, 72],
     );
+    // curve.arrow is the same curve as training.log: the baseline's rule replayed on it decays where training
+    // did (steps 48 and 72, not one step early) and explain reads the same LR changes from its lr column
+    const baseArrow = await loadCurve(path.join(out, "baseline-s1", "curve.arrow"));
+    assert.equal(baseArrow.meta.stepCounts, true);
+    const base = result.arms[0]!;
+    const rebase = replayCurve(baseArrow, { schedulers: [base.scheduler], totalSteps: base.steps });
+    assert.deepEqual(
+      rebase.schedulers[0]!.decays.map((x) => x.step),
+      base.runs[0]!.decaySteps,
+    );
+    assert.deepEqual(base.runs[0]!.decaySteps, [48, 72]);
+    const exArrow = await explainCurve(baseArrow, { families: ["multistep"], tracePoints: 0 });
+    assert.deepEqual(
+      exArrow.logged.changes.map((c) => c.step),
+      [48, 72],
+    );
+    assert.equal(exArrow.explanations[0]!.spec, ex.explanations[0]!.spec);
     const arrow = await loadCurve(path.join(out, "candidate-s1", "curve.arrow"));
     assert.equal(arrow.columns.step.length, 24);
     const replayed = replayCurve(arrow, { schedulers: [result.arms[1]!.scheduler], totalSteps: 24 });
