@@ -260,7 +260,7 @@ function resolved(d: NumDim, step: number, v: number): boolean {
 function neighbours(space: FamilySpace, s: Start, round: number): Params[] {
   const out: Params[] = [];
   space.nums.forEach((d, i) => {
-    const v = numberParam(s.params, d.name);
+    const v = dimValue(space, s.params, d.name);
     const st = s.steps[i]!;
     if (resolved(d, st, v)) return;
     for (const sign of [1, -1]) {
@@ -276,6 +276,15 @@ function neighbours(space: FamilySpace, s: Start, round: number): Params[] {
     }
   }
   return out;
+}
+
+/**
+ * A searched number of a candidate: its value, or the family's default when the candidate leaves it out (the
+ * `{}` seed is the published defaults, and it can be a family's best).
+ */
+function dimValue(space: FamilySpace, params: Params, name: string): number {
+  const dflt = getSchedulerFactory(space.rule).paramSpecs[name]?.default;
+  return numberParam(params, name, typeof dflt === "number" ? dflt : undefined);
 }
 
 /** Nothing left to improve: every change matched on its logged line, or every point within the precision. */
@@ -421,7 +430,7 @@ export async function searchFamilies(
       if (!inv) return;
       for (const s of starts[i]!) {
         if (s.done) continue;
-        for (const v of scanValues(numberParam(s.params, inv.param), inv.kind === "counter")) {
+        for (const v of scanValues(dimValue(space, s.params, inv.param), inv.kind === "counter")) {
           batch.push({ space, params: { ...s.params, [inv.param]: v }, start: s });
         }
       }
@@ -469,7 +478,7 @@ export async function searchFamilies(
           s.score = nb.score;
         } else {
           s.steps = s.steps.map((st) => st / 2);
-          if (space.nums.every((d, k) => resolved(d, s.steps[k]!, numberParam(s.params, d.name)))) s.done = true;
+          if (space.nums.every((d, k) => resolved(d, s.steps[k]!, dimValue(space, s.params, d.name)))) s.done = true;
         }
       }
     });
@@ -490,7 +499,7 @@ export async function searchFamilies(
       const b = bests[i];
       const name = dimsOf[i]![k];
       if (!b || name === undefined || b.score.extra === Number.MAX_SAFE_INTEGER) return;
-      for (const v of roundings(numberParam(b.params, name)))
+      for (const v of roundings(dimValue(space, b.params, name)))
         batch.push({ space, params: { ...b.params, [name]: v }, i });
     });
     if (batch.length === 0) continue;

@@ -85,4 +85,21 @@ describe("explain on the real logs", () => {
     assert.equal(best.matched, 2);
     assert.equal(best.extra, 0);
   });
+
+  it("HF whisper trainer_state (continuous): jump families whose best candidate is their defaults are ranked, not an internal error", async () => {
+    const curve = await loadCurve(file("real/hf_whisper_trainer_state.json"));
+    const r = await explainCurve(curve, {
+      families: ["wsd", "fastface", "hck", "hck-proto", "plateau-timm"],
+      evaluator: pool,
+      tracePoints: 0,
+    });
+    assert.equal(r.logged.kind, "continuous");
+    const best = r.explanations[0]!;
+    assert.equal(best.rule, "wsd", r.verdict);
+    assert.ok(best.maxRelError! < 0.05, r.verdict);
+    assert.deepEqual(
+      new Set(r.explanations.map((e) => e.rule)),
+      new Set(["wsd", "fastface", "hck", "hck-proto", "plateau-timm"]),
+    );
+  });
 });
