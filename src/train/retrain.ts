@@ -272,10 +272,6 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
     const candidatePlan = plans.find((p) => p.role === "candidate")!;
     if (probe) {
       const out = await probe;
-      if (o.out !== undefined) {
-        const f = await writeRun(path.join(o.out, "probe"), out);
-        files["probe/curve.arrow"] = f.curve;
-      }
       const loss = out.curve.columns.loss;
       let scaled: Scaled | null = null;
       if (scale) {
@@ -298,6 +294,11 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
             E.infeasible,
           );
         warnings.push({ code: W.infeasible, message: msg.infeasibleForced(candidatePlan.scheduler, refusals) });
+      }
+      // written once the candidate runs: a refused setting leaves --out as it was, so the next attempt needs no --force
+      if (o.out !== undefined) {
+        const w = await writeRun(path.join(o.out, "probe"), out);
+        files["probe/curve.arrow"] = w.curve;
       }
     }
     for (const s of seeds) running.push(submit(candidatePlan, s));

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -41,7 +41,8 @@ describe("retrain CLI", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("refuses the old default candidate on its 310-step run with exit 2 and the reasons", () => {
+  it("refuses the old default candidate on its 310-step run with exit 2 and the reasons, writing nothing", () => {
+    const out = join(dir, "refused");
     const r = fastface([
       "retrain",
       "--candidate",
@@ -50,9 +51,13 @@ describe("retrain CLI", () => {
       "1240",
       "--budget",
       "0.25",
+      "--out",
+      out,
       ...TINY,
     ]);
     assert.equal(r.status, 2, r.stderr);
+    // the suggested next attempt into the same --out must not need --force (which would also force the candidate)
+    assert.ok(!existsSync(out) || readdirSync(out).length === 0, `a refused run left ${out} non-empty`);
     assert.match(r.stderr, /cannot work on a 310-step run/);
     assert.match(r.stderr, /memory: the statistic needs 4741 steps/);
     assert.match(r.stderr, /tolerance: toler = floor\(310 x 0.03\) = 9 steps/);
