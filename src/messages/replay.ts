@@ -80,8 +80,8 @@ export const judgeTooShort = (points: number, needed: number): string =>
 export const lrBelowFloor = (scheduler: string, ratio: number, step: number, floor: number): string =>
   `${scheduler}: a decay at step ${step} takes the LR to ${ratio.toExponential(2)} x lr0, below the floor ${floor} x lr0: a schedule that stops training ends every plateau, so its removed/openLoopLead say little`;
 
-export const coldStartIntervalMeans = (stride: number, alpha: number): string =>
-  `the curve's points are means of ${stride}-step intervals: fastface's cold start x_1 = alpha (L_0 - L_1) is built from two held interval means here, where the online rule differences two minibatch losses, so its decisions in the first ~${Math.round(1 / alpha)} steps (1/alpha) can differ from the online run; fastface:warmup=N (ours) makes no decision during the first N steps, debias=true (ours) removes the start's ramp`;
+export const coldStartIntervalMeans = (stride: number, coldSteps: number): string =>
+  `the curve's points are means of ${stride}-step intervals: fastface's cold start x_1 = alpha (L_0 - L_1) is built from two held interval means here, where the online rule differences two minibatch losses, so its decisions in the first ${coldSteps} steps (until its statistic has warmed up) can differ from the online run; fastface:warmup=N (ours) makes no decision during the first N steps, debias=true (ours) removes the start's ramp`;
 
 /** Decays before a scheduler's statistic warmed up (`perRun`: a mean over closed-loop runs), and how to rerun without them. */
 export const coldStartNote = (count: string, steps: number, rerun?: string, perRun = false): string =>

@@ -109,13 +109,13 @@ export function finitePoints(curve: Curve): number {
   return k;
 }
 
-/** fastface specs that start from the official cold start at step 0 (no debias, no warmup). */
-function officialColdStart(specs: readonly SchedulerSpec[]): number | undefined {
+/** The first fastface spec that starts from the official cold start at step 0 (no debias, no warmup). */
+function officialColdStart(specs: readonly SchedulerSpec[]): SchedulerSpec | undefined {
   for (const sp of specs) {
     if (sp.name !== "fastface") continue;
     const p = resolvedParams(sp);
     if (p.debias === true || (typeof p.warmup === "number" && p.warmup > 0)) continue;
-    return typeof p.alpha === "number" ? p.alpha : 0.001;
+    return sp;
   }
   return undefined;
 }
@@ -160,9 +160,11 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
   if (nonFinite > 0) warnings.push({ code: W_REPLAY_NON_FINITE, message: nonFiniteLosses(nonFinite) });
-  const coldAlpha = officialColdStart(specs);
-  if (coldAlpha !== undefined && curve.meta.aggregation === "mean-of-interval" && curve.meta.stride > 1) {
-    warnings.push({ code: W_REPLAY_COLD_START, message: coldStartIntervalMeans(curve.meta.stride, coldAlpha) });
+  const coldSpec = officialColdStart(specs);
+  if (coldSpec !== undefined && curve.meta.aggregation === "mean-of-interval" && curve.meta.stride > 1) {
+    // the horizon is the cold-start criterion that marks its decays (src/schedulers/cold-start.ts)
+    const steps = coldStartSteps(coldSpec, firstLossDiff(ex.loss));
+    warnings.push({ code: W_REPLAY_COLD_START, message: coldStartIntervalMeans(curve.meta.stride, steps) });
   }
 
   const ctx: SchedulerContext = { totalSteps: T, lr0: opts.lr0 ?? 1 };

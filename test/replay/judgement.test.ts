@@ -83,7 +83,12 @@ describe("final LR and the floor", () => {
 describe("notes on strided logs", () => {
   it("warns that fastface's cold start uses interval means, unless debias or warmup is set", async () => {
     const curve = await loadCurve(fileURLToPath(new URL("logs/insightface_ms1mv3_r50_poly.log", FIXTURES)));
-    assert.ok(codes(replayCurve(curve, { schedulers: ["fastface"] })).includes("W_REPLAY_COLD_START"));
+    const r = replayCurve(curve, { schedulers: ["fastface"] });
+    assert.ok(codes(r).includes("W_REPLAY_COLD_START"));
+    // the warning's horizon is the cold-start criterion the decays are marked by (not a second, shorter 1/alpha)
+    const steps = r.schedulers[0]!.coldStart!.steps;
+    const note = r.warnings?.find((w) => w.code === "W_REPLAY_COLD_START")?.message ?? "";
+    assert.match(note, new RegExp(`first ${steps} steps`), note);
     assert.ok(!codes(replayCurve(curve, { schedulers: ["fastface:debias=true"] })).includes("W_REPLAY_COLD_START"));
     assert.ok(!codes(replayCurve(curve, { schedulers: ["hck"] })).includes("W_REPLAY_COLD_START"));
   });
