@@ -77,8 +77,14 @@ export const totalStepsNote = (value: number, from: string): string =>
 export const judgeTooShort = (points: number, needed: number): string =>
   `the curve has ${points} logged point${points === 1 ? "" : "s"}; the plateau judge needs at least ${needed} (3 per half window W/2, by default 3% of the run) to tell a plateau from noise, so it judged none: schedulers still replay, but removed/premature/openLoopLead are not scored (log more often, or pass a larger --judge haar:window=W)`;
 
+/** `ratio` with the fewest digits (3 to 8 significant) that still read as below `floor`. */
+function underFloor(ratio: number, floor: number): string {
+  for (let d = 2; d < 8; d++) if (Number(ratio.toExponential(d)) < floor) return ratio.toExponential(d);
+  return ratio.toExponential(7);
+}
+
 export const lrBelowFloor = (scheduler: string, ratio: number, step: number, floor: number): string =>
-  `${scheduler}: a decay at step ${step} takes the LR to ${ratio.toExponential(2)} x lr0, below the floor ${floor} x lr0: a schedule that stops training ends every plateau, so its removed/openLoopLead say little`;
+  `${scheduler}: a decay at step ${step} takes the LR to ${underFloor(ratio, floor)} x lr0, below the floor ${floor} x lr0: a schedule that stops training ends every plateau, so its removed/openLoopLead say little`;
 
 export const coldStartIntervalMeans = (stride: number, coldSteps: number): string =>
   `the curve's points are means of ${stride}-step intervals: fastface's cold start x_1 = alpha (L_0 - L_1) is built from two held interval means here, where the online rule differences two minibatch losses, so its decisions in the first ${coldSteps} steps (until its statistic has warmed up) can differ from the online run; fastface:warmup=N (ours) makes no decision during the first N steps, debias=true (ours) removes the start's ramp`;

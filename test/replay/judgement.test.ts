@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { formatReplay } from "../../src/cli/commands/replay.ts";
 import { loadCurve } from "../../src/ingest/load.ts";
+import { lrBelowFloor } from "../../src/messages/replay.ts";
 import { replayCurve } from "../../src/replay/replay.ts";
 import { FIXTURES, memoryCurve } from "./helpers.ts";
 
@@ -65,6 +66,9 @@ describe("final LR and the floor", () => {
     const w = r.warnings!.find((x) => x.code === "W_REPLAY_LR_FLOOR")!;
     assert.match(w.message, /below the floor 0.0001 x lr0/);
     assert.match(formatReplay(r), /below 0.0001 x lr0 from step/);
+    // a ratio just under the floor is printed so that it reads as under it (not "1.00e-4 ... below the floor 0.0001")
+    assert.match(lrBelowFloor("plateau-torch", 0.99995e-4, 9417, 1e-4), /to 9\.999e-5 x lr0, below the floor 0\.0001/);
+    assert.match(lrBelowFloor("multistep", 1e-18, 9951, 1e-4), /to 1\.00e-18 x lr0/);
     // the run's own schedule (x0.1 three times) stays above the floor
     const own = replayCurve(curve, { schedulers: ["multistep:milestones=49820,79712,104622"], lr0: 0.1 });
     assert.equal(own.schedulers[0]!.belowFloorStep, undefined);
