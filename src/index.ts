@@ -1,7 +1,22 @@
 /**
  * fastface: offline loss-curve analysis and learning-rate scheduler simulation for face-recognition training.
  *
- * The pipeline (data flows one way; nothing imports upward; only src/cli knows argv, stdout and exit codes):
+ * The layers, low to high: a file imports only from its own folder and from folders of a lower layer (never
+ * upward, never sideways within a layer), and no import cycle exists anywhere in src/. Only src/cli knows argv,
+ * stdout and exit codes. test/architecture/layers.test.ts reads this list and checks every import in src/.
+ *
+ *   layer 0  messages/                 the catalogue: every error and warning code and every text, once
+ *   layer 1  errors.ts                 typed errors (exit codes) and the warnings collector
+ *   layer 2  io/                       the file-system edge shared by all: atomic writes, worker threads, DuckDB
+ *   layer 3  curve/ schedulers/        a run as named Float64Array columns; one pure state machine per file
+ *   layer 4  ingest/ judge/ train/     bytes -> curve (format table); the plateau judge; tfjs retraining
+ *   layer 5  replay/ simulate/         open loop (ReplayResult); loss models, fits and the closed loop
+ *   layer 6  explain/                  which rule and parameters reproduce a logged LR trace (uses replay)
+ *   layer 7  sweep/                    grids, worker pool, BullMQ queue, DuckDB store, ranking (all SQL here)
+ *   layer 8  report/                   Vega-Lite specs per result kind, one self-contained page (draws only)
+ *   layer 9  cli/ index.ts             yargs commands (parse -> call -> print), one catch point; this API
+ *
+ * The pipeline (data flows one way):
  *
  *   training.log / tfevents / CSV / JSONL / trainer_state.json / mlruns / Arrow / Parquet
  *        │  ingest/ (pure parsers; load.ts is the only file-system edge)
@@ -16,7 +31,7 @@
  *   │ sweep/    many configs × many curves in worker threads, results in DuckDB, ranked in SQL         │
  *   │ train/    tfjs retraining with the scheduler stepped by the live loss; verification accuracy      │
  *   └───────────────────────────────────────────────┬─────────────────────────────────────────────────────┘
- *        ▼  plain-JSON result objects (ReplayResult, SweepSummary, SimulateResult, RetrainResult)
+ *        ▼  plain-JSON result objects (ReplayResult, SweepSummary, SimulateResult, RetrainResult, ExplainResult)
  *   report/  Vega-Lite specs → one self-contained HTML page (inlined bundles, strict CSP, escaped strings)
  */
 

@@ -21,7 +21,14 @@
  *
  * Validated on the known step decays of data/logs and data/corpus (docs/replay.md, `npm run study:judge`).
  */
-import type { StationaryIndexSpan } from "./stationary.ts";
+
+/** A run of indices the judge found stationary (stationary.ts finds them, this file moves their edges). */
+export interface StationaryIndexSpan {
+  /** First index of the run (inclusive). */
+  start: number;
+  /** Last index of the run (inclusive). */
+  end: number;
+}
 
 /** Refinement window q as a fraction of the judge window W. */
 export const REFINE_WINDOW_FRACTION = 1 / 16;

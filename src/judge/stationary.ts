@@ -21,7 +21,7 @@
 import { ConfigError } from "../errors.ts";
 import { badJudgeParam, E_JUDGE_SPEC, unknownJudge, unknownJudgeParam } from "../messages/replay.ts";
 import { parseBoolean, parseNumber } from "../schedulers/params.ts";
-import { DEFAULT_BAND, REFINE_WINDOW_FRACTION, refineSpans } from "./refine.ts";
+import { DEFAULT_BAND, REFINE_WINDOW_FRACTION, refineSpans, type StationaryIndexSpan } from "./refine.ts";
 
 export interface JudgeParams {
   /** Full window W in steps; a value in (0, 1) is a fraction of the run length n. */
@@ -45,12 +45,7 @@ export const DEFAULT_MIN_LENGTH_FRACTION = 0.03;
 /** The judge refuses a curve with fewer logged points than this per half window W/2 (100 points by default). */
 export const MIN_POINTS_PER_HALF_WINDOW = 3;
 
-export interface StationaryIndexSpan {
-  /** First index of the run (inclusive). */
-  start: number;
-  /** Last index of the run (inclusive). */
-  end: number;
-}
+export type { StationaryIndexSpan };
 
 /** Resolve relative parameters against n. @example resolveJudgeParams(200000).window // -> 12000 */
 export function resolveJudgeParams(n: number, params: Partial<JudgeParams> = {}): Required<JudgeParams> {

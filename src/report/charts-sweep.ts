@@ -12,8 +12,7 @@ import { describeAxis, type GridAxis } from "../sweep/grid.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
 import { sweepSimSections } from "./charts-sweep-sim.ts";
 import { fmtNum, paramsText, pct } from "./format.ts";
-import type { ReportKind } from "./kinds.ts";
-import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
+import type { ChartSpec, ReportKind, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
 
 /** Most points drawn in the Pareto scatter (front points always included). */

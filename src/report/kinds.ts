@@ -27,34 +27,9 @@ import { sweepReportKind } from "./charts-sweep.ts";
 import { runFromResult } from "./recompute.ts";
 import type { ReplayRun } from "./replay-data.ts";
 import { replayPage } from "./replay-page.ts";
-import type { ReportDocument, ReportSection } from "./types.ts";
+import type { ReportDocument, ReportInput, ReportKind, ReportPart, ReportSection } from "./types.ts";
 
-export interface ReportInput {
-  path: string;
-  /** Lower-case extension with the dot (`.json`, `.duckdb`). */
-  ext: string;
-  /** The parsed document when the file is JSON; undefined for binary inputs. */
-  json?: unknown;
-  /** Why JSON parsing failed, when it was tried and failed. */
-  jsonError?: ParseError;
-}
-
-/** A kind's share of the page. */
-export interface ReportPart {
-  title: string;
-  subtitle?: string;
-  sections: ReportSection[];
-}
-
-export interface ReportKind {
-  name: string;
-  /** `null` when this kind reads the input; otherwise the reason it does not (listed when nothing matches). */
-  accept(input: ReportInput): string | null;
-  /** The part of the page for one accepted input. */
-  build(input: ReportInput, warnings: Warnings): Promise<ReportPart>;
-  /** One part for several accepted inputs (compare them); without it, each input gets its own part. */
-  combine?(inputs: readonly ReportInput[], warnings: Warnings): Promise<ReportPart>;
-}
+export type { ReportInput, ReportKind, ReportPart };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -4,6 +4,8 @@
  * self-contained file.
  */
 
+import type { ParseError, Warnings } from "../errors.ts";
+
 /** A Vega-Lite specification (top-level JSON object, `$schema` included). */
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -99,4 +101,32 @@ export interface ReportDocument {
   /** Plain-text subtitle (escaped). */
   subtitle?: string;
   sections: ReportSection[];
+}
+
+/** One input of `fastface report`, as the report kinds (kinds.ts) see it. */
+export interface ReportInput {
+  path: string;
+  /** Lower-case extension with the dot (`.json`, `.duckdb`). */
+  ext: string;
+  /** The parsed document when the file is JSON; undefined for binary inputs. */
+  json?: unknown;
+  /** Why JSON parsing failed, when it was tried and failed. */
+  jsonError?: ParseError;
+}
+
+/** A kind's share of the page. */
+export interface ReportPart {
+  title: string;
+  subtitle?: string;
+  sections: ReportSection[];
+}
+
+export interface ReportKind {
+  name: string;
+  /** `null` when this kind reads the input; otherwise the reason it does not (listed when nothing matches). */
+  accept(input: ReportInput): string | null;
+  /** The part of the page for one accepted input. */
+  build(input: ReportInput, warnings: Warnings): Promise<ReportPart>;
+  /** One part for several accepted inputs (compare them); without it, each input gets its own part. */
+  combine?(inputs: readonly ReportInput[], warnings: Warnings): Promise<ReportPart>;
 }

@@ -15,10 +15,9 @@
  * Defaults come from each scheduler's registry entry (`lrTiming`): `official` for fastface (the MHLR code),
  * `immediate` for the rest.
  */
-import type { Scheduler } from "./types.ts";
+import { LR_TIMINGS, type LrTiming, type Scheduler } from "./types.ts";
 
-export const LR_TIMINGS = ["official", "immediate"] as const;
-export type LrTiming = (typeof LR_TIMINGS)[number];
+export { LR_TIMINGS, type LrTiming };
 
 /**
  * A scheduler as an optimizer sees it: train each step with `lr`, then feed that step's loss to `step`.

@@ -7,7 +7,10 @@
  * The same objects serve replay (logged losses), simulate (model losses), sweep (many configs) and retrain
  * (live losses), so a rule is written once.
  */
-import type { LrTiming } from "./timing.ts";
+
+/** When an LR decided at a step reaches the optimizer (see timing.ts, which wraps a scheduler accordingly). */
+export const LR_TIMINGS = ["official", "immediate"] as const;
+export type LrTiming = (typeof LR_TIMINGS)[number];
 
 export type ParamValue = number | string | boolean | number[];
 export type Params = Record<string, ParamValue>;
