@@ -7,7 +7,7 @@
  *
  *   layer 0  messages/                 the catalogue: every error and warning code and every text, once
  *   layer 1  errors.ts                 typed errors (exit codes) and the warnings collector
- *   layer 2  io/                       the file-system edge shared by all: atomic writes, worker threads, DuckDB
+ *   layer 2  io/ random.ts             the edge shared by all (atomic writes, worker threads, DuckDB); the PRNG
  *   layer 3  curve/ schedulers/        a run as named Float64Array columns; one pure state machine per file
  *   layer 4  ingest/ judge/ train/     bytes -> curve (format table); the plateau judge; tfjs retraining
  *   layer 5  replay/ simulate/         open loop (ReplayResult); loss models, fits and the closed loop

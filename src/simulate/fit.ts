@@ -5,12 +5,13 @@
  * on piecewise-constant blocks of the schedule (exact at every evaluation step for step schedules); metrics are
  * then computed with the exact per-step stepper at every logged point.
  */
+
+import { Prng } from "../random.ts";
 import { makeStepper } from "./epoch.ts";
 import { fitData } from "./fit-data.ts";
 import type { LossModel, ModelParamDef, ParamValues } from "./model.ts";
 import { predictAt } from "./model.ts";
 import { type FitProblem, Objective, singleRunProblem, toBounded, toFree } from "./objective.ts";
-import { Prng } from "./prng.ts";
 import type { Points, StepLr } from "./schedule.ts";
 
 export interface FitOptions {

@@ -3,7 +3,7 @@
  * model's slow misfit is not replayed as noise, resampled with a moving-block bootstrap whose block length is
  * the residuals' integrated autocorrelation time. Seeded.
  */
-import { Prng } from "./prng.ts";
+import { Prng } from "../random.ts";
 
 export interface NoiseModel {
   /** High-passed log residuals, one per logged point. */

@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { ConfigError, type Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import { coerceNumber, coerceParam, parseNumber } from "../schedulers/params.ts";
+import { mulberry32 } from "../random.ts";
 import type { ParamSpec, Params, ParamValue } from "../schedulers/types.ts";
 
 /** The sweep-layer parameter choosing how `lambda` is read (absolute loss units or relative to the loss scale). */
@@ -307,18 +308,6 @@ function drawAxis(axis: GridAxis, rand: () => number): ParamValue {
       ? Math.exp(Math.log(axis.lo) + u * (Math.log(axis.hi) - Math.log(axis.lo)))
       : axis.lo + u * (axis.hi - axis.lo);
   return Math.min(axis.hi, Math.max(axis.lo, Number(v.toPrecision(6))));
-}
-
-/** Small, fast, seedable PRNG (mulberry32); uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

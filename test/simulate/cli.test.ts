@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { Prng } from "../../src/random.ts";
 import { floor } from "../../src/simulate/floor.ts";
 import { predictAt } from "../../src/simulate/model.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "fastface-sim-"));

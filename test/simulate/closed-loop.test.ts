@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Prng } from "../../src/random.ts";
 import { parseSchedulerSpec } from "../../src/schedulers/registry.ts";
 import { runClosedLoop } from "../../src/simulate/closed-loop.ts";
 import { floor } from "../../src/simulate/floor.ts";
 import { predictAt } from "../../src/simulate/model.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 
 const params = { Linit: 40, k: 0.002, p: 0.5, a: 1.2, b: 12, q: 0.6, lrRef: 0.1 };
 const rng = new Prng(5);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Prng } from "../../src/random.ts";
 import { fitModel, metrics, predictSteps } from "../../src/simulate/fit.ts";
 import { floor } from "../../src/simulate/floor.ts";
 import { predictAt } from "../../src/simulate/model.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 import { validateTail } from "../../src/simulate/validate.ts";
 
 // A step schedule (0.1, x0.1 at 40% and 70%) over 20,000 steps, logged every 50 steps.

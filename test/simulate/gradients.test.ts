@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadTf, PREDICT_TF, tfObjective } from "../../bench/peers/fit-tfjs.ts";
+import { Prng } from "../../src/random.ts";
 import { annealing } from "../../src/simulate/annealing.ts";
 import { effective } from "../../src/simulate/effective.ts";
 import { fitData, toFitBlocks } from "../../src/simulate/fit-data.ts";
@@ -14,7 +15,6 @@ import type { LossModel, ParamValues } from "../../src/simulate/model.ts";
 import { predictAt } from "../../src/simulate/model.ts";
 import { multipower } from "../../src/simulate/multipower.ts";
 import { Objective, singleRunProblem } from "../../src/simulate/objective.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 import { makeBlocks } from "../../src/simulate/schedule.ts";
 import { sde } from "../../src/simulate/sde.ts";
 

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Curve } from "../../src/curve/curve.ts";
 import { Warnings } from "../../src/errors.ts";
+import { Prng } from "../../src/random.ts";
 import { fitInput } from "../../src/simulate/fit-input.ts";
 import { floor } from "../../src/simulate/floor.ts";
 import { fitJoint, fitJointRuns, leaveOneRunOut } from "../../src/simulate/joint.ts";
 import { predictAt } from "../../src/simulate/model.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 import { syntheticCurve } from "./helpers.ts";
 
 const T = 20000;

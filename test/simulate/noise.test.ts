@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Prng } from "../../src/random.ts";
 import { BlockBootstrap, blockLengthOf, movingAverage, noiseFromResiduals } from "../../src/simulate/noise.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 
 test("moving average shrinks at the edges", () => {
   assert.deepEqual([...movingAverage(Float64Array.from([1, 2, 3]), 3)], [1.5, 2, 2.5]);

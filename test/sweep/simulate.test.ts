@@ -12,6 +12,7 @@ import { sweepSimulateOptionsFrom } from "../../src/cli/commands/sweep-simulate.
 import type { Curve } from "../../src/curve/curve.ts";
 import { ConfigError, Warnings } from "../../src/errors.ts";
 import { parseJudgeSpec } from "../../src/judge/stationary.ts";
+import { mulberry32 } from "../../src/random.ts";
 import { sweepSections } from "../../src/report/charts-sweep.ts";
 import { formatSchedulerSpec } from "../../src/schedulers/registry.ts";
 import { FloorStepper, floor } from "../../src/simulate/floor.ts";
@@ -19,7 +20,6 @@ import { resolveStepLr } from "../../src/simulate/lr.ts";
 import { type ModelFile, parseModelFile } from "../../src/simulate/model-file.ts";
 import { simulate } from "../../src/simulate/simulate.ts";
 import { inSample, usablePoints } from "../../src/simulate/validate.ts";
-import { mulberry32 } from "../../src/sweep/grid.ts";
 import { topK } from "../../src/sweep/rank.ts";
 import { sweepReportData } from "../../src/sweep/report-data.ts";
 import { runSweep, type SweepOptions } from "../../src/sweep/run.ts";

@@ -3,7 +3,7 @@
  * run under a step schedule), with seeded noise. Deterministic for a seed.
  */
 import type { Curve } from "../../src/curve/curve.ts";
-import { mulberry32 } from "../../src/sweep/grid.ts";
+import { mulberry32 } from "../../src/random.ts";
 
 /**
  * A curve of `steps` per-step points (stride 1 from step 1): `phases` descents, each followed by a plateau.
