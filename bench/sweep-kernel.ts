@@ -16,7 +16,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { startWorker } from "../src/io/worker.ts";
 import { BatchCurve } from "../src/schedulers/batch/curve.ts";
 import { fastfaceBatch } from "../src/schedulers/batch/fastface.ts";
 import { hckBatch } from "../src/schedulers/batch/hck.ts";
@@ -243,11 +244,7 @@ export interface WorkerRequest {
  */
 export function inWorker(req: WorkerRequest): Promise<KernelRow[]> {
   return new Promise((resolve, reject) => {
-    // a worker thread does not inherit tsx's loader: register it there first, then load this file
-    const api = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-    const self = JSON.stringify(import.meta.url);
-    const code = `import(${api}).then((m) => { m.register(); return import(${self}); });`;
-    const w = new Worker(code, { eval: true, workerData: req });
+    const w = startWorker(import.meta.url, "sweep-kernel", { workerData: req, execArgv: process.execArgv });
     w.once("message", (rows: KernelRow[]) => {
       resolve(rows);
       void w.terminate();

@@ -1,11 +1,11 @@
 /**
- * A worker_threads pool for sweeps. Built (dist/, what the `fastface` bin runs) a worker imports worker.js;
- * from the TypeScript sources (`node --import tsx`, `node --test`) it starts from a tiny bootstrap that
- * registers tsx's ESM loader and then imports worker.ts. Tasks are pulled: a worker gets the next task as
+ * A worker_threads pool for sweeps: its threads run worker.ts (or another module of this folder with the same
+ * protocol), started the one way src/io/worker.ts starts a worker. Tasks are pulled: a worker gets the next task as
  * soon as it hands back a result, so uneven configs balance themselves.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { EXIT, FastfaceError } from "../errors.ts";
+import { startWorker } from "../io/worker.ts";
 import * as M from "../messages/sweep.ts";
 import type { Params } from "../schedulers/types.ts";
 import type { ResultRow } from "./types.ts";
@@ -21,21 +21,6 @@ export class WorkerError extends FastfaceError {
   constructor(message: string) {
     super("E_SWEEP_WORKER", M.workerCrashed(message), EXIT.internal);
   }
-}
-
-/** True when this module runs as built JavaScript (dist/): workers then load worker.js directly, no tsx. */
-const BUILT = import.meta.url.endsWith(".js");
-
-/**
- * The eval source a worker thread starts from (`<name>.js` in a build, else tsx + `<name>.ts`, in this folder):
- * the sweep worker (`worker`, also used by the queue's workers) unless `SweepPool.spawn` names another module
- * with the same protocol (`explain-worker`).
- */
-export function bootstrap(name = "worker"): string {
-  if (BUILT) return `import(${JSON.stringify(new URL(`./${name}.js`, import.meta.url).href)});`;
-  const api = import.meta.resolve("tsx/esm/api");
-  const target = new URL(`./${name}.ts`, import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
 }
 
 export interface PoolSetup {
@@ -80,8 +65,7 @@ export class SweepPool<Row = ResultRow, Setup extends object = PoolSetup, Shared
     size: number,
     worker = "worker",
   ): SweepPool<R, S, C> {
-    const code = bootstrap(worker);
-    return new SweepPool<R, S, C>(Array.from({ length: size }, () => new Worker(code, { eval: true, execArgv: [] })));
+    return new SweepPool<R, S, C>(Array.from({ length: size }, () => startWorker(import.meta.url, worker)));
   }
 
   static async start(size: number, setup: PoolSetup): Promise<SweepPool> {

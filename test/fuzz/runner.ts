@@ -2,7 +2,8 @@
  * The fuzz watchdog: mutated inputs of one family go one at a time to a worker thread; an input still running
  * after `timeoutMs` is a hang (the thread is terminated and a new one started), one over `slowMs` is slow.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../../src/io/worker.ts";
 import { Rng } from "../../src/train/rng.ts";
 import { familyNamed } from "./families.ts";
 import { mutate } from "./mutate.ts";
@@ -22,12 +23,6 @@ export interface FuzzRow {
   seconds: number;
 }
 
-function bootstrap(): string {
-  const api = import.meta.resolve("tsx/esm/api");
-  const target = new URL("./worker.ts", import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-}
-
 class Watched {
   private worker!: Worker;
   private ready!: Promise<void>;
@@ -36,9 +31,7 @@ class Watched {
     this.start();
   }
   private start(): void {
-    this.worker = new Worker(bootstrap(), {
-      eval: true,
-      execArgv: [],
+    this.worker = startWorker(import.meta.url, "worker", {
       resourceLimits: { maxOldGenerationSizeMb: 1024 },
     });
     this.ready = new Promise((resolve, reject) => {

@@ -4,9 +4,9 @@
  * sweep while its main thread stays free to renew BullMQ's job locks. A thread is set up for one sweep at a
  * time (scheduler, configurations); a job of another sweep restarts it, which also frees the old curves.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../../io/worker.ts";
 import type { Params } from "../../schedulers/types.ts";
-import { bootstrap } from "../pool.ts";
 import type { ResultRow } from "../types.ts";
 import type { FromWorker, SharedCurve, ToWorker } from "../worker.ts";
 
@@ -51,7 +51,7 @@ export class KernelThreads {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(bootstrap(), { eval: true, execArgv: [] });
+    const worker = startWorker(new URL("../worker.ts", import.meta.url).href, "worker");
     // an idle thread that dies is replaced on its next use (see `run`)
     worker.on("error", () => undefined);
     return { worker, sweep: null, curves: new Set(), busy: false };
