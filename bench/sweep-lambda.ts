@@ -53,7 +53,7 @@ try {
   console.log(`sweep: fastface ${grid.join(" ")} on ${curves.length} curves, ${workers} workers`);
   const s = await runSweep(curves, { scheduler: "fastface", grid, out, workers });
   console.log(`${s.committed} results in ${s.seconds.toFixed(1)} s (${s.configsPerSecond.toFixed(0)} replays/s)`);
-  const { instance, conn } = await openDb(out, true);
+  const { conn, close } = await openDb(out, true);
   try {
     const scales = await queryRows(conn, "SELECT name, steps, plateaus, loss_scale FROM curves ORDER BY name");
     console.log("\ncurve                                   steps  plateaus  loss scale");
@@ -85,8 +85,7 @@ try {
       );
     }
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    close();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

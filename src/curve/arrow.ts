@@ -20,6 +20,7 @@ import {
 } from "apache-arrow";
 import { ConfigError, FastfaceError, InputError, ParseError } from "../errors.ts";
 import { replaceAtomic, unwritable, writeFileAtomic } from "../io/atomic.ts";
+import { type DuckDb, openDuckDb } from "../io/duckdb.ts";
 import { msg } from "../messages/ingest.ts";
 import { validateArrowIpc } from "./arrow-validate.ts";
 import type { Aggregation, Curve, CurveColumns, CurveMeta } from "./curve.ts";
@@ -210,30 +211,6 @@ function checkedCurve(cols: Record<string, Float64Array>, meta: CurveMeta, sourc
   return { columns, meta };
 }
 
-type DuckModule = typeof import("@duckdb/node-api");
-let duck: Promise<DuckModule> | undefined;
-
-/** A fresh in-memory DuckDB connection (no extension autoinstall / autoload). Close with the returned fn. */
-export async function duckConnect(): Promise<{
-  con: Awaited<ReturnType<Awaited<ReturnType<DuckModule["DuckDBInstance"]["create"]>>["connect"]>>;
-  close: () => void;
-}> {
-  duck ??= import("@duckdb/node-api");
-  const { DuckDBInstance } = await duck;
-  const inst = await DuckDBInstance.create(":memory:", {
-    autoinstall_known_extensions: "false",
-    autoload_known_extensions: "false",
-  });
-  const con = await inst.connect();
-  return {
-    con,
-    close: () => {
-      con.closeSync();
-      inst.closeSync();
-    },
-  };
-}
-
 /** SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
@@ -264,7 +241,7 @@ export async function writeCurveParquet(path: string, curves: Curve | readonly C
   const list = Array.isArray(curves) ? curves : [curves as Curve];
   const multi = Array.isArray(curves);
   const names = CURVE_COLUMNS.filter((n) => list.some((c) => c.columns[n] !== undefined));
-  const { con, close } = await duckConnect();
+  const { conn: con, close } = await openDuckDb();
   try {
     const cols = [...(multi ? ['"curve" VARCHAR'] : []), ...names.map((n) => `"${n}" DOUBLE`)];
     await con.run(`CREATE TABLE curve (${cols.join(", ")})`);
@@ -307,17 +284,14 @@ export async function writeCurveParquet(path: string, curves: Curve | readonly C
   }
 }
 
-/** A DuckDB connection from `duckConnect`. */
-export type DuckSession = Awaited<ReturnType<typeof duckConnect>>;
-
 /** Run a query on a Parquet file: any DuckDB error (a corrupt or truncated file) is a ParseError naming it. */
 async function parquetQuery(
-  session: DuckSession,
+  session: DuckDb,
   path: string,
   sql: string,
 ): Promise<unknown[][] & { columns?: unknown[][] }> {
   try {
-    const res = await session.con.runAndReadAll(sql);
+    const res = await session.conn.runAndReadAll(sql);
     const rows = res.getRows() as unknown[][] & { columns?: unknown[][] };
     rows.columns = res.getColumns() as unknown[][];
     return rows;
@@ -336,9 +310,9 @@ async function parquetQuery(
  */
 export async function readParquetColumns(
   path: string,
-  session?: DuckSession,
+  session?: DuckDb,
 ): Promise<{ names: string[]; columns: Float64Array[]; nulls: Uint8Array[]; kv: Map<string, string> }> {
-  const own = session ?? (await duckConnect());
+  const own = session ?? (await openDuckDb());
   try {
     const lit = sqlString(path);
     const described = await parquetQuery(own, path, `DESCRIBE SELECT * FROM read_parquet(${lit})`);
@@ -380,7 +354,7 @@ export async function readParquetColumns(
  * @example
  * const [curve] = await readCurvesParquet("run.parquet");
  */
-export async function readCurvesParquet(path: string, session?: DuckSession): Promise<Curve[]> {
+export async function readCurvesParquet(path: string, session?: DuckDb): Promise<Curve[]> {
   const { names, columns, kv } = await readParquetColumns(path, session);
   const one = kv.get(META_KEY);
   const many = kv.get(META_KEY_MULTI);
@@ -416,8 +390,8 @@ export async function readCurvesParquet(path: string, session?: DuckSession): Pr
 }
 
 /** One text column of a Parquet file (guarded like every Parquet query). */
-async function readParquetStrings(path: string, column: string, session?: DuckSession): Promise<Array<string | null>> {
-  const own = session ?? (await duckConnect());
+async function readParquetStrings(path: string, column: string, session?: DuckDb): Promise<Array<string | null>> {
+  const own = session ?? (await openDuckDb());
   try {
     const res = await parquetQuery(own, path, `SELECT "${column}" FROM read_parquet(${sqlString(path)})`);
     return (res.columns?.[0] ?? []) as Array<string | null>;
@@ -432,7 +406,7 @@ async function readParquetStrings(path: string, column: string, session?: DuckSe
  * @example
  * const curve = await readCurveParquet("run.parquet");
  */
-export async function readCurveParquet(path: string, session?: DuckSession): Promise<Curve> {
+export async function readCurveParquet(path: string, session?: DuckDb): Promise<Curve> {
   return (await readCurvesParquet(path, session))[0] as Curve;
 }
 

@@ -6,7 +6,6 @@ import type { Table } from "apache-arrow";
 import {
   arrowData,
   curveFromArrowIPC,
-  type DuckSession,
   META_KEY,
   META_KEY_MULTI,
   readArrowTable,
@@ -16,6 +15,7 @@ import {
 import { type ColumnOverrides, discoverColumns, lossColumnMeta, tableAggregation } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
+import type { DuckDb } from "../io/duckdb.ts";
 import { msg } from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { PointAccumulator } from "./points.ts";
@@ -114,7 +114,7 @@ export async function parseParquetInput(
   path: string,
   overrides: ColumnOverrides = {},
   warnings: Warnings = new Warnings(),
-  session?: DuckSession,
+  session?: DuckDb,
 ): Promise<Curve[]> {
   const { names, columns, nulls, kv } = await readParquetColumns(path, session);
   if (kv.has(META_KEY) || kv.has(META_KEY_MULTI)) return readCurvesParquet(path, session);

@@ -160,7 +160,6 @@ export async function sweepReportData(path: string): Promise<SweepReportData> {
       sim,
     };
   } finally {
-    db.conn.closeSync();
-    db.instance.closeSync();
+    db.close();
   }
 }

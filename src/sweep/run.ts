@@ -139,8 +139,7 @@ async function addSimulation(
     try {
       stored = await readDefinition(ro.conn, opts.out);
     } finally {
-      ro.conn.closeSync();
-      ro.instance.closeSync();
+      ro.close();
     }
   }
   const { planSimulation, simulateSettings } = await import("./simulate.ts");
@@ -225,8 +224,7 @@ export async function runSweep(curves: readonly Curve[], opts: SweepOptions): Pr
       await exportParquet(db.conn, opts.parquet);
       parquet = opts.parquet;
     } finally {
-      db.conn.closeSync();
-      db.instance.closeSync();
+      db.close();
     }
   }
   return {

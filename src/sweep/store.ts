@@ -16,7 +16,6 @@ import {
   BIGINT,
   DOUBLE,
   type DuckDBConnection,
-  DuckDBInstance,
   type DuckDBType,
   type DuckDBValue,
   LIST,
@@ -24,15 +23,11 @@ import {
 } from "@duckdb/node-api";
 import { ConfigError, InputError } from "../errors.ts";
 import { replaceAtomic, unwritable } from "../io/atomic.ts";
+import { type DuckDb, openDuckDb } from "../io/duckdb.ts";
 import * as M from "../messages/sweep.ts";
 import type { ParamSpec, ParamValue } from "../schedulers/types.ts";
 import { canonicalJson, type SweepConfig } from "./grid.ts";
 import type { CurveInfo, ResultRow, SimMetrics, SweepDefinition } from "./types.ts";
-
-export const DUCKDB_OPTIONS: Record<string, string> = {
-  autoinstall_known_extensions: "false",
-  autoload_known_extensions: "false",
-};
 
 /** A parameter column of the configs/results tables. */
 export interface ParamColumn {
@@ -126,18 +121,10 @@ function paramValue(col: ParamColumn, v: ParamValue | undefined): DuckDBValue {
   return v;
 }
 
-/** Open a DuckDB file (created when missing) with extension auto-install/auto-load off. */
-export async function openDb(
-  path: string,
-  readOnly = false,
-): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+/** Open a sweep database file (created when missing) through src/io/duckdb.ts; a failure names the file. */
+export async function openDb(path: string, readOnly = false): Promise<DuckDb> {
   try {
-    const instance = await DuckDBInstance.create(path, {
-      ...DUCKDB_OPTIONS,
-      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
-    });
-    const conn = await instance.connect();
-    return { instance, conn };
+    return await openDuckDb(path, { readOnly });
   } catch (err) {
     throw new InputError(path, M.dbOpenFailed(err instanceof Error ? err.message : String(err)), M.E_SWEEP_DB);
   }
@@ -203,7 +190,7 @@ export interface OpenSweepOptions {
 export class SweepStore {
   readonly path: string;
   readonly total: number;
-  private readonly instance: DuckDBInstance;
+  private readonly db: DuckDb;
   private readonly conn: DuckDBConnection;
   private readonly columns: ParamColumn[];
   private readonly configs: readonly SweepConfig[];
@@ -213,14 +200,14 @@ export class SweepStore {
 
   private constructor(
     path: string,
-    db: { instance: DuckDBInstance; conn: DuckDBConnection },
+    db: DuckDb,
     def: SweepDefinition,
     curves: readonly CurveInfo[],
     configs: readonly SweepConfig[],
     hasLambda: boolean,
   ) {
     this.path = path;
-    this.instance = db.instance;
+    this.db = db;
     this.conn = db.conn;
     this.columns = paramColumns(def);
     this.curves = curves;
@@ -252,8 +239,7 @@ export class SweepStore {
         existing = await readDefinition(ro.conn, path);
         if (existing) done = Number((await queryRows(ro.conn, "SELECT count(*) AS n FROM results"))[0]?.n ?? 0);
       } finally {
-        ro.conn.closeSync();
-        ro.instance.closeSync();
+        ro.close();
       }
       if (existing) {
         const diff = definitionDiff(existing, def);
@@ -440,8 +426,7 @@ export class SweepStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.db.close();
   }
 }
 
@@ -466,7 +451,7 @@ export async function exportParquet(conn: DuckDBConnection, file: string): Promi
 /** Open an existing sweep database read-only (sweep-top, report). */
 export async function openSweepReadOnly(
   path: string,
-): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection; def: SweepDefinition; columns: ParamColumn[] }> {
+): Promise<DuckDb & { def: SweepDefinition; columns: ParamColumn[] }> {
   if (!existsSync(path)) throw new InputError(path, "no such file", M.E_SWEEP_DB);
   const db = await openDb(path, true);
   try {
@@ -474,8 +459,7 @@ export async function openSweepReadOnly(
     if (!def) throw new InputError(path, M.notASweepDb("no tables"), M.E_SWEEP_DB);
     return { ...db, def, columns: paramColumns(def) };
   } catch (err) {
-    db.conn.closeSync();
-    db.instance.closeSync();
+    db.close();
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { curveToArrowIPC, type DuckSession, duckConnect, sqlString, writeCurveParquet } from "../../src/curve/arrow.ts";
+import { curveToArrowIPC, sqlString, writeCurveParquet } from "../../src/curve/arrow.ts";
 import { FastfaceError } from "../../src/errors.ts";
 import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
 import { parseArrowInput, parseParquetInput } from "../../src/ingest/columnar.ts";
@@ -18,6 +18,7 @@ import { parseTrainerState } from "../../src/ingest/hf-state.ts";
 import { parseMlflowMetric } from "../../src/ingest/mlflow.ts";
 import { parseTable } from "../../src/ingest/table.ts";
 import { parseTfEvents } from "../../src/ingest/tfevents.ts";
+import { type DuckDb, openDuckDb } from "../../src/io/duckdb.ts";
 
 const DATA = fileURLToPath(new URL("../../data/", import.meta.url));
 const FX = fileURLToPath(new URL("../fixtures/ingest/", import.meta.url));
@@ -41,7 +42,7 @@ async function tempPath(ext: string): Promise<string> {
   return join(tmp, `${process.pid}-${serial++}${ext}`);
 }
 
-let duck: DuckSession | undefined;
+let duck: DuckDb | undefined;
 
 /** Remove this thread's temporary folder and close its DuckDB connection. */
 export async function cleanupFamilies(): Promise<void> {
@@ -161,7 +162,7 @@ export const FAMILIES: Family[] = [
       const a = await tempPath(".parquet");
       await writeCurveParquet(a, curve);
       const b = await tempPath(".parquet");
-      const { con, close } = await duckConnect();
+      const { conn: con, close } = await openDuckDb();
       try {
         await con.run(
           `COPY (SELECT i AS "step", (10.0 / (i + 1))::FLOAT AS loss, CASE WHEN i % 4 = 0 THEN NULL ELSE 0.1 END AS lr, 'r' || i AS note FROM range(40) t(i)) TO ${sqlString(b)} (FORMAT parquet)`,
@@ -177,7 +178,7 @@ export const FAMILIES: Family[] = [
       await writeFile(p, b);
       try {
         // one DuckDB connection per worker thread (opening one per input would dominate the campaign)
-        duck ??= await duckConnect();
+        duck ??= await openDuckDb();
         return await parseParquetInput(p, {}, undefined, duck);
       } finally {
         await rm(p, { force: true });

@@ -4,18 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import {
-  curveFromArrowIPC,
-  curveToArrowIPC,
-  duckConnect,
-  readCurveFile,
-  sqlString,
-  writeCurveFile,
-} from "../../src/curve/arrow.ts";
+import { curveFromArrowIPC, curveToArrowIPC, readCurveFile, sqlString, writeCurveFile } from "../../src/curve/arrow.ts";
 import { makeCurve } from "../../src/curve/clean.ts";
 import { ConfigError, ParseError, Warnings } from "../../src/errors.ts";
 import { parseArcfaceLog } from "../../src/ingest/arcface-log.ts";
 import { loadCurves } from "../../src/ingest/load.ts";
+import { openDuckDb } from "../../src/io/duckdb.ts";
 import { LOGS } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ff-arrow-"));
@@ -81,7 +75,7 @@ describe("curve files", () => {
 
   it("a Parquet table from elsewhere goes through column discovery (nulls are empty cells)", async () => {
     const p = join(dir, "plain.parquet");
-    const { con, close } = await duckConnect();
+    const { conn: con, close } = await openDuckDb();
     try {
       await con.run(
         `COPY (SELECT * FROM (VALUES (0::BIGINT, 3.0, 0.1), (10, NULL, 0.1), (10, 2.5, NULL), (20, 2.0, 0.01)) t(step, loss, lr)) TO ${sqlString(p)} (FORMAT parquet)`,

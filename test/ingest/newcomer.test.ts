@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { duckConnect, readCurvesParquet, sqlString, writeCurveParquet } from "../../src/curve/arrow.ts";
+import { readCurvesParquet, sqlString, writeCurveParquet } from "../../src/curve/arrow.ts";
 import { ConfigError, FastfaceError, InputError, ParseError } from "../../src/errors.ts";
 import { detectFormat } from "../../src/ingest/detect.ts";
 import { loadCurve, loadCurves } from "../../src/ingest/load.ts";
+import { openDuckDb } from "../../src/io/duckdb.ts";
 import { LOGS, REAL, TFEVENTS } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -172,7 +173,7 @@ describe("Parquet written by ingest --out", () => {
     const curve = await loadCurve(LOG);
     const file = join(dir, "one.parquet");
     await writeCurveParquet(file, curve);
-    const { con, close } = await duckConnect();
+    const { conn: con, close } = await openDuckDb();
     try {
       const rows = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).getRows();
       const types = Object.fromEntries(rows.map((r) => [String(r[0]), String(r[1])]));
@@ -195,7 +196,7 @@ describe("Parquet written by ingest --out", () => {
     const summaries = JSON.parse(r.stdout) as Array<{ name: string; points: number; written: string }>;
     assert.equal(summaries.length, 3);
     assert.ok(summaries.every((s) => s.written.endsWith("runs.parquet")));
-    const { con, close } = await duckConnect();
+    const { conn: con, close } = await openDuckDb();
     try {
       const lit = sqlString(join(dir, "runs.parquet"));
       const rows = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit})`)).getRows();

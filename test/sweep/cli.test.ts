@@ -43,7 +43,7 @@ describe("sweep database and CLI", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("tables and columns users query", async () => {
-    const { instance, conn } = await openDb(db, true);
+    const { conn, close } = await openDb(db, true);
     try {
       const cols = await queryRows(
         conn,
@@ -71,8 +71,7 @@ describe("sweep database and CLI", () => {
       const pq = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet('${join(dir, "s.parquet")}')`);
       assert.equal(pq[0]!.n, 12);
     } finally {
-      conn.closeSync();
-      instance.closeSync();
+      close();
     }
   });
 

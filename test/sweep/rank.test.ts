@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors.ts";
+import { type DuckDb, openDuckDb } from "../../src/io/duckdb.ts";
 import { lambdaTransfer, paretoFront, robustConfigs, topK } from "../../src/sweep/rank.ts";
-import { DUCKDB_OPTIONS } from "../../src/sweep/store.ts";
 
 /** A hand-made results table (same shape as a sweep's): [curve, config, removed, openLoopLead, premature, mode]. */
 const ROWS: Array<[number, string, number, number, number, string]> = [
@@ -53,17 +53,14 @@ function bruteFront(points: Array<{ id: string; saved: number; prem: number }>):
 }
 
 describe("ranking SQL on a hand-made table", () => {
-  let instance: DuckDBInstance;
+  let db: DuckDb;
   let conn: DuckDBConnection;
   before(async () => {
-    instance = await DuckDBInstance.create(":memory:", DUCKDB_OPTIONS);
-    conn = await instance.connect();
+    db = await openDuckDb();
+    conn = db.conn;
     await loadTable(conn, ROWS);
   });
-  after(() => {
-    conn.closeSync();
-    instance.closeSync();
-  });
+  after(() => db.close());
 
   it("top-k per curve by openLoopLead, ties broken by premature then config id", async () => {
     const rows = await topK(conn, { by: "openLoopLead", k: 2 });

@@ -2,7 +2,7 @@
 import { openDb, queryRows } from "../../src/sweep/store.ts";
 
 export async function resultRows(db: string): Promise<Array<Record<string, unknown>>> {
-  const { instance, conn } = await openDb(db, true);
+  const { conn, close } = await openDb(db, true);
   try {
     return await queryRows(
       conn,
@@ -10,7 +10,6 @@ export async function resultRows(db: string): Promise<Array<Record<string, unkno
        FROM results ORDER BY curve, config_id`,
     );
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    close();
   }
 }

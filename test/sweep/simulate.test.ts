@@ -79,12 +79,11 @@ const MODEL: ModelFile = parseModelFile(
 const GRID = ["lambda=1e-3,1e-2", "tau=0.02,0.05"];
 
 async function rows(db: string): Promise<Array<Record<string, unknown>>> {
-  const { instance, conn } = await openDb(db, true);
+  const { conn, close } = await openDb(db, true);
   try {
     return await queryRows(conn, "SELECT * FROM results ORDER BY curve_id, config_id");
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    close();
   }
 }
 
@@ -151,7 +150,7 @@ describe("sweep --simulate", () => {
     const simTop = sections.find((x) => x.id === "sweep-sim-top")!;
     assert.equal(simTop.tables![0]!.rows.length, 4);
     // the definition records the closed-loop settings and the curve's model
-    const { instance, conn } = await openDb(out, true);
+    const { conn, close } = await openDb(out, true);
     try {
       const def = JSON.parse(String((await queryRows(conn, "SELECT definition FROM sweep"))[0]!.definition));
       assert.equal(def.simulate.seeds, 3);
@@ -168,8 +167,7 @@ describe("sweep --simulate", () => {
       const reached = ttt.filter((v): v is number => v !== null);
       assert.deepEqual(ttt, [...reached.sort((a, b) => a - b), ...ttt.filter((v) => v === null)]);
     } finally {
-      conn.closeSync();
-      instance.closeSync();
+      close();
     }
   });
 
@@ -223,12 +221,11 @@ describe("sweep --simulate", () => {
     assert.equal(stored.length, 4);
     for (const r of stored) for (const [n] of SIM_COLUMNS) assert.equal(r[n], null);
     assert.ok(!sweepSections(await sweepReportData(out)).some((x) => x.id.startsWith("sweep-sim")));
-    const { instance, conn } = await openDb(out, true);
+    const { conn, close } = await openDb(out, true);
     try {
       await assert.rejects(topK(conn, { by: "timeToTarget", k: 3 }), /without --simulate/);
     } finally {
-      conn.closeSync();
-      instance.closeSync();
+      close();
     }
   });
 

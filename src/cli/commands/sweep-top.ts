@@ -164,8 +164,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
         )}\n${OPEN_LOOP_CAVEAT}`,
       );
     } finally {
-      db.conn.closeSync();
-      db.instance.closeSync();
+      db.close();
     }
   },
 };

@@ -195,7 +195,7 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
     });
     assert.equal(q.committed, 4);
     const simRows = async (db: string) => {
-      const { instance, conn } = await openDb(db, true);
+      const { conn, close } = await openDb(db, true);
       try {
         return await queryRows(
           conn,
@@ -205,8 +205,7 @@ describe("sweep on BullMQ/Redis", { skip, timeout: 180_000 }, () => {
            FROM results ORDER BY config_id`,
         );
       } finally {
-        conn.closeSync();
-        instance.closeSync();
+        close();
       }
     };
     const local = await simRows(join(dir, "sim-local.duckdb"));
