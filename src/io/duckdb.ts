@@ -53,22 +53,3 @@ export async function openDuckDb(path = ":memory:", opts: { readOnly?: boolean }
     },
   };
 }
-
-/**
- * Open `path`, run `fn` on it and close it (also when `fn` throws).
- *
- * @example
- * const n = await withDuckDb("sweep.duckdb", { readOnly: true }, (db) => countRows(db.conn));
- */
-export async function withDuckDb<T>(
-  path: string,
-  opts: { readOnly?: boolean },
-  fn: (db: DuckDb) => Promise<T>,
-): Promise<T> {
-  const db = await openDuckDb(path, opts);
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
-  }
-}
