@@ -6,6 +6,8 @@
  * lead of every scheduler on every run as bars. It reuses each run's own data sets (stored once per page)
  * and puts no run name into an expression (names are data: `datum` constants and legend labels).
  */
+
+import { percent } from "../messages/format.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import type { RunData } from "./replay-data.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
@@ -78,7 +80,7 @@ function compareTable(runs: readonly CompareRun[]): TableSpec {
       ...names.map((n) => {
         const s = r.result.schedulers[r.data.labels.indexOf(n)];
         if (!s) return null;
-        return `${s.removed}/${r.result.stationary.length} · ${pctOf(s.openLoopLead, r.result.curve.steps).toFixed(1)}%`;
+        return `${s.removed}/${r.result.stationary.length} · ${percent(s.openLoopLead / r.result.curve.steps)}`;
       }),
     ]),
     caption:

@@ -5,12 +5,12 @@
  * constants); reads the result only and recomputes nothing.
  */
 import type { ExplainResult, Explanation } from "../explain/types.ts";
+import { percent } from "../messages/format.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
+import { COLORS, VEGA_LITE_SCHEMA, WIDTH } from "./vl.ts";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const CONFIG = { mark: { invalid: "filter" } } as const;
-const WIDTH = 900;
-const LOGGED = "#1f2328";
+const LOGGED = COLORS.logged;
 const STATUS_COLORS = { matched: "#1a7f37", missed: "#cf222e", extra: "#bf8700" } as const;
 
 type Row = Record<string, number | string | null>;
@@ -18,7 +18,6 @@ type Row = Record<string, number | string | null>;
 const inline = (values: Row[]) => ({ values, format: { parse: null } });
 const num = (v: number | null, digits = 4): string =>
   v === null || !Number.isFinite(v) ? "-" : String(Number(v.toPrecision(digits)));
-const pct = (v: number): string => (Number.isFinite(v) ? `${Number((100 * v).toPrecision(3))}%` : "-");
 
 /** `null` when `v` has the fields the explain report reads; otherwise what is missing. */
 export function explainShapeProblem(v: unknown): string | null {
@@ -42,8 +41,8 @@ function rankingTable(r: ExplainResult): TableSpec {
       rows: r.explanations.map((e, i) => [
         i + 1,
         e.rule,
-        pct(e.maxRelError),
-        pct(e.meanRelError),
+        percent(e.maxRelError, { significant: 3 }),
+        percent(e.meanRelError, { significant: 3 }),
         num(e.lr0),
         e.timing,
         e.evaluated,
@@ -192,7 +191,7 @@ export function explainChart(r: ExplainResult, id: string): ChartSpec {
         ? ` Markers: the best explanation's changes (${best!.rule}), matched, missed or extra.`
         : "") +
       (t ? "" : " The result has no trace, so no lines are drawn."),
-    spec: { $schema: SCHEMA, config: CONFIG, width: WIDTH, height: 300, layer: layers },
+    spec: { $schema: VEGA_LITE_SCHEMA, config: CONFIG, width: WIDTH, height: 300, layer: layers },
   };
 }
 

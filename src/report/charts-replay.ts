@@ -6,6 +6,8 @@
  * evaluations: each downloadable as CSV/JSON) and the run's metadata and config. Reads the result (and the
  * logged points, when given, for smoothing and wall time) and recomputes no metric.
  */
+
+import { paramsText } from "../messages/format.ts";
 import { OPEN_LOOP_CAVEAT, W_JUDGE_TOO_SHORT } from "../messages/replay.ts";
 import { noFiniteLoss, noTracesHowTo, tooFewPoints } from "../messages/report.ts";
 import { decayJudgement } from "../replay/describe.ts";
@@ -23,15 +25,6 @@ export const MIN_CHART_POINTS = 3;
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 
-/** `k=v, …` of a scheduler's or judge's params (lists joined by `,`). */
-export function formatParams(params: Record<string, unknown>, short = false): string {
-  const val = (v: unknown) =>
-    short && typeof v === "number" && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : String(v);
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(val).join(",") : val(v)}`)
-    .join(", ");
-}
-
 /** Name of a run for headings: the curve name, with its tag when the name does not already hold it. */
 export function runTitle(result: ReplayResult): string {
   const tag = (result.curve as { tag?: string }).tag;
@@ -42,7 +35,7 @@ export function runTitle(result: ReplayResult): string {
 export function sourceLine(result: ReplayResult): string {
   const c = result.curve;
   const n = result.schedulers.length;
-  const judge = result.judge ? ` · judge ${result.judge.name} (${formatParams(result.judge.params, true)})` : "";
+  const judge = result.judge ? ` · judge ${result.judge.name} (${paramsText(result.judge.params)})` : "";
   return (
     `${c.source ?? "source not recorded"} · ${c.format} · ${fmtInt(c.points)} logged points, steps ` +
     `${fmtInt(c.firstStep)}–${fmtInt(c.lastStep)} (${fmtInt(c.steps)} replayed) · ${n} scheduler${n === 1 ? "" : "s"}${judge}`
@@ -70,7 +63,7 @@ function schedulerTable(result: ReplayResult, labels: string[]): TableSpec {
       const f = finalLrRatio(result, i);
       return [
         labels[i] ?? s.name,
-        formatParams(s.params),
+        paramsText(s.params),
         s.decays.length,
         refused ? "not judged" : `${s.removed} / ${k}`,
         s.detection?.meanLag ?? null,
@@ -133,7 +126,7 @@ function metadataSection(result: ReplayResult, key: string): ReportSection {
   if (c.stride !== undefined) facts.push(["stride (median step gap)", c.stride]);
   if (c.aggregation !== undefined) facts.push(["point aggregation", c.aggregation]);
   if (result.judge) {
-    facts.push(["judge", `${result.judge.name}: ${formatParams(result.judge.params)}`]);
+    facts.push(["judge", `${result.judge.name}: ${paramsText(result.judge.params)}`]);
     if (result.judge.tolerance !== undefined) facts.push(["judge end tolerance (steps)", result.judge.tolerance]);
     if (result.judge.refused) {
       facts.push(["judge", `refused: ${result.judge.refused.points} points, needs ${result.judge.refused.needed}`]);

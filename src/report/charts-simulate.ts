@@ -7,6 +7,8 @@
  * ensemble table; folded: the members with their physical checks and identifiability, the summary table, the
  * decays and the stationary subsequences. Reads the result only (no recomputation).
  */
+
+import { percent } from "../messages/format.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 import { CHART_CONFIG, VEGA_LITE_SCHEMA, WIDTH } from "./vl.ts";
@@ -15,8 +17,6 @@ const SCHEMA = VEGA_LITE_SCHEMA;
 
 type Row = Record<string, number | string | null>;
 
-const pct = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? "-" : `${(v * 100).toFixed(1)}%`;
 const fix = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
 
 /** `null` when `v` looks like a SimulateResult, else what is missing. */
@@ -126,7 +126,7 @@ function summaryTable(r: SimulateResult): TableSpec {
       fix(r.logged.modelFinalLoss),
       null,
       null,
-      pct(r.logged.modelTimeToTarget),
+      percent(r.logged.modelTimeToTarget),
     ],
   ];
   for (const s of r.schedulers) {
@@ -138,7 +138,7 @@ function summaryTable(r: SimulateResult): TableSpec {
       fix(s.finalLoss.lo),
       fix(s.finalLoss.hi),
       s.timeToTarget.fraction
-        ? `${pct(s.timeToTarget.fraction.mean)} (${s.timeToTarget.reached}/${s.timeToTarget.of} seeds)`
+        ? `${percent(s.timeToTarget.fraction.mean)} (${s.timeToTarget.reached}/${s.timeToTarget.of} seeds)`
         : `not reached (0/${s.timeToTarget.of})`,
     ]);
   }
@@ -195,7 +195,7 @@ function ensembleTable(r: SimulateResult): TableSpec {
       return [
         s.spec,
         e.verdict,
-        t ? `${pct(t.median / last)} [${pct(t.p10 / last)}-${pct(t.p90 / last)}]` : "not reached",
+        t ? `${percent(t.median / last)} [${percent(t.p10 / last)}-${percent(t.p90 / last)}]` : "not reached",
         `${fix(e.finalLoss.median)} [${fix(e.finalLoss.p10)}-${fix(e.finalLoss.p90)}]`,
         fix(s.decays.coldStart.mean, 1),
         s.decays.rerun ?? "-",
@@ -221,8 +221,8 @@ function membersTable(r: SimulateResult): TableSpec {
   return {
     columns: ["fit", "in-sample relMAE", "physical checks", "member"],
     rows: [
-      ...r.ensemble.members.map((m) => [m.id, pct(m.inSample.relMae), checks(m), "yes"]),
-      ...r.ensemble.rejected.map((m) => [m.id, pct(m.inSample.relMae), checks(m), `no: ${m.rejected}`]),
+      ...r.ensemble.members.map((m) => [m.id, percent(m.inSample.relMae), checks(m), "yes"]),
+      ...r.ensemble.rejected.map((m) => [m.id, percent(m.inSample.relMae), checks(m), `no: ${m.rejected}`]),
     ],
     caption:
       "Members are the fits that pass the physical checks (an early LR cut ends well above the logged final loss; a " +
@@ -253,7 +253,7 @@ export function simulateHeadline(r: SimulateResult): string[] {
   const runs = `${members} member${members === 1 ? "" : "s"} × ${r.seeds} seed${r.seeds === 1 ? "" : "s"}`;
   const out = [
     `Model under the logged LR: loss ${fix3(r.logged.modelFinalLoss)} at the budget, reaching the logged final loss ` +
-      `${fix3(r.target.loss)} ${r.logged.modelTimeToTarget === null ? "never" : `at ${pct(r.logged.modelTimeToTarget)} of the run`}.`,
+      `${fix3(r.target.loss)} ${r.logged.modelTimeToTarget === null ? "never" : `at ${percent(r.logged.modelTimeToTarget)} of the run`}.`,
   ];
   const last = r.curve.lastStep;
   for (const s of r.schedulers) {
@@ -266,7 +266,7 @@ export function simulateHeadline(r: SimulateResult): string[] {
       const t = e.stepsToTarget;
       const split = e.reached > 0 && e.reached < e.members;
       const reach = t
-        ? `${split ? "the members that reach the target do" : "reaches the target"} at ${pct(t.median / last)} of the logged steps (median; 10–90% ${pct(t.p10 / last)}–${pct(t.p90 / last)})`
+        ? `${split ? "the members that reach the target do" : "reaches the target"} at ${percent(t.median / last)} of the logged steps (median; 10–90% ${percent(t.p10 / last)}–${percent(t.p90 / last)})`
         : "never reaches the target";
       out.push(
         `${s.spec}: ${e.verdict}${split ? " (the members disagree)" : ""}; ${reach}; loss at the budget ${fix3(e.finalLoss.median)} (10–90%: ` +
@@ -277,7 +277,7 @@ export function simulateHeadline(r: SimulateResult): string[] {
     const t = s.timeToTarget;
     const reach =
       t.fraction && t.reached > 0
-        ? `reaches the target at ${pct(t.fraction.mean)} of the logged steps (${t.reached} of ${t.of} seeds${t.reached > 1 ? `, ${pct(t.fraction.lo)}–${pct(t.fraction.hi)}` : ""})`
+        ? `reaches the target at ${percent(t.fraction.mean)} of the logged steps (${t.reached} of ${t.of} seeds${t.reached > 1 ? `, ${percent(t.fraction.lo)}–${percent(t.fraction.hi)}` : ""})`
         : `never reaches the target (0 of ${t.of} seeds)`;
     out.push(
       `${s.spec}: ${fix3(s.decays.count.mean)} decays (mean of ${runs})${cold}; loss at the budget ${fix3(s.finalLoss.mean)} ` +
@@ -300,7 +300,7 @@ export function simulateSections(r: SimulateResult): ReportSection[] {
       id: "simulate-summary",
       title: `Closed-loop simulation: ${r.curve.name}`,
       source:
-        `${r.curve.source} · ${r.ensemble ? `${r.ensemble.members.length} ensemble member(s): ${r.ensemble.members.map((m) => `${m.id} (relMAE ${pct(m.inSample.relMae)})`).join(", ")}` : `model '${r.model.name}' (${r.model.from}), relMAE ${pct(r.model.inSample.relMae)}`}` +
+        `${r.curve.source} · ${r.ensemble ? `${r.ensemble.members.length} ensemble member(s): ${r.ensemble.members.map((m) => `${m.id} (relMAE ${percent(m.inSample.relMae)})`).join(", ")}` : `model '${r.model.name}' (${r.model.from}), relMAE ${percent(r.model.inSample.relMae)}`}` +
         ` · ${r.seeds} seed(s) × ${r.budgetSteps} steps (budget ${r.budget})`,
       headline: simulateHeadline(r),
       notes: [
@@ -345,7 +345,7 @@ export function simulateSections(r: SimulateResult): ReportSection[] {
           title: "Setup",
           folded: true,
           paragraphs: [
-            `Model '${r.model.name}' (${r.model.from}) reproduces the logged run with relMAE ${pct(r.model.inSample.relMae)} ` +
+            `Model '${r.model.name}' (${r.model.from}) reproduces the logged run with relMAE ${percent(r.model.inSample.relMae)} ` +
               `(R^2 ${r.model.inSample.r2.toFixed(4)}). Each scheduler ran ${r.seeds} time(s) for ${r.budgetSteps} steps ` +
               `(budget ${r.budget} of the logged length), seeing the model's loss times resampled fit residuals.`,
           ],

@@ -3,15 +3,14 @@
  * the model of each curve, the best configurations by time to target (with final loss, decays and plateaus in
  * the simulated curves) and a scatter of open-loop lead against closed-loop loss at the budget.
  */
+
+import { paramsText, percent } from "../messages/format.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
-import { paramsText, pct } from "./format.ts";
 import type { ReportSection, VegaLiteSpec } from "./types.ts";
 import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
 
 const num = (v: number | null, digits = 3): string =>
   v === null || !Number.isFinite(v) ? "-" : String(Number(v.toFixed(digits)));
-const pctOrDash = (v: number | null | undefined): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? "-" : pct(v);
 
 /**
  * The closed-loop sections of a sweep summary (empty when the sweep ran without --simulate).
@@ -28,7 +27,7 @@ export function sweepSimSections(sum: SweepReportData): ReportSection[] {
     title: "Closed loop (--simulate)",
     headline: [
       top
-        ? `Fastest to the logged final loss in closed loop on ${top.curve}: ${paramsText(top.params)} (${top.sim?.timeToTarget === null || !top.sim ? "not reached" : `${pctOrDash(top.sim.timeToTarget)} of the logged steps`}).`
+        ? `Fastest to the logged final loss in closed loop on ${top.curve}: ${paramsText(top.params)} (${top.sim?.timeToTarget === null || !top.sim ? "not reached" : `${percent(top.sim.timeToTarget)} of the logged steps`}).`
         : "No configuration has closed-loop metrics.",
     ],
     paragraphs: [
@@ -51,7 +50,7 @@ export function sweepSimSections(sum: SweepReportData): ReportSection[] {
         rows: sum.sim.models.map((m) => [
           m.name,
           m.model,
-          pctOrDash(m.relMae),
+          percent(m.relMae),
           num(m.target, 4),
           m.loggedPlateaus,
           m.budgetSteps,
@@ -84,8 +83,8 @@ export function sweepSimSections(sum: SweepReportData): ReportSection[] {
           r.decays,
           num(r.sim?.simDecays ?? null, 1),
           r.sim ? `${num(r.sim.simFinalLoss)} [${num(r.sim.simFinalLossLo)}-${num(r.sim.simFinalLossHi)}]` : "-",
-          r.sim?.timeToTarget === null || !r.sim ? "not reached" : pctOrDash(r.sim.timeToTarget),
-          pctOrDash(r.sim?.simReached ?? null),
+          r.sim?.timeToTarget === null || !r.sim ? "not reached" : percent(r.sim.timeToTarget),
+          percent(r.sim?.simReached ?? null),
           r.sim ? `${num(r.sim.simPlateaus, 1)} / ${r.sim.simLoggedPlateaus}` : "-",
         ]),
         caption:
@@ -115,7 +114,7 @@ export function sweepSimSections(sum: SweepReportData): ReportSection[] {
               params: paramsText(p.params),
               openLoopLead: p.openLoopLead,
               loss: p.loss,
-              timeToTarget: p.timeToTarget === null ? "not reached" : pctOrDash(p.timeToTarget),
+              timeToTarget: p.timeToTarget === null ? "not reached" : percent(p.timeToTarget),
             })),
           },
           data: { name: "sweep_sim_points", format: { parse: null } },

@@ -6,12 +6,13 @@
  * the lambda transfer table and the sweep's facts. Closed-loop sections come from charts-sweep-sim.ts.
  */
 import type { Warnings } from "../errors.ts";
+import { paramsText, percent } from "../messages/format.ts";
 import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
 import { sweepSimSections } from "./charts-sweep-sim.ts";
-import { fmtNum, paramsText, pct } from "./format.ts";
+import { fmtNum } from "./format.ts";
 import type { ChartSpec, ReportKind, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
 
@@ -258,7 +259,13 @@ function topTable(sum: SweepReportData): TableSpec {
 function transferTable(rows: NonNullable<SweepReportData["transfer"]>): TableSpec {
   return {
     columns: ["lambdaMode", "transfers", "mean ratio", "premature rate", "best common (worst curve)"],
-    rows: rows.map((r) => [r.group, r.pairs, pct(r.meanRatio), pct(r.prematureRate), pct(r.bestCommonMinRatio)]),
+    rows: rows.map((r) => [
+      r.group,
+      r.pairs,
+      percent(r.meanRatio),
+      percent(r.prematureRate),
+      percent(r.bestCommonMinRatio),
+    ]),
     caption:
       "Tune on one curve (most open-loop lead without a premature decay), apply the same configuration to every other curve. " +
       "Ratio: open-loop lead on the target / the target's own best (0 when the transfer fires a premature decay). " +
@@ -291,7 +298,7 @@ function sweepHeadline(sum: SweepReportData): string[] {
   }
   if (sum.transfer) {
     out.push(
-      `Lambda transfer across curves, mean ratio: ${sum.transfer.map((r) => `${r.group} ${pct(r.meanRatio)}`).join(", ")}.`,
+      `Lambda transfer across curves, mean ratio: ${sum.transfer.map((r) => `${r.group} ${percent(r.meanRatio)}`).join(", ")}.`,
     );
   }
   return out;

@@ -4,6 +4,8 @@
  * detection lag and the open-loop lead, its premature and cold-start decays (with the warmed-up rerun), and its
  * final LR relative to lr0 (with the step where it went below the floor).
  */
+
+import { percent } from "../messages/format.ts";
 import { judgeTooShort, OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import type { ReplayResult, SchedulerReplay } from "../replay/types.ts";
 
@@ -60,7 +62,7 @@ export function schedulerHeadline(
   if (plateaus > 0) {
     if (s.removed === 0) parts.push(`removed none of the ${plural(plateaus, "plateau")}`);
     else {
-      const pct = steps > 0 ? `, ${((100 * s.openLoopLead) / steps).toFixed(1)}% of the run` : "";
+      const pct = steps > 0 ? `, ${percent(s.openLoopLead / steps)} of the run` : "";
       const lag = s.detection?.meanLag;
       const lagText = typeof lag === "number" ? `mean detection lag ${fmtInt(lag)} steps; ` : "";
       parts.push(
@@ -93,7 +95,7 @@ export function judgeHeadline(result: ReplayResult): string {
   if (n === 0)
     return `The judge found no plateau (stationary stretch of the loss) in ${fmtInt(result.curve.steps)} steps.`;
   const covered = result.stationary.reduce((a, p) => a + (p.end - p.start + 1), 0);
-  const pct = result.curve.steps > 0 ? ` (${((100 * covered) / result.curve.steps).toFixed(1)}%)` : "";
+  const pct = result.curve.steps > 0 ? ` (${percent(covered / result.curve.steps)})` : "";
   return `The judge found ${plural(n, "plateau")} (stationary stretch${n === 1 ? "" : "es"} of the loss), ${fmtInt(covered)} of the ${fmtInt(result.curve.steps)} steps${pct}.`;
 }
 

@@ -10,6 +10,7 @@ import { FAMILY_NAMES } from "../../explain/families.ts";
 import type { ExplainResult } from "../../explain/types.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import * as M from "../../messages/explain.ts";
+import { percent } from "../../messages/format.ts";
 import { getSchedulerFactory } from "../../schedulers/registry.ts";
 import { parseTiming } from "../../schedulers/timing.ts";
 import type { Params } from "../../schedulers/types.ts";
@@ -31,7 +32,6 @@ interface ExplainArgs extends LoadArgs {
 
 const num = (v: number | null, digits = 4): string =>
   v === null || !Number.isFinite(v) ? "-" : String(Number(v.toPrecision(digits)));
-const pct = (v: number): string => (Number.isFinite(v) ? `${Number((100 * v).toPrecision(3))}%` : "-");
 
 /**
  * Human output: the verdict, the top explanations, the best one's change-by-change table.
@@ -52,7 +52,15 @@ export function formatExplain(r: ExplainResult, top: number): string {
     out.push(
       table(
         ["#", "rule", "max rel err", "mean rel err", "lr0", "timing", "spec"],
-        list.map((e, i) => [i + 1, e.rule, pct(e.maxRelError), pct(e.meanRelError), num(e.lr0), e.timing, e.spec]),
+        list.map((e, i) => [
+          i + 1,
+          e.rule,
+          percent(e.maxRelError, { significant: 3 }),
+          percent(e.meanRelError, { significant: 3 }),
+          num(e.lr0),
+          e.timing,
+          e.spec,
+        ]),
       ),
     );
   } else {

@@ -6,6 +6,7 @@
 import { Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { writeFileAtomic } from "../../io/atomic.ts";
+import { percent } from "../../messages/format.ts";
 import { failedChecks } from "../../simulate/checks.ts";
 import { type FitSettings, fitInput, warnUnphysical } from "../../simulate/fit-input.ts";
 import { fitJointRuns, type JointRun } from "../../simulate/joint.ts";
@@ -29,8 +30,6 @@ export interface JointArgs extends LoadArgs {
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
-
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "-");
 
 /** Run the joint fit of `fastface fit --joint` and print it. */
 export async function fitJointCommand(a: JointArgs, settings: FitSettings): Promise<void> {
@@ -114,9 +113,9 @@ export async function fitJointCommand(a: JointArgs, settings: FitSettings): Prom
         const failed = failedChecks(checks[i]!.checks);
         return [
           r.name,
-          pct(r.inSample.relMae),
+          percent(r.inSample.relMae),
           failed.length > 0 ? `fails ${failed.join(", ")}` : "pass",
-          pct(f.predicted.relMae),
+          percent(f.predicted.relMae),
           f.predicted.r2.toFixed(3),
           `1-${f.calibratedTo}`,
         ];
@@ -129,7 +128,7 @@ export async function fitJointCommand(a: JointArgs, settings: FitSettings): Prom
         ["candidate", "mean held-out relMAE", "checks"],
         result.candidates.map((c) => [
           c.model,
-          pct(c.meanPredictedRelMae),
+          percent(c.meanPredictedRelMae),
           c.failed.length > 0 ? c.failed.join(", ") : "pass",
         ]),
       ),

@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
+import { percent } from "../../messages/format.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
 import { physicalChecks } from "../../simulate/checks.ts";
 import {
@@ -237,7 +238,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       return;
     }
     const rows: Array<Array<string | number>> = [];
-    const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+    const pct = (v: number) => percent(v, { decimals: 2 });
     const ins = out.inSample as { r2: number; mae: number; relMae: number };
     rows.push(["in-sample", ins.r2.toFixed(4), ins.mae.toFixed(4), pct(ins.relMae)]);
     const v = out.validation as Validation | undefined;

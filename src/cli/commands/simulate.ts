@@ -5,6 +5,7 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
+import { percent } from "../../messages/format.ts";
 import { coldStartNote } from "../../messages/replay.ts";
 import { simulateSections } from "../../report/charts-simulate.ts";
 import { writeReport } from "../../report/write.ts";
@@ -31,7 +32,6 @@ interface SimulateArgs extends LoadArgs, FitArgsShared {
   force: boolean;
 }
 
-const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : `${(v * 100).toFixed(1)}%`);
 const num = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "-");
 
 /** Plain-text summary of a simulation. */
@@ -44,7 +44,7 @@ export function simulateTable(r: SimulateResult): string {
       "-",
       `${r.logged.stationary.length}`,
       num(r.logged.modelFinalLoss),
-      r.logged.modelTimeToTarget === null ? "not reached" : pct(r.logged.modelTimeToTarget),
+      r.logged.modelTimeToTarget === null ? "not reached" : percent(r.logged.modelTimeToTarget),
       `${members.filter((m) => m.loggedStepsToTarget !== null && m.loggedStepsToTarget !== undefined).length}/${k}`,
     ],
   ];
@@ -52,7 +52,7 @@ export function simulateTable(r: SimulateResult): string {
     const e = s.ensemble;
     const cold = s.decays.coldStart.mean;
     const steps = e.stepsToTarget
-      ? `${pct(e.stepsToTarget.median / r.curve.lastStep)} [${pct(e.stepsToTarget.p10 / r.curve.lastStep)}-${pct(e.stepsToTarget.p90 / r.curve.lastStep)}]`
+      ? `${percent(e.stepsToTarget.median / r.curve.lastStep)} [${percent(e.stepsToTarget.p10 / r.curve.lastStep)}-${percent(e.stepsToTarget.p90 / r.curve.lastStep)}]`
       : "not reached";
     rows.push([
       s.spec,
@@ -67,7 +67,7 @@ export function simulateTable(r: SimulateResult): string {
     .filter((i) => i.unpinned.length > 0)
     .map((i) => `  ${i.model}: not pinned down by this run: ${i.unpinned.join(", ")}`);
   return [
-    `${r.curve.name}: ${k} ensemble member(s) (${members.map((m) => `${m.id} ${pct(m.inSample.relMae)}`).join(", ")}), ${r.seeds} noise seed(s) each; budget ${r.budget} = ${r.budgetSteps} steps`,
+    `${r.curve.name}: ${k} ensemble member(s) (${members.map((m) => `${m.id} ${percent(m.inSample.relMae)}`).join(", ")}), ${r.seeds} noise seed(s) each; budget ${r.budget} = ${r.budgetSteps} steps`,
     ...(r.ensemble.rejected.length > 0
       ? [`left out: ${r.ensemble.rejected.map((m) => `${m.id} (${m.rejected})`).join("; ")}`]
       : []),
@@ -184,7 +184,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       ens,
     );
     bar.stop();
-    for (const m of ens.members) log(`member ${m.id}: in-sample relMAE ${pct(m.inSample.relMae)}`);
+    for (const m of ens.members) log(`member ${m.id}: in-sample relMAE ${percent(m.inSample.relMae)}`);
     for (const m of ens.rejected) log(`left out ${m.id}: ${m.rejected}`);
     logWarnings(warnings.list);
     if (a.report !== undefined) {

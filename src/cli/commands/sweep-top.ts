@@ -6,6 +6,7 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
+import { paramsText } from "../../messages/format.ts";
 import { OPEN_LOOP_CAVEAT } from "../../messages/replay.ts";
 import * as M from "../../messages/sweep.ts";
 import type { RankedRow } from "../../sweep/rank.ts";
@@ -26,16 +27,6 @@ export function parseK(k: string): number | null {
   const n = Number(k);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(M.badK(k), M.E_SWEEP_OPTION);
   return n;
-}
-
-/** Compact `k=v` text of a configuration's params. */
-export function paramsText(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(
-      ([k, v]) =>
-        `${k}=${Array.isArray(v) ? v.join(";") : typeof v === "number" ? Number(v.toPrecision(6)) : String(v)}`,
-    )
-    .join(",");
 }
 
 /** 1-based position of row i within its curve's block. */
