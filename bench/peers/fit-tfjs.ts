@@ -18,21 +18,16 @@ export type Tf = typeof tfType;
 
 let cached: Promise<Tf> | undefined;
 
-/** tfjs on the wasm backend (cpu fallback), loaded once. */
+/** tfjs on the wasm backend (cpu fallback), loaded once through the retrain area's one loader (wasm paths set). */
 export function loadTf(): Promise<Tf> {
   cached ??= (async () => {
     const tf = await import("@tensorflow/tfjs");
-    tf.enableProdMode();
+    const { selectBackend } = await import("../../src/train/backend.ts");
     try {
-      await import("@tensorflow/tfjs-backend-wasm");
-      if (await tf.setBackend("wasm")) {
-        await tf.ready();
-        return tf;
-      }
+      await selectBackend("wasm");
     } catch {
-      // fall through to cpu
+      await selectBackend("cpu");
     }
-    await tf.setBackend("cpu");
     await tf.ready();
     return tf;
   })();
