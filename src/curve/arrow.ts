@@ -21,7 +21,7 @@ import {
 import { ConfigError, FastfaceError, InputError, ParseError } from "../errors.ts";
 import { replaceAtomic, unwritable, writeFileAtomic } from "../io/atomic.ts";
 import { type DuckDb, openDuckDb } from "../io/duckdb.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { validateArrowIpc } from "./arrow-validate.ts";
 import type { Aggregation, Curve, CurveColumns, CurveMeta } from "./curve.ts";
 
@@ -49,11 +49,11 @@ export function metaFromJson(json: string, source: string): CurveMeta {
       v !== null && typeof v === "object" && NONFINITE in v ? Number((v as Record<string, string>)[NONFINITE]) : v,
     );
   } catch (e) {
-    throw new ParseError(msg.badCurveFile(String(e)), { file: source }, `JSON metadata under '${META_KEY}'`);
+    throw new ParseError(M.badCurveFile(String(e)), { file: source }, `JSON metadata under '${META_KEY}'`);
   }
   const m = meta as Partial<CurveMeta> | null;
   if (m === null || typeof m !== "object" || typeof m.name !== "string" || typeof m.format !== "string") {
-    throw new ParseError(msg.badCurveFile("metadata lacks name / format"), { file: source }, "curve metadata");
+    throw new ParseError(M.badCurveFile("metadata lacks name / format"), { file: source }, "curve metadata");
   }
   return {
     name: m.name,
@@ -99,7 +99,7 @@ export function curveFromArrowIPC(bytes: Uint8Array, source: string): Curve {
   const table = readArrowTable(bytes, source);
   const json = table.schema.metadata.get(META_KEY);
   if (json === undefined) {
-    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' schema metadata`), { file: source }, "a fastface curve");
+    throw new ParseError(M.badCurveFile(`no '${META_KEY}' schema metadata`), { file: source }, "a fastface curve");
   }
   const cols: Record<string, Float64Array> = {};
   arrowData(source, () => {
@@ -184,21 +184,21 @@ function checkedCurve(cols: Record<string, Float64Array>, meta: CurveMeta, sourc
   const step = cols.step;
   const loss = cols.loss;
   if (step === undefined || loss === undefined) {
-    throw new ParseError(msg.badCurveFile("missing step or loss column"), { file: source }, "step and loss columns");
+    throw new ParseError(M.badCurveFile("missing step or loss column"), { file: source }, "step and loss columns");
   }
   if (step.length === 0) {
-    throw new ParseError(msg.badCurveFile("0 rows"), { file: source }, "a curve with at least one point");
+    throw new ParseError(M.badCurveFile("0 rows"), { file: source }, "a curve with at least one point");
   }
   for (const [name, col] of Object.entries(cols)) {
     if (col.length !== step.length) {
-      throw new ParseError(msg.columnLengths(name, col.length, step.length), { file: source }, "equal-length columns");
+      throw new ParseError(M.columnLengths(name, col.length, step.length), { file: source }, "equal-length columns");
     }
   }
   for (let i = 0; i < step.length; i++) {
     const s = step[i] as number;
     if (!Number.isInteger(s) || (i > 0 && s <= (step[i - 1] as number))) {
       throw new ParseError(
-        msg.badCurveFile(`step ${s} at row ${i} breaks the invariant`),
+        M.badCurveFile(`step ${s} at row ${i} breaks the invariant`),
         { file: source },
         "integer steps, strictly increasing",
       );
@@ -359,7 +359,7 @@ export async function readCurvesParquet(path: string, session?: DuckDb): Promise
   const one = kv.get(META_KEY);
   const many = kv.get(META_KEY_MULTI);
   if (one === undefined && many === undefined) {
-    throw new ParseError(msg.badCurveFile(`no '${META_KEY}' key-value metadata`), { file: path }, "a fastface curve");
+    throw new ParseError(M.badCurveFile(`no '${META_KEY}' key-value metadata`), { file: path }, "a fastface curve");
   }
   const all: Record<string, Float64Array> = {};
   names.forEach((n, i) => {
@@ -370,9 +370,9 @@ export async function readCurvesParquet(path: string, session?: DuckDb): Promise
   try {
     metas = JSON.parse(many as string);
   } catch (e) {
-    throw new ParseError(msg.badCurveFile(String(e)), { file: path }, `a JSON array under '${META_KEY_MULTI}'`);
+    throw new ParseError(M.badCurveFile(String(e)), { file: path }, `a JSON array under '${META_KEY_MULTI}'`);
   }
-  if (!Array.isArray(metas)) throw new ParseError(msg.badCurveFile("not an array"), { file: path }, "curve metadata");
+  if (!Array.isArray(metas)) throw new ParseError(M.badCurveFile("not an array"), { file: path }, "curve metadata");
   const curveNames = await readParquetStrings(path, "curve", session);
   return metas.map((m) => {
     const meta = metaFromJson(JSON.stringify(m), path);
@@ -443,7 +443,7 @@ export async function readCurveFile(path: string): Promise<Curve> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new InputError(path, msg.unreadable(e instanceof Error ? e.message : String(e)));
+    throw new InputError(path, M.unreadable(e instanceof Error ? e.message : String(e)));
   }
   return curveFromArrowIPC(bytes, path);
 }

@@ -12,7 +12,7 @@
  */
 
 import { ParseError, Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import type { Curve, CurveColumns, CurveMeta } from "./curve.ts";
 
 /** Parsed columns before cleaning: any array-like of numbers, all the same length as `step`. */
@@ -44,17 +44,17 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
   const n = columns.step.length;
   const where = { file: meta.source };
   if (columns.loss.length !== n) {
-    throw new ParseError(msg.columnLengths("loss", columns.loss.length, n), where, "equal-length columns");
+    throw new ParseError(M.columnLengths("loss", columns.loss.length, n), where, "equal-length columns");
   }
   for (const name of OPTIONAL) {
     const col = columns[name];
     if (col !== undefined && col.length !== n) {
-      throw new ParseError(msg.columnLengths(name, col.length, n), where, "equal-length columns");
+      throw new ParseError(M.columnLengths(name, col.length, n), where, "equal-length columns");
     }
   }
 
   const interleaved = interleaving(columns.step);
-  if (interleaved !== undefined) warnings.add(W.interleavedRuns, interleaved, where);
+  if (interleaved !== undefined) warnings.add(M.W_INTERLEAVED_RUNS, interleaved, where);
 
   if (isClean(columns.step)) {
     // fast path (the common case): nothing to drop or round; Float64Array columns are taken over, not copied
@@ -104,11 +104,11 @@ export function makeCurve(columns: RawColumns, meta: MetaInput, warnings: Warnin
     keep[top++] = i;
   }
 
-  if (top === 0) throw new ParseError(msg.noUsableStep(n), where, "points with a numeric step");
-  if (badStep > 0) warnings.add(W.badStep, msg.badStep(badStep), where);
-  if (nonInteger > 0) warnings.add(W.nonIntegerStep, msg.nonIntegerStep(nonInteger), where);
-  if (restarts > 0) warnings.add(W.resumedRun, msg.resumedRun(restartDropped, restarts, firstRestart), where);
-  if (duplicates > 0) warnings.add(W.duplicateSteps, msg.duplicateSteps(duplicates, firstDuplicate), where);
+  if (top === 0) throw new ParseError(M.noUsableStep(n), where, "points with a numeric step");
+  if (badStep > 0) warnings.add(M.W_BAD_STEP, M.badStep(badStep), where);
+  if (nonInteger > 0) warnings.add(M.W_NONINTEGER_STEP, M.nonIntegerStep(nonInteger), where);
+  if (restarts > 0) warnings.add(M.W_RESUMED_RUN, M.resumedRun(restartDropped, restarts, firstRestart), where);
+  if (duplicates > 0) warnings.add(M.W_DUPLICATE_STEPS, M.duplicateSteps(duplicates, firstDuplicate), where);
 
   const out: CurveColumns = { step: gather(rounded, keep, top), loss: gather(columns.loss, keep, top) };
   for (const name of OPTIONAL) {
@@ -141,8 +141,8 @@ export function interleaving(step: ArrayLike<number>): string | undefined {
       if (g === g2 && g !== g1 && g > 0 && g1 > 0) alternating++;
     }
   }
-  if (back >= 3 && back * 5 >= n) return msg.interleavedBack(back, n);
-  if (n >= 16 && alternating * 10 >= (n - 3) * 9) return msg.interleavedOffset(n);
+  if (back >= 3 && back * 5 >= n) return M.interleavedBack(back, n);
+  if (n >= 16 && alternating * 10 >= (n - 3) * 9) return M.interleavedOffset(n);
   return undefined;
 }
 
@@ -159,7 +159,9 @@ function isClean(step: ArrayLike<number>): boolean {
 function finish(out: CurveColumns, meta: MetaInput, warnings: Warnings): Curve {
   const nonFinite = countNonFinite(out.loss);
   if (nonFinite.nan + nonFinite.posInf + nonFinite.negInf > 0) {
-    warnings.add(W.nonFinite, msg.nonFinite(nonFinite.nan, nonFinite.posInf, nonFinite.negInf), { file: meta.source });
+    warnings.add(M.W_NONFINITE_LOSS, M.nonFinite(nonFinite.nan, nonFinite.posInf, nonFinite.negInf), {
+      file: meta.source,
+    });
   }
   return {
     columns: out,
@@ -195,7 +197,7 @@ function gather(src: ArrayLike<number>, idx: Int32Array, count: number): Float64
 export function requireFiniteLoss(curve: Curve): void {
   const loss = curve.columns.loss;
   for (let i = 0; i < loss.length; i++) if (Number.isFinite(loss[i] as number)) return;
-  throw new ParseError(msg.noFiniteLoss(curve.meta.name, loss.length), { file: curve.meta.source }, "a finite loss");
+  throw new ParseError(M.noFiniteLoss(curve.meta.name, loss.length), { file: curve.meta.source }, "a finite loss");
 }
 
 /**

@@ -3,7 +3,7 @@
  * allocation) and discovery of the step / loss / lr / epoch / wall-time columns of a table by name.
  */
 import { ConfigError } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 
 /**
  * An append-only Float64 column stored in fixed-size chunks: no per-point allocation, at most one chunk of
@@ -211,7 +211,7 @@ export function discoverColumns(
     if (i < 0) i = norm.indexOf(normName(col));
     const at = columnIndex(col);
     if (i < 0 && at !== undefined && at < header.length) i = at;
-    if (i < 0 && strict) throw new ConfigError(msg.noSuchColumn(col, header));
+    if (i < 0 && strict) throw new ConfigError(M.noSuchColumn(col, header));
     return i < 0 ? undefined : i;
   };
   const loss = chooseLoss(header, overrides.lossCol !== undefined ? exact(overrides.lossCol) : undefined);

@@ -12,7 +12,7 @@ import { makeCurve } from "../curve/clean.ts";
 import { Growable } from "../curve/columns.ts";
 import type { Curve, Evaluation } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { LineSplitter, NextIndex, scanEnd, scanNumber } from "./text.ts";
 
@@ -86,9 +86,10 @@ export class ArcfaceLogParser {
       this.markMalformed(this.lastMetricLine);
     }
     const where = { file: this.source };
-    if (this.malformed > 0) warnings.add(W.malformedLines, msg.malformedLines(this.malformed, this.malformedAt), where);
+    if (this.malformed > 0)
+      warnings.add(M.W_MALFORMED_LINES, M.malformedLines(this.malformed, this.malformedAt), where);
     if (this.step.length === 0) {
-      throw new ParseError(msg.noPoints, where, "metric lines like 'Loss <x> ... Global Step: <n>'");
+      throw new ParseError(M.noPoints, where, "metric lines like 'Loss <x> ... Global Step: <n>'");
     }
     return makeCurve(
       {

@@ -16,7 +16,7 @@ import { type ColumnOverrides, discoverColumns, lossColumnMeta, tableAggregation
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
 import type { DuckDb } from "../io/duckdb.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { PointAccumulator } from "./points.ts";
 
@@ -35,8 +35,8 @@ function columnsToCurve(
   warnings: Warnings,
 ): Curve {
   const c = discoverColumns(cols.names, overrides);
-  if (c.loss === undefined) throw new ParseError(msg.noColumn("loss", cols.names), { file: source }, "a loss column");
-  if (c.step === undefined) throw new ParseError(msg.noColumn("step", cols.names), { file: source }, "a step column");
+  if (c.loss === undefined) throw new ParseError(M.noColumn("loss", cols.names), { file: source }, "a loss column");
+  if (c.step === undefined) throw new ParseError(M.noColumn("step", cols.names), { file: source }, "a step column");
   const acc = new PointAccumulator();
   const n = cols.values[0]?.length ?? 0;
   const cell = (k: number | undefined, i: number): number | undefined =>

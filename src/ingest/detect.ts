@@ -6,7 +6,7 @@
 import type { ColumnOverrides } from "../curve/columns.ts";
 import type { FormatName } from "../curve/curve.ts";
 import { FormatError, InputError } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { FORMAT_NAMES, FORMATS } from "./formats.ts";
 import { lfsPointer, SNIFF_BYTES } from "./sniff.ts";
 
@@ -18,7 +18,7 @@ export const FILE_FORMATS: readonly FormatName[] = FORMAT_NAMES;
 /** Throw the LFS-pointer error when the head is a Git LFS pointer. */
 export function checkLfsPointer(head: Uint8Array, file: string): void {
   const lfs = lfsPointer(head);
-  if (lfs !== undefined) throw new InputError(file, msg.lfsPointer(lfs.oid, lfs.size), "E_LFS_POINTER");
+  if (lfs !== undefined) throw new InputError(file, M.lfsPointer(lfs.oid, lfs.size), "E_LFS_POINTER");
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { ColumnOverrides } from "../curve/columns.ts";
 import type { Curve, FormatName } from "../curve/curve.ts";
 import { InputError, Warnings } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { ArcfaceLogParser, parseArcfaceLog } from "./arcface-log.ts";
 import { parseTrainerState } from "./hf-state.ts";
 import { Detectron2Parser, MmcvLogParser, MmengineScalarsParser, parseJsonLog } from "./json-logs.ts";
@@ -124,7 +124,7 @@ export function eventRunCurves(
   for (const [rank, f] of sorted.entries()) {
     readEventScalars(f.bytes, { source: f.source, salvage: where.salvage ?? false, warnings, fileRank: rank }, table);
   }
-  if (table.tags.size === 0) throw new InputError(where.source, msg.noScalars, "E_NO_SCALARS");
+  if (table.tags.size === 0) throw new InputError(where.source, M.noScalars, "E_NO_SCALARS");
   return eventCurves(table, { name: where.name, source: where.source, tag: where.tag, warnings });
 }
 
@@ -147,7 +147,7 @@ export const FORMATS: readonly FormatEntry[] = [
     options: COLUMNS,
     sniff: sniffParquet,
     open: async ({ path, opts, warnings, gzip }) => {
-      if (gzip) throw new InputError(path, msg.gzipUnsupported("Parquet"), "E_GZIP");
+      if (gzip) throw new InputError(path, M.gzipUnsupported("Parquet"), "E_GZIP");
       const { parseParquetInput } = await import("./columnar.ts");
       return parseParquetInput(path, opts, warnings);
     },

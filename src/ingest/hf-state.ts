@@ -6,7 +6,7 @@
  */
 import type { Curve, Evaluation } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { cellBad, cellNumber, PointAccumulator } from "./points.ts";
 import { parsePythonJson } from "./table.ts";
@@ -25,7 +25,7 @@ export function parseTrainerState(text: string, source: string, warnings: Warnin
   try {
     root = parsePythonJson(text);
   } catch (e) {
-    throw new ParseError(msg.badJson(e instanceof Error ? e.message : String(e)), { file: source }, EXPECTED);
+    throw new ParseError(M.badJson(e instanceof Error ? e.message : String(e)), { file: source }, EXPECTED);
   }
   if (typeof root !== "object" || root === null || !Array.isArray((root as { log_history?: unknown }).log_history)) {
     throw new ParseError("no log_history array", { file: source }, EXPECTED);

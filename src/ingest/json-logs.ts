@@ -19,7 +19,7 @@
 import { type ColumnOverrides, chooseLoss, Growable, type LossColumn } from "../curve/columns.ts";
 import type { Aggregation, Curve, Evaluation, FormatName } from "../curve/curve.ts";
 import { ConfigError, Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { cellBad, cellNumber, PointAccumulator } from "./points.ts";
 import { parseJsonObject } from "./table.ts";
@@ -132,7 +132,7 @@ abstract class JsonRecordLog {
   ): Curve {
     this.flush();
     if (this.opts.lossCol !== undefined && this.lossKey === undefined) {
-      throw new ConfigError(`${this.source}: ${msg.noSuchColumn(this.opts.lossCol, [...this.lossKeysSeen])}`);
+      throw new ConfigError(`${this.source}: ${M.noSuchColumn(this.opts.lossCol, [...this.lossKeysSeen])}`);
     }
     const lossColumn =
       this.lossChoice !== undefined
@@ -266,7 +266,7 @@ export class MmcvLogParser extends JsonRecordLog {
     if (restarts) {
       config.iters_per_epoch = perEpoch;
       config.step_column = "(epoch - 1) * iters_per_epoch + iter";
-      warnings.add(W.epochLength, msg.epochLength(perEpoch), { file: this.source });
+      warnings.add(M.W_EPOCH_LENGTH, M.epochLength(perEpoch), { file: this.source });
     } else config.step_column = "iter";
     const acc = new PointAccumulator();
     for (let i = 0; i < iter.length; i++) {

@@ -13,7 +13,7 @@ import { createGunzip } from "node:zlib";
 import { isLrName, lossTagChoice, pickLossTag } from "../curve/columns.ts";
 import type { Curve, FormatName } from "../curve/curve.ts";
 import { ConfigError, FastfaceError, FormatError, InputError, ParseError, Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { hasMetricLine } from "./arcface-log.ts";
 import { checkLfsPointer, detectFormat } from "./detect.ts";
 import {
@@ -35,7 +35,7 @@ import { asOfJoin } from "./tfevents.ts";
 export type { LoadOptions } from "./formats.ts";
 
 function checkFormat(f: string | undefined): void {
-  if (f !== undefined && formatEntry(f) === undefined) throw new ConfigError(msg.unknownFormat(f, FORMAT_NAMES));
+  if (f !== undefined && formatEntry(f) === undefined) throw new ConfigError(M.unknownFormat(f, FORMAT_NAMES));
 }
 
 /** ConfigError when a given option applies to none of `formats` (e.g. `--tag` with an arcface log). */
@@ -44,7 +44,7 @@ function checkApplicable(opts: LoadOptions, formats: readonly string[], where: s
   if (bad.length === 0 || formats.length === 0) return;
   const fmt = [...new Set(formats)].join(" / ");
   const takes = [...new Set(formats.flatMap(optionFlags))];
-  throw new ConfigError(`${where}: ${msg.optionNotApplicable(bad, fmt, takes)}`, "E_OPTION_NOT_APPLICABLE");
+  throw new ConfigError(`${where}: ${M.optionNotApplicable(bad, fmt, takes)}`, "E_OPTION_NOT_APPLICABLE");
 }
 
 async function statOrThrow(path: string) {
@@ -52,7 +52,7 @@ async function statOrThrow(path: string) {
     return await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === "ENOENT" ? msg.notFound : msg.unreadable(String(code ?? e)));
+    throw new InputError(path, code === "ENOENT" ? M.notFound : M.unreadable(String(code ?? e)));
   }
 }
 
@@ -154,9 +154,9 @@ async function streamText(
   } catch (e) {
     if (e instanceof FastfaceError) throw e; // the parser's or the line reader's own error
     const err = e as NodeJS.ErrnoException;
-    if (!gzip) throw new InputError(path, msg.unreadable(String(err.code ?? err.message)));
+    if (!gzip) throw new InputError(path, M.unreadable(String(err.code ?? err.message)));
     if (err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message)) {
-      warnings.add(W.gzipTruncated, msg.gzipTruncated(bytes), { file: path });
+      warnings.add(M.W_GZIP_TRUNCATED, M.gzipTruncated(bytes), { file: path });
     } else {
       throw new ParseError(
         `invalid gzip data after ${bytes} decompressed byte(s): ${err.message}`,
@@ -224,10 +224,10 @@ const isEventFile = (name: string) => /(^|\.)tfevents\./.test(name) || name.star
 function warnGuessedLoss(curve: Curve): void {
   const lc = curve.meta.lossColumn;
   if (lc === undefined || !lc.why.startsWith("no total loss")) return;
-  if (curve.meta.warnings.some((w) => w.code === W.lossGuessed)) return;
+  if (curve.meta.warnings.some((w) => w.code === M.W_LOSS_GUESSED)) return;
   curve.meta.warnings.push({
-    code: W.lossGuessed,
-    message: msg.lossGuessed(lc.name, lc.alternatives),
+    code: M.W_LOSS_GUESSED,
+    message: M.lossGuessed(lc.name, lc.alternatives),
     location: { file: curve.meta.source },
   });
 }
@@ -243,12 +243,12 @@ function warnGuessedLoss(curve: Curve): void {
 export async function loadFile(path: string, opts: LoadOptions = {}, strictOptions = true): Promise<Curve[]> {
   checkFormat(opts.format);
   const st = await statOrThrow(path);
-  if (st.size === 0) throw new InputError(path, msg.emptyFile, "E_EMPTY");
+  if (st.size === 0) throw new InputError(path, M.emptyFile, "E_EMPTY");
   let head: Uint8Array;
   try {
     head = await readRawHead(path, SNIFF_BYTES);
   } catch (e) {
-    throw new InputError(path, msg.unreadable(String((e as NodeJS.ErrnoException).code ?? e)));
+    throw new InputError(path, M.unreadable(String((e as NodeJS.ErrnoException).code ?? e)));
   }
   checkLfsPointer(head, path);
   const gzip = isGzip(head);
@@ -257,7 +257,7 @@ export async function loadFile(path: string, opts: LoadOptions = {}, strictOptio
   const format = opts.format ?? (await detectDeep(content, path, opts, cut, !gzip));
   if (strictOptions) checkApplicable(opts, [format], path);
   const entry = formatEntry(format);
-  if (entry === undefined) throw new ConfigError(msg.unknownFormat(String(format), FORMAT_NAMES));
+  if (entry === undefined) throw new ConfigError(M.unknownFormat(String(format), FORMAT_NAMES));
   const warnings = new Warnings();
   // 64 KiB: each decoded block is a young-generation string, collected at once (1 MiB blocks pile up)
   const chunk = opts.chunkBytes ?? 64 << 10;
@@ -286,7 +286,7 @@ async function mlflowRun(runDir: string, opts: LoadOptions): Promise<Curve[]> {
   const metricsDir = join(runDir, "metrics");
   const files = await walkFiles(metricsDir);
   const keys = files.map((f) => relative(metricsDir, f).split(sep).join("/"));
-  if (opts.tag !== undefined && !keys.includes(opts.tag)) throw new ConfigError(msg.noSuchTag(opts.tag, keys));
+  if (opts.tag !== undefined && !keys.includes(opts.tag)) throw new ConfigError(M.noSuchTag(opts.tag, keys));
   let name = runName(runDir);
   try {
     const runNameTag = (await readFile(join(runDir, "tags", "mlflow.runName"), "utf8")).trim();
@@ -357,7 +357,7 @@ async function loadFolder(dir: string, opts: LoadOptions, skipped: Warnings): Pr
         curves.push(...(await loadFile(p, opts, false)));
       } catch (err) {
         if (!(err instanceof FastfaceError) || err instanceof ConfigError) throw err;
-        skipped.add(W.skippedFile, msg.skippedFile(err.message.split("\n")[0] ?? err.message), { file: p });
+        skipped.add(M.W_SKIPPED_FILE, M.skippedFile(err.message.split("\n")[0] ?? err.message), { file: p });
       }
     }
   }
@@ -366,7 +366,7 @@ async function loadFolder(dir: string, opts: LoadOptions, skipped: Warnings): Pr
       curves.push(...(await eventRun(eventFiles, dir, basename(resolve(dir)) || runName(dir), opts)));
     } catch (err) {
       if (!(err instanceof InputError) || err.code !== "E_NO_SCALARS") throw err;
-      skipped.add(W.skippedFile, msg.skippedFile(err.message), { file: dir });
+      skipped.add(M.W_SKIPPED_FILE, M.skippedFile(err.message), { file: dir });
     }
   }
   return curves;
@@ -388,7 +388,7 @@ export async function loadCurves(path: string, opts: LoadOptions = {}): Promise<
   const curves = await loadFolder(path, opts, skipped);
   if (curves.length === 0) {
     const why = skipped.list.length > 0 ? ` (${skipped.list.length} file(s) skipped)` : "";
-    throw new InputError(path, `${msg.emptyDir}${why}`, "E_EMPTY");
+    throw new InputError(path, `${M.emptyDir}${why}`, "E_EMPTY");
   }
   // in a folder an option needs to apply to one of the formats found (--tag for its event files, ...)
   checkApplicable(
@@ -414,15 +414,15 @@ export async function loadCurve(path: string, opts: LoadOptions = {}): Promise<C
   const tags = curves.map((c) => c.meta.tag ?? c.meta.name);
   if (sources.size === 1) {
     const choice = lossTagChoice(tags);
-    if (choice === undefined) throw new ConfigError(msg.ambiguousTag(tags));
+    if (choice === undefined) throw new ConfigError(M.ambiguousTag(tags));
     const tag = choice.name;
     const chosen = curves[tags.indexOf(tag)] as Curve;
     chosen.meta.lossColumn = { name: tag, why: choice.why, alternatives: tags.filter((t) => t !== tag) };
-    chosen.meta.warnings.push({ code: W.tagChosen, message: msg.tagChosen(tag, tags), location: { file: path } });
+    chosen.meta.warnings.push({ code: M.W_TAG_CHOSEN, message: M.tagChosen(tag, tags), location: { file: path } });
     return chosen;
   }
   throw new ConfigError(
-    `${path}: ${msg.multipleCurves(
+    `${path}: ${M.multipleCurves(
       curves.length,
       curves.map((c) => c.meta.name),
     )}`,

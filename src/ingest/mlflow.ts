@@ -8,7 +8,7 @@ import { makeCurve } from "../curve/clean.ts";
 import { Growable } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { cellBad, cellNumber } from "./points.ts";
 
 export interface MetricSeries {
@@ -48,9 +48,8 @@ export function parseMlflowMetric(text: string, source: string, warnings: Warnin
     value.push(v);
     wall.push(ts / 1000);
   }
-  if (bad > 0) warnings.add(W.malformedLines, msg.malformedLines(bad, badAt), { file: source });
-  if (step.length === 0)
-    throw new ParseError(msg.noPoints, { file: source }, "lines of '<timestamp ms> <value> <step>'");
+  if (bad > 0) warnings.add(M.W_MALFORMED_LINES, M.malformedLines(bad, badAt), { file: source });
+  if (step.length === 0) throw new ParseError(M.noPoints, { file: source }, "lines of '<timestamp ms> <value> <step>'");
   return { step: step.toArray(), value: value.toArray(), wallTime: wall.toArray() };
 }
 

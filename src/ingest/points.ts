@@ -9,7 +9,7 @@ import { type MetaInput, makeCurve } from "../curve/clean.ts";
 import { Growable } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ParseError, type Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { asOfJoin } from "./tfevents.ts";
 
 /**
@@ -141,8 +141,9 @@ export class PointAccumulator {
 
   finish(meta: MetaInput, warnings: Warnings, expected: string): Curve {
     const where = { file: meta.source };
-    if (this.malformed > 0) warnings.add(W.malformedLines, msg.malformedLines(this.malformed, this.malformedAt), where);
-    if (this.step.length === 0) throw new ParseError(msg.noPoints, where, expected);
+    if (this.malformed > 0)
+      warnings.add(M.W_MALFORMED_LINES, M.malformedLines(this.malformed, this.malformedAt), where);
+    if (this.step.length === 0) throw new ParseError(M.noPoints, where, expected);
     const n = this.step.length;
     const step = this.step.take();
     const cols: { lr?: Float64Array; epoch?: Float64Array; wallTime?: Float64Array } = {};
@@ -159,7 +160,7 @@ export class PointAccumulator {
     if (wall !== undefined && !looksLikeClock(wall)) {
       // a `time` column of seconds per iteration (detectron2, mmengine) is not a clock
       delete cols.wallTime;
-      warnings.add(W.notWallTime, msg.notWallTime(wall.find(Number.isFinite) ?? Number.NaN), where);
+      warnings.add(M.W_NOT_WALL_TIME, M.notWallTime(wall.find(Number.isFinite) ?? Number.NaN), where);
     }
     return makeCurve({ step, loss: this.loss.take(), ...cols }, meta, warnings);
   }

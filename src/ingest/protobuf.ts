@@ -3,7 +3,7 @@
  * TensorBoard `Event` messages. Every malformation becomes a ParseError at the byte offset in the file.
  */
 import { ParseError } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 
 export class PbReader {
   pos: number;
@@ -22,7 +22,7 @@ export class PbReader {
 
   fail(why: string): never {
     throw new ParseError(
-      msg.badProto(why),
+      M.badProto(why),
       { file: this.source, byteOffset: this.fileOffset + this.pos },
       "a TensorBoard Event protobuf",
     );

@@ -5,7 +5,7 @@
  * ParseError naming the line, not a 600 MB string. A leading UTF-8 byte order mark is dropped.
  */
 import { ParseError } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 
 /** Default cap on one line (or one CSV record): 16 MiB. */
 export const MAX_LINE_BYTES = 16 << 20;
@@ -31,7 +31,7 @@ export interface ReadLinesOptions {
  * throw lineTooLong("a.log", 12, 16 << 20);
  */
 export function lineTooLong(source: string, line: number, max: number): ParseError {
-  return new ParseError(msg.lineTooLong(max), { file: source, line }, `lines of at most ${max} bytes`);
+  return new ParseError(M.lineTooLong(max), { file: source, line }, `lines of at most ${max} bytes`);
 }
 
 /**

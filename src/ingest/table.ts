@@ -17,7 +17,7 @@ import {
 } from "../curve/columns.ts";
 import type { Curve, FormatName } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { cellBad, cellNumber, PointAccumulator } from "./points.ts";
 import { lineTooLong, MAX_LINE_BYTES } from "./reader.ts";
@@ -175,12 +175,12 @@ export class DelimitedParser {
     const headerless = isNumericRow(cells);
     const where = { file: this.source, line: this.lineNo };
     if (headerless && (columnIndex(this.opts.stepCol) === undefined || columnIndex(this.opts.lossCol) === undefined)) {
-      throw new ParseError(msg.headerless(cells.length), where, "a header line");
+      throw new ParseError(M.headerless(cells.length), where, "a header line");
     }
     const header = headerless ? cells.map((_, i) => String(i)) : cells;
     const choice = discoverColumns(header, this.opts);
-    if (choice.loss === undefined) throw new ParseError(msg.noColumn("loss", header), where, "a loss column");
-    if (choice.step === undefined) throw new ParseError(msg.noColumn("step", header), where, "a step column");
+    if (choice.loss === undefined) throw new ParseError(M.noColumn("loss", header), where, "a loss column");
+    if (choice.step === undefined) throw new ParseError(M.noColumn("step", header), where, "a step column");
     this.header = header;
     this.choice = choice;
     this.wanted = new Uint8Array(header.length);
@@ -222,7 +222,7 @@ export class DelimitedParser {
           q = t.indexOf('"', j);
           if (q < 0 || (q + 1 === n && !final)) {
             if (!final) return INCOMPLETE;
-            throw new ParseError(msg.unclosedQuote, { file: this.source, line: this.lineNo + 1 }, "a closing quote");
+            throw new ParseError(M.unclosedQuote, { file: this.source, line: this.lineNo + 1 }, "a closing quote");
           }
           if (t.charCodeAt(q + 1) !== QUOTE) break;
           j = q + 2;
@@ -332,7 +332,7 @@ export class DelimitedParser {
       this.scan(t, true);
     }
     const where = { file: this.source };
-    if (this.header === undefined) throw new ParseError(msg.noPoints, where, "a header line naming the columns");
+    if (this.header === undefined) throw new ParseError(M.noPoints, where, "a header line naming the columns");
     const c = this.choice as ColumnChoice;
     const lossName = this.header[c.loss as number] as string;
     return this.acc.finish(

@@ -13,7 +13,7 @@ import { makeCurve } from "../curve/clean.ts";
 import { Growable, isLrName, pickLossTag } from "../curve/columns.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, Warnings } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 import { runName } from "./name.ts";
 import { PbReader } from "./protobuf.ts";
 import { forEachTfRecord } from "./tfrecord.ts";
@@ -317,7 +317,7 @@ export interface EventCurvesOptions {
  */
 export function eventCurves(table: ScalarTable, opts: EventCurvesOptions): Curve[] {
   const tags = [...table.tags.keys()].sort();
-  if (opts.tag !== undefined && !table.tags.has(opts.tag)) throw new ConfigError(msg.noSuchTag(opts.tag, tags));
+  if (opts.tag !== undefined && !table.tags.has(opts.tag)) throw new ConfigError(M.noSuchTag(opts.tag, tags));
   const chosen = opts.tag !== undefined ? [opts.tag] : tags;
   const lossTag = pickLossTag(tags);
   const lrTags = tags.filter(isLrName);

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { ParseError, type Warnings } from "../errors.ts";
-import { msg, W } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 
 /** Below this many bytes a table-driven CRC32C in JS beats the native call (whose fixed cost dominates). */
 const NATIVE_MIN_BYTES = 64;
@@ -100,7 +100,7 @@ export function forEachTfRecord(
     const problem = checkRecord(bytes, view, off);
     if (typeof problem === "string") {
       if (opts.salvage) {
-        opts.warnings?.add(W.salvaged, msg.salvaged(count, n - off, off), {
+        opts.warnings?.add(M.W_SALVAGED, M.salvaged(count, n - off, off), {
           file: opts.source,
           byteOffset: off,
         });
@@ -117,7 +117,7 @@ export function forEachTfRecord(
     } catch (e) {
       // a record whose CRCs hold but whose payload does not decode: salvage skips it, the framing goes on
       if (!opts.salvage || !(e instanceof ParseError)) throw e;
-      opts.warnings?.add(W.salvaged, msg.skippedRecord(count + 1, off, e.message), {
+      opts.warnings?.add(M.W_SALVAGED, M.skippedRecord(count + 1, off, e.message), {
         file: opts.source,
         byteOffset: off,
       });
@@ -147,15 +147,15 @@ export function readTfRecords(bytes: Uint8Array, opts: TfRecordOptions = {}): Tf
 /** Returns the data length of the record at `off`, or a reason why it is bad. */
 function checkRecord(bytes: Uint8Array, view: DataView, off: number): number | string {
   const n = bytes.byteLength;
-  if (off + 12 > n) return msg.truncatedHeader;
+  if (off + 12 > n) return M.truncatedHeader;
   const lo = view.getUint32(off, true);
   const hi = view.getUint32(off + 4, true);
-  if (maskedRange(bytes, off, off + 8) !== view.getUint32(off + 8, true)) return msg.badHeaderCrc;
+  if (maskedRange(bytes, off, off + 8) !== view.getUint32(off + 8, true)) return M.badHeaderCrc;
   const len = hi * 4294967296 + lo;
   if (hi !== 0 || off + 16 + len > n) {
-    return off + 12 + len <= n && hi === 0 ? msg.truncatedData : msg.badLength(String(len));
+    return off + 12 + len <= n && hi === 0 ? M.truncatedData : M.badLength(String(len));
   }
-  if (maskedRange(bytes, off + 12, off + 12 + len) !== view.getUint32(off + 12 + len, true)) return msg.badDataCrc;
+  if (maskedRange(bytes, off + 12, off + 12 + len) !== view.getUint32(off + 12 + len, true)) return M.badDataCrc;
   return len;
 }
 

@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../errors.ts";
-import { msg } from "../messages/ingest.ts";
+import * as M from "../messages/ingest.ts";
 
 const reason = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
@@ -22,7 +22,7 @@ const reason = (e: unknown): string => {
  */
 export function unwritable(path: string, e: unknown): InputError {
   if (e instanceof InputError) return e;
-  return new InputError(path, msg.unwritable(reason(e)), "E_WRITE");
+  return new InputError(path, M.unwritable(reason(e)), "E_WRITE");
 }
 
 /**

@@ -6,7 +6,7 @@
  * (identifiability.ts).
  */
 import { ConfigError, type Warnings } from "../errors.ts";
-import { E, msg } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import type { Metrics } from "./fit.ts";
 import { type FitInput, type FitSettings, fitRun, inSampleOf, paramsForRun, warnUnphysical } from "./fit-input.ts";
@@ -94,7 +94,7 @@ export function fitEnsemble(
   onProgress?: OnProgress,
 ): EnsembleFit {
   if (!Number.isInteger(fitSeeds) || fitSeeds < 1) {
-    throw new ConfigError(msg.badInteger("fit-seeds", fitSeeds, 1), E.badOption);
+    throw new ConfigError(M.badInteger("fit-seeds", fitSeeds, 1), M.E_SIMULATE_OPTION);
   }
   const all: EnsembleMember[] = [];
   const total = models.length * fitSeeds;
@@ -139,7 +139,7 @@ export function fitEnsemble(
   const members = all.filter((m) => m.rejected === undefined).sort((a, b) => a.inSample.relMae - b.inSample.relMae);
   const rejected = all.filter((m) => m.rejected !== undefined);
   if (members.length === 0) {
-    throw new ConfigError(msg.noPhysicalModel(rejected.map((m) => `${m.id}: ${m.rejected}`)), E.noPhysicalModel);
+    throw new ConfigError(M.noPhysicalModel(rejected.map((m) => `${m.id}: ${m.rejected}`)), M.E_NO_PHYSICAL_MODEL);
   }
   const ident: Identifiability[] = [];
   for (const [name, fits] of bySeed) ident.push(identifiability(getModel(name), input, fits));

@@ -6,7 +6,7 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
-import { E, msg, W } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { type CheckResult, physicalChecks } from "./checks.ts";
 import { epochLengthOf } from "./epoch.ts";
 import { type FitOptions, type FitProgress, type FittedModel, fitModel, type Metrics } from "./fit.ts";
@@ -49,14 +49,14 @@ export function fitSettings(raw: Partial<FitSettings> = {}): FitSettings {
     points: raw.points ?? FIT_DEFAULTS.points,
     ...(raw.epochSteps !== undefined ? { epochSteps: raw.epochSteps } : {}),
   };
-  if (!Number.isFinite(s.seed)) throw new ConfigError(msg.badInteger("seed", s.seed, 0), E.badOption);
+  if (!Number.isFinite(s.seed)) throw new ConfigError(M.badInteger("seed", s.seed, 0), M.E_SIMULATE_OPTION);
   for (const k of ["starts", "iterations", "points"] as const) {
     const v = s[k];
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(msg.badInteger(k, v, 1), E.badOption);
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(M.badInteger(k, v, 1), M.E_SIMULATE_OPTION);
   }
   const e = s.epochSteps;
   if (e !== undefined && !(Number.isInteger(e) && e >= 0)) {
-    throw new ConfigError(msg.badInteger("epoch-steps", e, 0), E.badOption);
+    throw new ConfigError(M.badInteger("epoch-steps", e, 0), M.E_SIMULATE_OPTION);
   }
   return s;
 }
@@ -98,7 +98,7 @@ export function fitInput(
   const points = usablePoints({ step: curve.columns.step, loss: curve.columns.loss });
   if (points.step.length < MIN_FIT_POINTS) {
     const name = curve.meta.source || curve.meta.name;
-    throw new ConfigError(`${name}: ${msg.tooFewPoints(points.step.length, MIN_FIT_POINTS)}`, E.tooFewPoints);
+    throw new ConfigError(`${name}: ${M.tooFewPoints(points.step.length, MIN_FIT_POINTS)}`, M.E_TOO_FEW_POINTS);
   }
   const e = opts.epochSteps;
   return { curve, lr, points, epochSteps: e !== undefined ? (e > 0 ? e : undefined) : epochLengthOf(curve) };
@@ -164,7 +164,7 @@ export function fitRun(
   if (model === "auto") {
     const r = fitAuto(input.points, input.lr.eta, opts);
     const tail = r.candidates.find((c) => c.model === r.fitted.model)?.tail;
-    if (warnings && tail && tail.r2 < 0) warnings.add(W.tailR2, msg.tailR2(r.fitted.model, tail.r2));
+    if (warnings && tail && tail.r2 < 0) warnings.add(M.W_TAIL_R2, M.tailR2(r.fitted.model, tail.r2));
     return { fitted: r.fitted, inSample: inSampleOf(input, r.fitted), checks: r.checks, candidates: r.candidates };
   }
   const m = getModel(model);
@@ -184,8 +184,8 @@ export function warnUnphysical(model: string, checks: readonly CheckResult[], wa
   const failed = checks.filter((c) => !c.passed);
   if (failed.length > 0) {
     warnings.add(
-      W.unphysical,
-      msg.unphysical(
+      M.W_UNPHYSICAL,
+      M.unphysical(
         model,
         failed.map((c) => c.name),
         failed.map((c) => c.detail),

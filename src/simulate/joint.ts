@@ -8,7 +8,7 @@
  * that under its own schedule: a cross-schedule prediction.
  */
 import { ConfigError } from "../errors.ts";
-import { E, msg } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import { EPOCH_DEFS } from "./epoch.ts";
 import { type FitOptions, type Metrics, metrics, minimise, predictSteps } from "./fit.ts";
@@ -104,7 +104,7 @@ function layout(model: LossModel, data: readonly FitData[], runNames: readonly s
 function checkPerRun(model: LossModel, perRun: readonly string[]): void {
   const known = new Set([...model.paramDefs(mergedScale([unitScale])).map((d) => d.name), ...DEFAULT_PER_RUN]);
   for (const n of perRun) {
-    if (!known.has(n)) throw new ConfigError(msg.badPerRun(n, model.name, [...known]), E.badOption);
+    if (!known.has(n)) throw new ConfigError(M.badPerRun(n, model.name, [...known]), M.E_SIMULATE_OPTION);
   }
 }
 
@@ -151,7 +151,7 @@ function paramsOf(
  * const joint = fitJoint(sde, [{ name: "poly", input: a }, { name: "multistep", input: b }], { seed: 1 });
  */
 export function fitJoint(model: LossModel, runs: readonly JointRun[], opts: JointOptions = {}): JointFit {
-  if (runs.length < 2) throw new ConfigError(msg.jointNeedsRuns(runs.length), E.badOption);
+  if (runs.length < 2) throw new ConfigError(M.jointNeedsRuns(runs.length), M.E_SIMULATE_OPTION);
   const perRun = opts.perRun ?? defaultPerRun(model);
   checkPerRun(model, perRun);
   const data = runData(runs, opts);
@@ -216,7 +216,7 @@ export function calibrateRun(
   const last = input.points.step[input.points.step.length - 1] ?? 0;
   const calibratedTo = Math.round((opts.calibrate ?? 0.1) * last);
   const pts = head(input.points, calibratedTo);
-  if (pts.step.length < 10) throw new ConfigError(msg.calibrationTooShort(pts.step.length), E.tooFewPoints);
+  if (pts.step.length < 10) throw new ConfigError(M.calibrationTooShort(pts.step.length), M.E_TOO_FEW_POINTS);
   const e = input.epochSteps;
   const data = fitData(pts, input.lr.eta.subarray(0, calibratedTo), {
     ...opts,
@@ -235,7 +235,8 @@ export function calibrateRun(
       defs.push(d);
     } else {
       const v = shared[d.name];
-      if (v === undefined) throw new ConfigError(msg.badPerRun(d.name, model.name, Object.keys(shared)), E.badOption);
+      if (v === undefined)
+        throw new ConfigError(M.badPerRun(d.name, model.name, Object.keys(shared)), M.E_SIMULATE_OPTION);
       fixed.push(v);
       index.set(d.name, -fixed.length);
     }
@@ -277,7 +278,7 @@ export interface RunOutFold {
  * const folds = leaveOneRunOut(sde, runs, { seed: 1, calibrate: 0.1 });
  */
 export function leaveOneRunOut(model: LossModel, runs: readonly JointRun[], opts: JointOptions = {}): RunOutFold[] {
-  if (runs.length < 2) throw new ConfigError(msg.jointNeedsRuns(runs.length), E.badOption);
+  if (runs.length < 2) throw new ConfigError(M.jointNeedsRuns(runs.length), M.E_SIMULATE_OPTION);
   const perRun = opts.perRun ?? defaultPerRun(model);
   const o = { ...opts, perRun };
   return runs.map((held, h) => {
@@ -392,8 +393,8 @@ export function fitJointRuns(runs: readonly JointRun[], model: string, opts: Joi
   const pick = order.find((i) => candidates[i]!.failed.length === 0);
   if (pick === undefined) {
     throw new ConfigError(
-      msg.noPhysicalModel(candidates.map((c) => `${c.model}: ${c.failed.join(", ")}`)),
-      E.noPhysicalModel,
+      M.noPhysicalModel(candidates.map((c) => `${c.model}: ${c.failed.join(", ")}`)),
+      M.E_NO_PHYSICAL_MODEL,
     );
   }
   return { ...results[pick]!, candidates: order.map((i) => candidates[i]!) };

@@ -5,7 +5,7 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
-import { E, msg, W } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { coerceNumber } from "../schedulers/params.ts";
 import {
   createScheduler,
@@ -49,7 +49,7 @@ export function splitLr(spec: string): { spec: SchedulerSpec; lr?: number } {
       try {
         lr = coerceNumber(name, "lr", LR_SPEC, m[1]);
       } catch (err) {
-        if (err instanceof ConfigError) throw new ConfigError(msg.inLrSchedule(spec, err.message), err.code);
+        if (err instanceof ConfigError) throw new ConfigError(M.inLrSchedule(spec, err.message), err.code);
         throw err;
       }
     } else kept.push(token);
@@ -82,7 +82,7 @@ export function resolveStepLr(curve: Curve, spec: string | undefined, warnings: 
   const steps = curve.columns.step;
   const last = steps.length > 0 ? Math.round(steps[steps.length - 1]!) : 0;
   if (spec === undefined) {
-    if (!hasLr(curve)) throw new ConfigError(msg.noLr(curve.meta.source || curve.meta.name), E.noLr);
+    if (!hasLr(curve)) throw new ConfigError(M.noLr(curve.meta.source || curve.meta.name), M.E_NO_LR);
     const lrCol = Float64Array.from(curve.columns.lr!);
     // carry the last finite LR over gaps
     let prev = Number.NaN;
@@ -94,12 +94,12 @@ export function resolveStepLr(curve: Curve, spec: string | undefined, warnings: 
     for (let i = 0; i < lrCol.length && !Number.isFinite(lrCol[i]!); i++) lrCol[i] = first;
     return { eta: stepLrFromLogged(steps, lrCol), lr0: first, from: "log" };
   }
-  if (hasLr(curve)) warnings.add(W.lrOverridden, msg.lrOverridden(spec));
+  if (hasLr(curve)) warnings.add(M.W_LR_OVERRIDDEN, M.lrOverridden(spec));
   const { spec: parsed, lr } = splitLr(spec);
   const configLr = Number(curve.meta.config.lr);
   let lr0 = lr ?? (Number.isFinite(configLr) && configLr > 0 ? configLr : Number.NaN);
   if (!Number.isFinite(lr0)) {
-    warnings.add(W.relativeLr, msg.relativeLr(spec));
+    warnings.add(M.W_RELATIVE_LR, M.relativeLr(spec));
     lr0 = 1;
   }
   const totalRaw = Number(curve.meta.config.total_step);

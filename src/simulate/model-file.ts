@@ -3,7 +3,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { InputError } from "../errors.ts";
-import { E, msg } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import type { Metrics } from "./fit.ts";
 import type { ParamValues } from "./model.ts";
 import { getModel } from "./registry.ts";
@@ -34,7 +34,7 @@ export interface ModelFile {
  * parseModelFile(JSON.parse(text), "model.json").model; // "effective"
  */
 export function parseModelFile(v: unknown, path: string): ModelFile {
-  const bad = (why: string) => new InputError(path, msg.badModelFile(path, why), E.badModelFile);
+  const bad = (why: string) => new InputError(path, M.badModelFile(path, why), M.E_MODEL_FILE);
   if (typeof v !== "object" || v === null) throw bad("expected a JSON object");
   const o = v as Record<string, unknown>;
   if (o.kind !== "fastface-model") throw bad('expected "kind": "fastface-model"');
@@ -61,13 +61,13 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new InputError(path, `cannot read model file (${(err as Error).message})`, E.badModelFile);
+    throw new InputError(path, `cannot read model file (${(err as Error).message})`, M.E_MODEL_FILE);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InputError(path, msg.badModelFile(path, `invalid JSON: ${(err as Error).message}`), E.badModelFile);
+    throw new InputError(path, M.badModelFile(path, `invalid JSON: ${(err as Error).message}`), M.E_MODEL_FILE);
   }
   return parseModelFile(json, path);
 }

@@ -1,6 +1,6 @@
 /** The loss-response models by name. */
 import { ConfigError } from "../errors.ts";
-import { msg } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { annealing } from "./annealing.ts";
 import { effective } from "./effective.ts";
 import { floor } from "./floor.ts";
@@ -21,6 +21,6 @@ export function modelNames(): string[] {
  */
 export function getModel(name: string): LossModel {
   const m = MODELS.find((x) => x.name === name);
-  if (!m) throw new ConfigError(msg.unknownModel(name, modelNames()), "E_UNKNOWN_MODEL");
+  if (!m) throw new ConfigError(M.unknownModel(name, modelNames()), "E_UNKNOWN_MODEL");
   return m;
 }

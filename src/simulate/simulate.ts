@@ -11,7 +11,7 @@ import type { Curve } from "../curve/curve.ts";
 import { expandHold } from "../curve/expand.ts";
 import { ConfigError, type Warnings } from "../errors.ts";
 import { findStationary, type JudgeParams, resolveJudgeParams } from "../judge/stationary.ts";
-import { E, msg, W } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { coldStartSteps, warmedUpSpec } from "../schedulers/cold-start.ts";
 import { formatSchedulerSpec, parseSchedulerSpec, resolvedParams } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
@@ -226,8 +226,8 @@ export function memberSummary(m: EnsembleMember | SimMember, extra: Partial<Memb
  * checkSimulateOptions({ budget: 0.25, seeds: 20 });
  */
 export function checkSimulateOptions(o: { budget: number; seeds: number }): void {
-  if (!(o.budget > 0 && o.budget <= 4)) throw new ConfigError(msg.badBudget(o.budget), E.badOption);
-  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new ConfigError(msg.badSeeds(o.seeds), E.badOption);
+  if (!(o.budget > 0 && o.budget <= 4)) throw new ConfigError(M.badBudget(o.budget), M.E_SIMULATE_OPTION);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new ConfigError(M.badSeeds(o.seeds), M.E_SIMULATE_OPTION);
 }
 
 /** Spread of finite values (null-safe). */
@@ -361,7 +361,7 @@ export function simulate(
   ensembleInfo: { rejected?: readonly EnsembleMember[]; identifiability?: Identifiability[] } = {},
 ): SimulateResult {
   const members = (Array.isArray(fitted) ? fitted : [fitted]) as readonly SimMember[];
-  if (members.length === 0) throw new ConfigError(msg.noPhysicalModel([]), E.noPhysicalModel);
+  if (members.length === 0) throw new ConfigError(M.noPhysicalModel([]), M.E_NO_PHYSICAL_MODEL);
   const judgeOpt = opts.judge ? { judge: opts.judge } : {};
   const setups = members.map((m) =>
     simulationSetup(curve, eta, m.model, m.params, { budget: opts.budget, ...judgeOpt }),
@@ -438,11 +438,11 @@ export function simulate(
       curveOut.lr.push(spreadOf(col((r) => r.lr, i)).mean);
     }
     const reached = runs.filter((r) => r.reachStep !== null);
-    if (reached.length < runs.length) warnings.add(W.targetNotReached, msg.targetNotReached(name, target));
+    if (reached.length < runs.length) warnings.add(M.W_TARGET_NOT_REACHED, M.targetNotReached(name, target));
     const ens = ensembleOutcome(perMember, runs.length, reached.length);
     const coldCount = spreadOf(runs.map((r, i) => r.decays.filter((d) => d.step <= colds[i]!).length));
     const rerun = coldCount.mean > 0 ? warmedUpSpec(spec, Math.max(...colds)) : undefined;
-    if (ens.reached > 0 && ens.reached < ens.members) warnings.add(W.membersDisagree, `${name}: ${ens.verdict}`);
+    if (ens.reached > 0 && ens.reached < ens.members) warnings.add(M.W_MEMBERS_DISAGREE, `${name}: ${ens.verdict}`);
     schedulers.push({
       spec: name,
       name: spec.name,

@@ -7,7 +7,7 @@
  * `--model auto` ranks the models by their tail error and refits the best on all points.
  */
 import { ConfigError } from "../errors.ts";
-import { E, msg } from "../messages/simulate.ts";
+import * as M from "../messages/simulate.ts";
 import { type CheckResult, failedChecks, physicalChecks } from "./checks.ts";
 import { type FitOptions, type FittedModel, fitModel, type Metrics, metrics, predictSteps } from "./fit.ts";
 import type { LossModel, ParamValues } from "./model.ts";
@@ -49,7 +49,7 @@ export function usablePoints(points: Points): Points {
  * splitStepOf({ step: Float64Array.from([10, 20, 30]), loss: ... }, 0.5); // 20
  */
 export function splitStepOf(points: Points, tail: number): number {
-  if (!(tail > 0) || tail === 1) throw new ConfigError(msg.badTail(tail), E.badOption);
+  if (!(tail > 0) || tail === 1) throw new ConfigError(M.badTail(tail), M.E_SIMULATE_OPTION);
   if (tail > 1) return Math.round(tail);
   const first = points.step[0] ?? 0;
   const last = points.step[points.step.length - 1] ?? 0;
@@ -79,7 +79,7 @@ export function validateTail(
   while (cut < pts.step.length && pts.step[cut]! <= split) cut++;
   const nFit = cut;
   const nHeld = pts.step.length - cut;
-  if (nFit < 10 || nHeld < 10) throw new ConfigError(msg.tailTooShort(nFit, nHeld), E.tooFewPoints);
+  if (nFit < 10 || nHeld < 10) throw new ConfigError(M.tailTooShort(nFit, nHeld), M.E_TOO_FEW_POINTS);
   const head = slice(pts, 0, cut);
   const rest = slice(pts, cut, pts.step.length);
   const lrRef = fitOpts.lrRef ?? maxOf(eta);
@@ -171,8 +171,8 @@ export function fitAuto(
     if (failedChecks(c.checks).length === 0) return { fitted, candidates, checks: c.checks };
   }
   throw new ConfigError(
-    msg.noPhysicalModel(ranked.map((c) => `${c.model}: ${failedChecks(c.checks ?? []).join(", ")}`)),
-    E.noPhysicalModel,
+    M.noPhysicalModel(ranked.map((c) => `${c.model}: ${failedChecks(c.checks ?? []).join(", ")}`)),
+    M.E_NO_PHYSICAL_MODEL,
   );
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Curve } from "../../src/curve/curve.ts";
 import { ConfigError, Warnings } from "../../src/errors.ts";
-import { W } from "../../src/messages/simulate.ts";
+import * as M from "../../src/messages/simulate.ts";
 import { resolveStepLr, splitLr } from "../../src/simulate/lr.ts";
 
 function curve(withLr: boolean, config: Record<string, number> = {}): Curve {
@@ -60,6 +60,6 @@ test("--lr-schedule multistep: milestone M keeps steps 1..M at lr and decays fro
   // no lr anywhere: relative LRs with a warning; the header's lr is used when present
   const w2 = new Warnings();
   assert.equal(resolveStepLr(curve(false), "multistep:milestones=30", w2).lr0, 1);
-  assert.ok(w2.has(W.relativeLr));
+  assert.ok(w2.has(M.W_RELATIVE_LR));
   assert.equal(resolveStepLr(curve(false, { lr: 0.2 }), "multistep:milestones=30", new Warnings()).lr0, 0.2);
 });

@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from "yargs";
 import { ConfigError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { percent } from "../../messages/format.ts";
-import { E, msg, W } from "../../messages/simulate.ts";
+import * as M from "../../messages/simulate.ts";
 import { physicalChecks } from "../../simulate/checks.ts";
 import {
   checkModelChoice,
@@ -160,16 +160,17 @@ export const fitCommand: CommandModule<object, FitArgs> = {
     const settings = fitSettingsFrom(a);
     const more = (a.logs ?? []).map(String);
     if (more.length > 0 || a.joint) {
-      if (!a.joint) throw new ConfigError(msg.severalLogsNeedJoint(more.length + 1), E.badOption);
-      if (more.length === 0) throw new ConfigError(msg.jointNeedsRuns(1), E.badOption);
-      if (a["model-from"] !== undefined) throw new ConfigError(msg.jointWithModelFrom(), E.badOption);
-      if (!(a.calibrate > 0 && a.calibrate < 1)) throw new ConfigError(msg.badCalibrate(a.calibrate), E.badOption);
+      if (!a.joint) throw new ConfigError(M.severalLogsNeedJoint(more.length + 1), M.E_SIMULATE_OPTION);
+      if (more.length === 0) throw new ConfigError(M.jointNeedsRuns(1), M.E_SIMULATE_OPTION);
+      if (a["model-from"] !== undefined) throw new ConfigError(M.jointWithModelFrom(), M.E_SIMULATE_OPTION);
+      if (!(a.calibrate > 0 && a.calibrate < 1))
+        throw new ConfigError(M.badCalibrate(a.calibrate), M.E_SIMULATE_OPTION);
       checkModelChoice(a.model);
       await fitJointCommand({ ...a, paths: [a.log, ...more] }, settings);
       return;
     }
     if (a["model-from"] !== undefined && a.out !== undefined) {
-      throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
+      throw new ConfigError("--out with --model-from: nothing is fitted", M.E_SIMULATE_OPTION);
     }
     if (a["model-from"] === undefined) checkModelChoice(a.model);
     const { warnings, input } = await loadFitInput(a);
@@ -190,8 +191,8 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       const checks = physicalChecks(model, params, input.lr.eta);
       warnUnphysical(model.name, checks, warnings);
       if (validation.seeded)
-        warnings.add(W.seeded, msg.seeded(model.name, validation.seeded.step, validation.seeded.loss));
-      else warnings.add(W.seeded, msg.notSeeded(model.name));
+        warnings.add(M.W_SEEDED_STATE, M.seeded(model.name, validation.seeded.step, validation.seeded.loss));
+      else warnings.add(M.W_SEEDED_STATE, M.notSeeded(model.name));
       out = {
         model: file.model,
         params: file.params,
