@@ -8,6 +8,9 @@
  *   4 input malformed (parse / format) · 5 retrain verdict: accuracy does not hold · 6 backend unavailable
  */
 
+import { E_BACKEND, E_CONFIG, E_FORMAT, E_INPUT, E_PARSE, unknownFormatTried } from "./messages/common.ts";
+import { E as TRAIN } from "./messages/train.ts";
+
 export const EXIT = {
   ok: 0,
   internal: 1,
@@ -55,7 +58,7 @@ export class ParseError extends FastfaceError {
   readonly expected: string;
   constructor(message: string, location: Location, expected: string, options?: { cause?: unknown }) {
     const where = formatLocation(location);
-    super("E_PARSE", `${where ? `${where}: ` : ""}${message} (expected ${expected})`, EXIT.parse, options);
+    super(E_PARSE, `${where ? `${where}: ` : ""}${message} (expected ${expected})`, EXIT.parse, options);
     this.location = location;
     this.expected = expected;
   }
@@ -67,7 +70,7 @@ export class FormatError extends FastfaceError {
   readonly attempts: ReadonlyArray<{ format: string; reason: string }>;
   constructor(file: string, attempts: ReadonlyArray<{ format: string; reason: string }>, message?: string) {
     const list = attempts.map((a) => `  - ${a.format}: ${a.reason}`).join("\n");
-    super("E_FORMAT", message ?? `${file}: unknown format; tried:\n${list}`, EXIT.parse);
+    super(E_FORMAT, message ?? unknownFormatTried(file, list), EXIT.parse);
     this.file = file;
     this.attempts = attempts;
   }
@@ -75,7 +78,7 @@ export class FormatError extends FastfaceError {
 
 /** Bad options, scheduler specs, grids, parameters. */
 export class ConfigError extends FastfaceError {
-  constructor(message: string, code = "E_CONFIG") {
+  constructor(message: string, code = E_CONFIG) {
     super(code, message, EXIT.usage);
   }
 }
@@ -83,7 +86,7 @@ export class ConfigError extends FastfaceError {
 /** A file or folder that is missing, unreadable, empty, or would be overwritten. */
 export class InputError extends FastfaceError {
   readonly path: string;
-  constructor(path: string, message: string, code = "E_INPUT") {
+  constructor(path: string, message: string, code = E_INPUT) {
     super(code, `${path}: ${message}`, EXIT.io);
     this.path = path;
   }
@@ -91,7 +94,7 @@ export class InputError extends FastfaceError {
 
 /** A compute backend that cannot be used (tfjs-node-gpu missing, a kernel missing on wasm, ...). */
 export class BackendError extends FastfaceError {
-  constructor(message: string, code = "E_BACKEND") {
+  constructor(message: string, code = E_BACKEND) {
     super(code, message, EXIT.backend);
   }
 }
@@ -100,7 +103,7 @@ export class BackendError extends FastfaceError {
 export class VerdictError extends FastfaceError {
   readonly result: unknown;
   constructor(message: string, result: unknown) {
-    super("E_VERDICT", message, EXIT.verdictFails);
+    super(TRAIN.verdict, message, EXIT.verdictFails);
     this.result = result;
   }
 }

@@ -13,6 +13,7 @@
  * null_count i64} and Buffer = {offset i64, length i64} (16 bytes each).
  */
 import { ParseError } from "../errors.ts";
+import * as M from "../messages/ingest.ts";
 
 const EXPECTED = "an Arrow IPC file or stream";
 /** Arrow's Type union: NONE (0) .. LargeListView (26). */
@@ -33,7 +34,7 @@ class Flat {
   }
 
   fail(at: number, what: string): never {
-    throw new ParseError(`invalid Arrow IPC metadata: ${what}`, { file: this.source, byteOffset: at }, EXPECTED);
+    throw new ParseError(M.badArrowIpcMetadata(what), { file: this.source, byteOffset: at }, EXPECTED);
   }
 
   private need(at: number, n: number, what: string): void {
@@ -267,7 +268,7 @@ function checkFramed(
   const { bytes, source } = inp;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (pos: number, what: string): never => {
-    throw new ParseError(`invalid Arrow IPC framing: ${what}`, { file: source, byteOffset: pos }, EXPECTED);
+    throw new ParseError(M.badArrowIpcFraming(what), { file: source, byteOffset: pos }, EXPECTED);
   };
   if (at + 4 > limit) return { next: -1, end: at, dicts }; // no end-of-stream marker: apache-arrow stops too
   let len = dv.getInt32(at, true);
@@ -298,7 +299,7 @@ export function validateArrowIpc(bytes: Uint8Array, source: string): number {
   const budget = { left: Math.max(64, n >> 2) };
   const inp: Input = { bytes, source, budget };
   const fail = (pos: number, what: string): never => {
-    throw new ParseError(`invalid Arrow IPC: ${what}`, { file: source, byteOffset: pos }, EXPECTED);
+    throw new ParseError(M.badArrowIpc(what), { file: source, byteOffset: pos }, EXPECTED);
   };
   const magic = (at: number) =>
     at >= 0 && at + 6 <= n && String.fromCharCode(...bytes.subarray(at, at + 6)) === "ARROW1";

@@ -134,7 +134,7 @@ export function readArrowTable(input: Uint8Array, source: string): Table {
     return sane(tableFromIPC(bytes), bytes);
   } catch (e) {
     throw new ParseError(
-      `invalid Arrow IPC: ${e instanceof Error ? e.message : String(e)}`,
+      M.badArrowIpc(e instanceof Error ? e.message : String(e)),
       { file: source },
       "an Arrow IPC file or stream",
     );
@@ -154,7 +154,7 @@ export function arrowData<T>(source: string, f: () => T): T {
   } catch (e) {
     if (e instanceof FastfaceError) throw e;
     throw new ParseError(
-      `invalid Arrow data: ${e instanceof Error ? e.message : String(e)}`,
+      M.badArrowData(e instanceof Error ? e.message : String(e)),
       { file: source },
       "Arrow columns matching their schema",
     );
@@ -297,7 +297,7 @@ async function parquetQuery(
     return rows;
   } catch (e) {
     throw new ParseError(
-      `invalid Parquet: ${e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e)}`,
+      M.badParquet(e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e)),
       { file: path },
       "a Parquet file",
     );
@@ -425,7 +425,7 @@ export function curveFileKind(path: string): "arrow" | "parquet" | undefined {
  */
 export async function writeCurveFile(path: string, curve: Curve): Promise<void> {
   const kind = curveFileKind(path);
-  if (kind === undefined) throw new ConfigError(`${path}: output must end in .arrow, .feather or .parquet`);
+  if (kind === undefined) throw new ConfigError(M.badOutputExtension(path));
   if (kind === "parquet") return writeCurveParquet(path, curve);
   await writeFileAtomic(path, curveToArrowIPC(curve));
 }

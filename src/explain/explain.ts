@@ -210,7 +210,7 @@ export function prepareExplain(curve: Curve, totalSteps?: number): PreparedExpla
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
   }
   if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps > 0)) {
-    throw new ConfigError(`--total-steps ${totalSteps} is invalid (expected a positive integer)`, M.E_EXPLAIN_OPTION);
+    throw new ConfigError(M.badTotalSteps(totalSteps), M.E_EXPLAIN_OPTION);
   }
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;

@@ -18,7 +18,7 @@ export const FILE_FORMATS: readonly FormatName[] = FORMAT_NAMES;
 /** Throw the LFS-pointer error when the head is a Git LFS pointer. */
 export function checkLfsPointer(head: Uint8Array, file: string): void {
   const lfs = lfsPointer(head);
-  if (lfs !== undefined) throw new InputError(file, M.lfsPointer(lfs.oid, lfs.size), "E_LFS_POINTER");
+  if (lfs !== undefined) throw new InputError(file, M.lfsPointer(lfs.oid, lfs.size), M.E_LFS_POINTER);
 }
 
 /**

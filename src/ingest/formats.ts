@@ -124,7 +124,7 @@ export function eventRunCurves(
   for (const [rank, f] of sorted.entries()) {
     readEventScalars(f.bytes, { source: f.source, salvage: where.salvage ?? false, warnings, fileRank: rank }, table);
   }
-  if (table.tags.size === 0) throw new InputError(where.source, M.noScalars, "E_NO_SCALARS");
+  if (table.tags.size === 0) throw new InputError(where.source, M.noScalars, M.E_NO_SCALARS);
   return eventCurves(table, { name: where.name, source: where.source, tag: where.tag, warnings });
 }
 
@@ -147,7 +147,7 @@ export const FORMATS: readonly FormatEntry[] = [
     options: COLUMNS,
     sniff: sniffParquet,
     open: async ({ path, opts, warnings, gzip }) => {
-      if (gzip) throw new InputError(path, M.gzipUnsupported("Parquet"), "E_GZIP");
+      if (gzip) throw new InputError(path, M.gzipUnsupported("Parquet"), M.E_GZIP);
       const { parseParquetInput } = await import("./columnar.ts");
       return parseParquetInput(path, opts, warnings);
     },

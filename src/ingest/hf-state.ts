@@ -28,7 +28,7 @@ export function parseTrainerState(text: string, source: string, warnings: Warnin
     throw new ParseError(M.badJson(e instanceof Error ? e.message : String(e)), { file: source }, EXPECTED);
   }
   if (typeof root !== "object" || root === null || !Array.isArray((root as { log_history?: unknown }).log_history)) {
-    throw new ParseError("no log_history array", { file: source }, EXPECTED);
+    throw new ParseError(M.noLogHistory, { file: source }, EXPECTED);
   }
   const state = root as Record<string, unknown> & { log_history: unknown[] };
   const acc = new PointAccumulator();

@@ -44,7 +44,7 @@ function checkApplicable(opts: LoadOptions, formats: readonly string[], where: s
   if (bad.length === 0 || formats.length === 0) return;
   const fmt = [...new Set(formats)].join(" / ");
   const takes = [...new Set(formats.flatMap(optionFlags))];
-  throw new ConfigError(`${where}: ${M.optionNotApplicable(bad, fmt, takes)}`, "E_OPTION_NOT_APPLICABLE");
+  throw new ConfigError(`${where}: ${M.optionNotApplicable(bad, fmt, takes)}`, M.E_OPTION_NOT_APPLICABLE);
 }
 
 async function statOrThrow(path: string) {
@@ -79,7 +79,7 @@ async function gunzipHead(path: string): Promise<Uint8Array> {
       if (size >= SNIFF_BYTES) break;
     }
   } catch (e) {
-    if (size === 0) throw new ParseError(`invalid gzip data: ${(e as Error).message}`, { file: path }, "gzip data");
+    if (size === 0) throw new ParseError(M.badGzip((e as Error).message), { file: path }, "gzip data");
   } finally {
     z.destroy();
   }
@@ -158,11 +158,7 @@ async function streamText(
     if (err.code === "Z_BUF_ERROR" || /unexpected end/i.test(err.message)) {
       warnings.add(M.W_GZIP_TRUNCATED, M.gzipTruncated(bytes), { file: path });
     } else {
-      throw new ParseError(
-        `invalid gzip data after ${bytes} decompressed byte(s): ${err.message}`,
-        { file: path, byteOffset: bytes },
-        "gzip data",
-      );
+      throw new ParseError(M.badGzip(err.message, bytes), { file: path, byteOffset: bytes }, "gzip data");
     }
   }
 }
@@ -213,7 +209,7 @@ async function readContent(path: string, gzip: boolean): Promise<Uint8Array> {
   try {
     for await (const c of contentStream(path, true, 1 << 20)) parts.push(c as Buffer);
   } catch (e) {
-    throw new ParseError(`invalid gzip data: ${(e as Error).message}`, { file: path }, "complete gzip data");
+    throw new ParseError(M.badGzip((e as Error).message), { file: path }, "complete gzip data");
   }
   return new Uint8Array(Buffer.concat(parts));
 }
@@ -243,7 +239,7 @@ function warnGuessedLoss(curve: Curve): void {
 export async function loadFile(path: string, opts: LoadOptions = {}, strictOptions = true): Promise<Curve[]> {
   checkFormat(opts.format);
   const st = await statOrThrow(path);
-  if (st.size === 0) throw new InputError(path, M.emptyFile, "E_EMPTY");
+  if (st.size === 0) throw new InputError(path, M.emptyFile, M.E_EMPTY);
   let head: Uint8Array;
   try {
     head = await readRawHead(path, SNIFF_BYTES);
@@ -365,7 +361,7 @@ async function loadFolder(dir: string, opts: LoadOptions, skipped: Warnings): Pr
     try {
       curves.push(...(await eventRun(eventFiles, dir, basename(resolve(dir)) || runName(dir), opts)));
     } catch (err) {
-      if (!(err instanceof InputError) || err.code !== "E_NO_SCALARS") throw err;
+      if (!(err instanceof InputError) || err.code !== M.E_NO_SCALARS) throw err;
       skipped.add(M.W_SKIPPED_FILE, M.skippedFile(err.message), { file: dir });
     }
   }
@@ -388,7 +384,7 @@ export async function loadCurves(path: string, opts: LoadOptions = {}): Promise<
   const curves = await loadFolder(path, opts, skipped);
   if (curves.length === 0) {
     const why = skipped.list.length > 0 ? ` (${skipped.list.length} file(s) skipped)` : "";
-    throw new InputError(path, `${M.emptyDir}${why}`, "E_EMPTY");
+    throw new InputError(path, `${M.emptyDir}${why}`, M.E_EMPTY);
   }
   // in a folder an option needs to apply to one of the formats found (--tag for its event files, ...)
   checkApplicable(

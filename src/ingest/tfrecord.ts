@@ -107,7 +107,7 @@ export function forEachTfRecord(
         return { count, droppedBytes: n - off };
       }
       throw new ParseError(
-        `${problem} (record ${count + 1})`,
+        M.inRecord(problem, count + 1),
         { file: opts.source, byteOffset: off },
         "TFRecord framing: uint64 length, masked CRC32C of the length, data, masked CRC32C of the data",
       );

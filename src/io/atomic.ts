@@ -22,7 +22,7 @@ const reason = (e: unknown): string => {
  */
 export function unwritable(path: string, e: unknown): InputError {
   if (e instanceof InputError) return e;
-  return new InputError(path, M.unwritable(reason(e)), "E_WRITE");
+  return new InputError(path, M.unwritable(reason(e)), M.E_WRITE);
 }
 
 /**

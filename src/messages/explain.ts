@@ -42,3 +42,6 @@ export const badWorkers = (value: unknown): string =>
 
 export const gridFamilyMissing = (arg: string): string =>
   `--grid '${arg}' needs a family prefix: FAMILY:NAME=VALUES (e.g. hck-proto:m=3000..5000:lin:5)`;
+
+export const badTotalSteps = (value: unknown): string =>
+  `--total-steps ${value} is invalid (expected a positive integer)`;

@@ -32,6 +32,21 @@ export const W_NOT_WALL_TIME = "W_NOT_WALL_TIME";
 /** A gzip file ended early: the points before the cut were kept. */
 export const W_GZIP_TRUNCATED = "W_GZIP_TRUNCATED";
 
+/** An option (--tag, --step-col, ...) that the input's format does not take. */
+export const E_OPTION_NOT_APPLICABLE = "E_OPTION_NOT_APPLICABLE";
+/** An empty file, or a folder with nothing fastface reads. */
+export const E_EMPTY = "E_EMPTY";
+/** Event files without any scalar summary. */
+export const E_NO_SCALARS = "E_NO_SCALARS";
+/** A format that cannot be read from inside gzip. */
+export const E_GZIP = "E_GZIP";
+/** A Git LFS pointer in place of the file. */
+export const E_LFS_POINTER = "E_LFS_POINTER";
+/** An output that cannot be written (src/io/atomic.ts). */
+export const E_WRITE = "E_WRITE";
+/** An output that exists (no --force). */
+export const E_EXISTS = "E_EXISTS";
+
 export const resumedRun = (dropped: number, restarts: number, firstStep: number) =>
   `steps went back ${restarts} time(s) (a resumed run?); kept the latest segment, dropped ${dropped} earlier point(s) (first restart at step ${firstStep})`;
 export const duplicateSteps = (count: number, firstStep: number) =>
@@ -110,3 +125,16 @@ export const badProto = (why: string) => `malformed protobuf: ${why}`;
 export const badCurveFile = (why: string) => `not a fastface curve file: ${why}`;
 export const badJson = (why: string) => `invalid JSON: ${why}`;
 export const notObject = "a JSON object per line";
+export const outputExists = "exists; pass --force to overwrite";
+export const oneFileSeveralCurves = (out: string, names: readonly string[]) =>
+  `--out ${out} is one file but the input holds ${names.length} curves (${names.join(", ")}); pass --tag, or give a folder as --out`;
+export const badOutputExtension = (path: string) => `${path}: output must end in .arrow, .feather or .parquet`;
+export const badArrowIpc = (why: string) => `invalid Arrow IPC: ${why}`;
+export const badArrowIpcFraming = (why: string) => `invalid Arrow IPC framing: ${why}`;
+export const badArrowIpcMetadata = (why: string) => `invalid Arrow IPC metadata: ${why}`;
+export const badArrowData = (why: string) => `invalid Arrow data: ${why}`;
+export const badParquet = (why: string) => `invalid Parquet: ${why}`;
+export const badGzip = (why: string, bytes?: number) =>
+  `invalid gzip data${bytes === undefined ? "" : ` after ${bytes} decompressed byte(s)`}: ${why}`;
+export const noLogHistory = "no log_history array";
+export const inRecord = (problem: string, n: number) => `${problem} (record ${n})`;

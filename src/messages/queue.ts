@@ -77,3 +77,5 @@ export const queueLine = (
 export const noWorkers = (jobs: number, display: string, queue: string): string =>
   `queue: ${jobs} job(s) waiting and no worker connected to ${display} (queue '${queue}'); start one with ` +
   `fastface worker --queue ${display}${queue !== "fastface-sweep" ? ` --queue-name ${queue}` : ""}`;
+
+export const onlyWithQueue = (flags: readonly string[]): string => `${flags.join(", ")} only apply with --queue`;

@@ -41,3 +41,7 @@ export const demoNoData = (dir: string, folders: readonly string[]): string =>
   `no curves found under ${dir} (looked in ${folders.join(", ")}); pass --data <folder> or add logs to data/logs`;
 
 export const demoSkipped = (path: string, why: string): string => `skipped ${path}: ${why}`;
+
+export const cannotRead = (why: string): string => `cannot read: ${why}`;
+
+export const emptyInput = "is empty";

@@ -63,3 +63,6 @@ export const tailTooShort = (fit: number, held: number) =>
   `tail split leaves ${fit} fitted and ${held} held-out point(s); both need at least 10`;
 /** A value error of the shared parameter grammar (schedulers/params.ts) inside `--lr-schedule`. */
 export const inLrSchedule = (spec: string, message: string) => `--lr-schedule '${spec}': ${message}`;
+
+export const outWithModelFrom = "--out with --model-from: nothing is fitted";
+export const cannotReadModelFile = (why: string) => `cannot read model file (${why})`;

@@ -11,6 +11,7 @@ export const E_SWEEP_DEFINITION = "E_SWEEP_DEFINITION";
 export const E_SWEEP_EXISTS = "E_SWEEP_EXISTS";
 export const E_SWEEP_DB = "E_SWEEP_DB";
 export const E_SWEEP_OPTION = "E_SWEEP_OPTION";
+export const E_SWEEP_WORKER = "E_SWEEP_WORKER";
 
 export const W_SWEEP_RANDOM_DUPLICATES = "W_SWEEP_RANDOM_DUPLICATES";
 export const W_SWEEP_RANDOM_INVALID = "W_SWEEP_RANDOM_INVALID";
@@ -120,3 +121,7 @@ export const pickRelativeLambda = (config: string, lambda: number, curve: string
 
 export const pickRelativeRobust = (config: string): string =>
   `configuration ${config} uses lambdaMode=relative, which has no single absolute lambda across curves; pick a row per curve (--candidate-curve) instead of --robust`;
+
+export const badBatchSize = (n: unknown): string => `--batch-size ${n}: expected an integer >= 1`;
+
+export const noSuchDb = "no such file";

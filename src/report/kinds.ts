@@ -16,7 +16,15 @@ import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { FormatError, InputError, ParseError, type Warnings } from "../errors.ts";
 import type { ExplainResult } from "../explain/types.ts";
-import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } from "../messages/report.ts";
+import {
+  cannotRead,
+  E_REPORT_INPUT,
+  emptyInput,
+  noTraces,
+  notJson,
+  replayShape,
+  W_REPORT_NO_TRACES,
+} from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
@@ -180,9 +188,9 @@ export async function readReportInput(path: string): Promise<ReportInput> {
   try {
     size = (await stat(path)).size;
   } catch (e) {
-    throw new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, E_REPORT_INPUT);
+    throw new InputError(path, cannotRead((e as NodeJS.ErrnoException).code ?? String(e)), E_REPORT_INPUT);
   }
-  if (size === 0) throw new InputError(path, "is empty", E_REPORT_INPUT);
+  if (size === 0) throw new InputError(path, emptyInput, E_REPORT_INPUT);
   const ext = extname(path).toLowerCase();
   if (BINARY_EXTENSIONS.has(ext)) return { path, ext };
   const text = await readFile(path, "utf8");

@@ -61,7 +61,7 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new InputError(path, `cannot read model file (${(err as Error).message})`, M.E_MODEL_FILE);
+    throw new InputError(path, M.cannotReadModelFile((err as Error).message), M.E_MODEL_FILE);
   }
   let json: unknown;
   try {

@@ -21,6 +21,6 @@ export function modelNames(): string[] {
  */
 export function getModel(name: string): LossModel {
   const m = MODELS.find((x) => x.name === name);
-  if (!m) throw new ConfigError(M.unknownModel(name, modelNames()), "E_UNKNOWN_MODEL");
+  if (!m) throw new ConfigError(M.unknownModel(name, modelNames()), M.E_UNKNOWN_MODEL);
   return m;
 }

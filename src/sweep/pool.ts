@@ -19,7 +19,7 @@ export interface SweepTask {
 /** Thrown when a worker fails; carries the worker's message (a bug or an invalid config). */
 export class WorkerError extends FastfaceError {
   constructor(message: string) {
-    super("E_SWEEP_WORKER", M.workerCrashed(message), EXIT.internal);
+    super(M.E_SWEEP_WORKER, M.workerCrashed(message), EXIT.internal);
   }
 }
 

@@ -452,7 +452,7 @@ export async function exportParquet(conn: DuckDBConnection, file: string): Promi
 export async function openSweepReadOnly(
   path: string,
 ): Promise<DuckDb & { def: SweepDefinition; columns: ParamColumn[] }> {
-  if (!existsSync(path)) throw new InputError(path, "no such file", M.E_SWEEP_DB);
+  if (!existsSync(path)) throw new InputError(path, M.noSuchDb, M.E_SWEEP_DB);
   const db = await openDb(path, true);
   try {
     const def = await readDefinition(db.conn, path);

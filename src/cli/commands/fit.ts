@@ -170,7 +170,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       return;
     }
     if (a["model-from"] !== undefined && a.out !== undefined) {
-      throw new ConfigError("--out with --model-from: nothing is fitted", M.E_SIMULATE_OPTION);
+      throw new ConfigError(M.outWithModelFrom, M.E_SIMULATE_OPTION);
     }
     if (a["model-from"] === undefined) checkModelChoice(a.model);
     const { warnings, input } = await loadFitInput(a);

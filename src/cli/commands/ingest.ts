@@ -12,6 +12,7 @@ import { FORMAT_NAMES, FORMATS, type LoadOptions } from "../../ingest/formats.ts
 import { loadCurves } from "../../ingest/load.ts";
 import { summarizeCurve } from "../../ingest/summary.ts";
 import { unwritable } from "../../io/atomic.ts";
+import * as M from "../../messages/ingest.ts";
 import { logWarnings, printJson, printText, table } from "../output.ts";
 
 export interface LoadArgs {
@@ -112,9 +113,10 @@ async function plan(curves: Curve[], out: string, as: "arrow" | "parquet"): Prom
     const chosen = curves.find((c) => (c.meta.tag ?? c.meta.name) === tag);
     if (chosen === undefined) {
       throw new ConfigError(
-        `--out ${out} is one file but the input holds ${curves.length} curves (${curves
-          .map((c) => c.meta.name)
-          .join(", ")}); pass --tag, or give a folder as --out`,
+        M.oneFileSeveralCurves(
+          out,
+          curves.map((c) => c.meta.name),
+        ),
       );
     }
     return [[[chosen], out]];
@@ -176,7 +178,7 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
     const targets = a.out !== undefined ? await plan(curves, a.out, a.as) : [];
     if (!a.force) {
       for (const [, path] of targets) {
-        if (await exists(path)) throw new InputError(path, "exists; pass --force to overwrite", "E_EXISTS");
+        if (await exists(path)) throw new InputError(path, M.outputExists, M.E_EXISTS);
       }
     }
     const written = new Map<Curve, string>();

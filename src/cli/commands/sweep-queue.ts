@@ -56,7 +56,7 @@ export function sweepQueueOptionsFrom(a: SweepQueueArgs, onLog: (line: string) =
   if (a.queue === undefined) {
     const given = QUEUE_ONLY.filter((k) => a[k] !== undefined);
     if (given.length > 0) {
-      throw new ConfigError(`${given.map((k) => `--${k}`).join(", ")} only apply with --queue`, M.E_QUEUE_OPTION);
+      throw new ConfigError(M.onlyWithQueue(given.map((k) => `--${k}`)), M.E_QUEUE_OPTION);
     }
     return undefined;
   }

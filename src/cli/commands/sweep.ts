@@ -110,7 +110,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       throw new ConfigError(M.badRandom(a.random), M.E_SWEEP_OPTION);
     }
     if (!Number.isInteger(a["batch-size"]) || a["batch-size"] < 1) {
-      throw new ConfigError(`--batch-size ${a["batch-size"]}: expected an integer >= 1`, M.E_SWEEP_OPTION);
+      throw new ConfigError(M.badBatchSize(a["batch-size"]), M.E_SWEEP_OPTION);
     }
     const simulate = await sweepSimulateOptionsFrom(a);
     const queue = sweepQueueOptionsFrom(a, log);
