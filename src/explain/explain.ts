@@ -10,7 +10,7 @@
  */
 import type { Curve } from "../curve/curve.ts";
 import { type Expanded, expandCurve } from "../curve/expand.ts";
-import { ConfigError, InputError } from "../errors.ts";
+import { ConfigError, InputError, Warnings } from "../errors.ts";
 import * as M from "../messages/explain.ts";
 import { E_REPLAY_EMPTY, E_REPLAY_OPTION, emptyCurve, tooLongToHold } from "../messages/replay.ts";
 import { MAX_HOLD_STEPS, stepOffsetOf } from "../replay/replay.ts";
@@ -188,7 +188,7 @@ export interface PreparedExplain {
   input: ExplainInput;
   trace: LoggedTrace;
   ex: Expanded;
-  warnings: Array<{ code: string; message: string }>;
+  warnings: Warnings;
 }
 
 /**
@@ -199,9 +199,9 @@ export interface PreparedExplain {
  */
 export function prepareExplain(curve: Curve, totalSteps?: number): PreparedExplain {
   const trace = loggedTrace(curve);
-  const warnings: Array<{ code: string; message: string }> = [];
-  if (trace.dropped > 0) warnings.push({ code: M.W_EXPLAIN_DROPPED, message: M.droppedLr(trace.dropped) });
-  if (trace.kind === "constant") warnings.push({ code: M.W_EXPLAIN_CONSTANT, message: M.constantLr(trace.lr[0]!) });
+  const warnings = new Warnings();
+  if (trace.dropped > 0) warnings.add(M.W_EXPLAIN_DROPPED, M.droppedLr(trace.dropped));
+  if (trace.kind === "constant") warnings.add(M.W_EXPLAIN_CONSTANT, M.constantLr(trace.lr[0]!));
   const steps = curve.columns.step;
   const span = steps.length > 0 ? steps[steps.length - 1]! - steps[0]! + 1 : 0;
   if (span > MAX_HOLD_STEPS) throw new ConfigError(tooLongToHold(span, MAX_HOLD_STEPS), E_REPLAY_OPTION);
@@ -214,7 +214,7 @@ export function prepareExplain(curve: Curve, totalSteps?: number): PreparedExpla
   }
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
-  if (nonFinite > 0) warnings.push({ code: M.W_EXPLAIN_NON_FINITE, message: M.nonFiniteLoss(nonFinite) });
+  if (nonFinite > 0) warnings.add(M.W_EXPLAIN_NON_FINITE, M.nonFiniteLoss(nonFinite));
   const input: ExplainInput = {
     losses: ex.loss,
     firstStep: ex.firstStep,
@@ -328,7 +328,7 @@ export async function explainCurve(curve: Curve, opts: ExplainOptions = {}): Pro
       explanations: top.map(({ d }) => ({ rule: d.rule, lr: idx.map((p) => Number(d.lr[p]!.toPrecision(8))) })),
     };
   }
-  if (warnings.length > 0) result.warnings = warnings;
+  if (warnings.list.length > 0) result.warnings = warnings.list;
   result.search.seconds = Number(((performance.now() - t0) / 1000).toFixed(2));
   return result;
 }

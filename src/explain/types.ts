@@ -3,6 +3,7 @@
  * report draws them and recomputes nothing.
  */
 import type { FormatName } from "../curve/curve.ts";
+import type { Warning } from "../errors.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { Params } from "../schedulers/types.ts";
 
@@ -104,5 +105,5 @@ export interface ExplainResult {
     explanations: Array<{ rule: string; lr: number[] }>;
   };
   search: { families: string[]; evaluated: number; seconds: number; workers: number };
-  warnings?: Array<{ code: string; message: string }>;
+  warnings?: Warning[];
 }

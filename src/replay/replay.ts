@@ -11,7 +11,7 @@
 import { requireFiniteLoss } from "../curve/clean.ts";
 import type { Curve } from "../curve/curve.ts";
 import { type ExpandMode, expandCurve } from "../curve/expand.ts";
-import { ConfigError, InputError } from "../errors.ts";
+import { ConfigError, InputError, Warnings } from "../errors.ts";
 import { scoreDecays } from "../judge/score.ts";
 import { judgeStationary, parseJudgeSpec, relativeRates } from "../judge/stationary.ts";
 import { endToleranceIndices, endToleranceSteps } from "../judge/tolerance.ts";
@@ -150,7 +150,7 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   if (ex.steps === 0)
     throw new InputError(curve.meta.source || curve.meta.name, emptyCurve(curve.meta.name), E_REPLAY_EMPTY);
 
-  const warnings: Array<{ code: string; message: string }> = [];
+  const warnings = new Warnings();
   const lrFloor = opts.lrFloor ?? LR_FLOOR_RATIO;
   if (!(Number.isFinite(lrFloor) && lrFloor >= 0 && lrFloor < 1)) {
     throw new ConfigError(badLrFloor(opts.lrFloor), E_REPLAY_OPTION);
@@ -159,12 +159,12 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   const T = totalSteps.value;
   let nonFinite = 0;
   for (let i = 0; i < ex.loss.length; i++) if (!Number.isFinite(ex.loss[i]!)) nonFinite++;
-  if (nonFinite > 0) warnings.push({ code: W_REPLAY_NON_FINITE, message: nonFiniteLosses(nonFinite) });
+  if (nonFinite > 0) warnings.add(W_REPLAY_NON_FINITE, nonFiniteLosses(nonFinite));
   const coldSpec = officialColdStart(specs);
   if (coldSpec !== undefined && curve.meta.aggregation === "mean-of-interval" && curve.meta.stride > 1) {
     // the horizon is the cold-start criterion that marks its decays (src/schedulers/cold-start.ts)
     const steps = coldStartSteps(coldSpec, firstLossDiff(ex.loss));
-    warnings.push({ code: W_REPLAY_COLD_START, message: coldStartIntervalMeans(curve.meta.stride, steps) });
+    warnings.add(W_REPLAY_COLD_START, coldStartIntervalMeans(curve.meta.stride, steps));
   }
 
   const ctx: SchedulerContext = { totalSteps: T, lr0: opts.lr0 ?? 1 };
@@ -174,11 +174,8 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
   const jp = verdict.params;
   const spans = verdict.spans;
   if (verdict.refused) {
-    warnings.push({
-      code: W_JUDGE_TOO_SHORT,
-      message: judgeTooShort(verdict.refused.points, verdict.refused.needed),
-    });
-  } else if (spans.length === 0) warnings.push({ code: W_REPLAY_NO_PLATEAUS, message: noPlateaus() });
+    warnings.add(W_JUDGE_TOO_SHORT, judgeTooShort(verdict.refused.points, verdict.refused.needed));
+  } else if (spans.length === 0) warnings.add(W_REPLAY_NO_PLATEAUS, noPlateaus());
   const tolIdx = endToleranceIndices(curve, ex.mode);
   let rates: Float64Array | undefined;
   // the judge's rate over the W steps before index i (the window centred at i - W/2 ends at i)
@@ -234,10 +231,7 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     }
     if (below) {
       entry.belowFloorStep = below.step;
-      warnings.push({
-        code: W_REPLAY_LR_FLOOR,
-        message: lrBelowFloor(spec.name, below.lr / ctx.lr0, below.step, lrFloor),
-      });
+      warnings.add(W_REPLAY_LR_FLOOR, lrBelowFloor(spec.name, below.lr / ctx.lr0, below.step, lrFloor));
     }
     const toler = (s as { toler?: number }).toler;
     if (typeof toler === "number") entry.toler = toler;
@@ -276,6 +270,6 @@ export function replayCurve(curve: Curve, opts: ReplayOptions = {}): ReplayResul
     const firstAlpha = specs.map((sp) => resolvedParams(sp).alpha).find((a): a is number => typeof a === "number");
     result.traces = buildTraces(curve, ex, idx, traced, ctx, firstAlpha ?? 0.001);
   }
-  if (warnings.length > 0) result.warnings = warnings;
+  if (warnings.list.length > 0) result.warnings = warnings.list;
   return result;
 }

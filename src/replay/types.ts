@@ -3,6 +3,7 @@
  * reads them and never recomputes a metric.
  */
 import type { Evaluation, FormatName } from "../curve/curve.ts";
+import type { Warning } from "../errors.ts";
 import type { Params } from "../schedulers/types.ts";
 
 export interface StationarySpan {
@@ -131,5 +132,5 @@ export interface ReplayResult {
   schedulers: SchedulerReplay[];
   traces?: ReplayTraces;
   /** Notes for the user (W_JUDGE_TOO_SHORT, W_REPLAY_LR_FLOOR, W_REPLAY_COLD_START, ...); not part of the minimal contract. */
-  warnings?: Array<{ code: string; message: string }>;
+  warnings?: Warning[];
 }
