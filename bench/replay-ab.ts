@@ -9,9 +9,10 @@
  *
  * Without a checkout argument it prints this usage and exits (so `npm run bench` skips it).
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { runScheduler } from "../src/replay/run.ts";
+import { runScheduler } from "../src/replay/loop.ts";
 import { createScheduler } from "../src/schedulers/registry.ts";
 
 const N = 1_000_000;
@@ -59,7 +60,12 @@ async function main(): Promise<void> {
   const root = resolve(other);
   const b: Tree = {
     create: (await import(pathToFileURL(`${root}/src/schedulers/registry.ts`).href)).createScheduler,
-    run: (await import(pathToFileURL(`${root}/src/replay/run.ts`).href)).runScheduler,
+    // the hot loop was src/replay/run.ts before issue 19
+    run: (
+      await import(
+        pathToFileURL(`${root}/src/replay/${existsSync(`${root}/src/replay/loop.ts`) ? "loop" : "run"}.ts`).href
+      )
+    ).runScheduler,
   };
   const a: Tree = { create: createScheduler, run: runScheduler };
   const perCall = process.argv.includes("--step");

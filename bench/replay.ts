@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runScheduler } from "../src/replay/run.ts";
+import { runScheduler } from "../src/replay/loop.ts";
 import { createScheduler } from "../src/schedulers/registry.ts";
 
 const quick = process.argv.includes("--quick");

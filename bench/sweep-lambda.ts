@@ -13,8 +13,8 @@ import { fileURLToPath } from "node:url";
 import type { Curve } from "../src/curve/curve.ts";
 import { loadCurve } from "../src/ingest/load.ts";
 import { lambdaTransfer, type TransferRow } from "../src/sweep/rank.ts";
-import { runSweep } from "../src/sweep/run.ts";
 import { openDb, queryRows } from "../src/sweep/store.ts";
+import { runSweep } from "../src/sweep/sweep.ts";
 
 const LOGS = fileURLToPath(new URL("../data/logs/", import.meta.url));
 const FIXTURES = [

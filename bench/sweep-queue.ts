@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runSweep, type SweepSummary } from "../src/sweep/run.ts";
+import { runSweep, type SweepSummary } from "../src/sweep/sweep.ts";
 import { redisServerMissing, startRedis } from "../test/sweep/queue/redis-server.ts";
 import { syntheticCurve } from "../test/sweep/synthetic.ts";
 

@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { runSweep, type SweepSummary } from "../src/sweep/run.ts";
+import { runSweep, type SweepSummary } from "../src/sweep/sweep.ts";
 import type { SweepKernel } from "../src/sweep/worker.ts";
 import { syntheticCurve } from "../test/sweep/synthetic.ts";
 import { inWorker, printRows } from "./sweep-kernel.ts";

@@ -65,8 +65,8 @@ export { parseTable } from "./ingest/table.ts";
 export { parseTfEvents } from "./ingest/tfevents.ts";
 export { scoreDecays } from "./judge/score.ts";
 export { findStationary, type JudgeParams, parseJudgeSpec } from "./judge/stationary.ts";
+export { runScheduler } from "./replay/loop.ts";
 export { type ReplayOptions, replayCurve } from "./replay/replay.ts";
-export { runScheduler } from "./replay/run.ts";
 export type { ReplayResult, ReplayTraces, SchedulerReplay, StationarySpan } from "./replay/types.ts";
 export { explainSections } from "./report/charts-explain.ts";
 export { replaySections } from "./report/charts-replay.ts";
@@ -99,7 +99,7 @@ export { fitAuto, inSample, usablePoints, validateCross, validateTail } from "./
 export { poolEvaluator } from "./sweep/explain-pool.ts";
 export { paretoFront, paretoFrontAcrossCurves, robustConfigs, topK } from "./sweep/rank.ts";
 export { type SweepReportData, sweepReportData } from "./sweep/report-data.ts";
-export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/run.ts";
 export { openSweepReadOnly, queryRows } from "./sweep/store.ts";
+export { planSweep, runSweep, type SweepOptions, type SweepSummary } from "./sweep/sweep.ts";
 export { pairedDifference, studentQuantile, summarize } from "./train/paired.ts";
 export { type RetrainOptions, type RetrainResult, retrain } from "./train/retrain.ts";

@@ -39,7 +39,7 @@ import {
 import { coldStartSteps, firstLossDiff, warmedUpSpec } from "../schedulers/cold-start.ts";
 import { createScheduler, parseSchedulerSpec, resolvedParams, type SchedulerSpec } from "../schedulers/registry.ts";
 import type { SchedulerContext } from "../schedulers/types.ts";
-import { runScheduler, sampleScheduler } from "./run.ts";
+import { runScheduler, sampleScheduler } from "./loop.ts";
 import { buildTraces, sampleIndices, type TracedScheduler } from "./traces.ts";
 import type { ReplayResult, SchedulerReplay } from "./types.ts";
 

@@ -9,7 +9,7 @@ import type { Curve } from "../curve/curve.ts";
 import { lttbIndices } from "../curve/downsample.ts";
 import type { Expanded } from "../curve/expand.ts";
 import type { Scheduler, SchedulerContext } from "../schedulers/types.ts";
-import type { SchedulerSamples } from "./run.ts";
+import type { SchedulerSamples } from "./loop.ts";
 import type { ReplayTraces } from "./types.ts";
 
 /**

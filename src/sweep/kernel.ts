@@ -7,7 +7,7 @@
  */
 
 import { scoreDecays } from "../judge/score.ts";
-import { newDecaySink, runScheduler } from "../replay/run.ts";
+import { newDecaySink, runScheduler } from "../replay/loop.ts";
 import { BatchCurve, feedRangeBatch } from "../schedulers/batch/index.ts";
 import { createScheduler } from "../schedulers/registry.ts";
 import type { Params, Scheduler, SchedulerContext } from "../schedulers/types.ts";

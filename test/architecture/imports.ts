@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), "..", ".."));
 export const SRC = join(ROOT, "src");
 
-/** Every source file under src/, relative to src/ with forward slashes (`replay/run.ts`). */
+/** Every source file under src/, relative to src/ with forward slashes (`replay/loop.ts`). */
 export function sourceFiles(dir = SRC): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {

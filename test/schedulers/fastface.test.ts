@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { runScheduler } from "../../src/replay/run.ts";
+import { runScheduler } from "../../src/replay/loop.ts";
 import { fastface } from "../../src/schedulers/fastface.ts";
 import { createScheduler } from "../../src/schedulers/registry.ts";
 import { firedAt, noisyCurve, record } from "./helpers.ts";

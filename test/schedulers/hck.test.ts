@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors.ts";
-import { runScheduler } from "../../src/replay/run.ts";
+import { runScheduler } from "../../src/replay/loop.ts";
 import { hck } from "../../src/schedulers/hck.ts";
 import { firedAt, noisyCurve, record } from "./helpers.ts";
 

@@ -20,7 +20,7 @@ import { floor } from "../../src/simulate/floor.ts";
 import { identifiability } from "../../src/simulate/identifiability.ts";
 import { predictAt } from "../../src/simulate/model.ts";
 import { sde } from "../../src/simulate/sde.ts";
-import { simulateSettings } from "../../src/sweep/simulate.ts";
+import { simulateSettings } from "../../src/sweep/sim-plan.ts";
 import { syntheticCurve } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -14,8 +14,8 @@ import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { ConfigError, InputError } from "../../src/errors.ts";
 import { sweepSections } from "../../src/report/charts-sweep.ts";
 import { sweepReportData } from "../../src/sweep/report-data.ts";
-import { runSweep } from "../../src/sweep/run.ts";
 import { openDb, queryRows } from "../../src/sweep/store.ts";
+import { runSweep } from "../../src/sweep/sweep.ts";
 import { vegaLiteSchemaErrors } from "../report/vl-schema.ts";
 import { syntheticCurve } from "./synthetic.ts";
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { loadCurve } from "../../src/ingest/load.ts";
-import { runSweep } from "../../src/sweep/run.ts";
+import { runSweep } from "../../src/sweep/sweep.ts";
 import { resultRows } from "./rows.ts";
 import { syntheticCurve } from "./synthetic.ts";
 

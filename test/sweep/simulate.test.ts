@@ -22,8 +22,8 @@ import { simulate } from "../../src/simulate/simulate.ts";
 import { inSample, usablePoints } from "../../src/simulate/validate.ts";
 import { topK } from "../../src/sweep/rank.ts";
 import { sweepReportData } from "../../src/sweep/report-data.ts";
-import { runSweep, type SweepOptions } from "../../src/sweep/run.ts";
 import { openDb, queryRows, SIM_COLUMNS } from "../../src/sweep/store.ts";
+import { runSweep, type SweepOptions } from "../../src/sweep/sweep.ts";
 
 const PARAMS = { Linit: 20, k: 0.004, p: 0.5, a: 1, b: 10, q: 1, lrRef: 0.1 };
 const STEPS = 12000;

@@ -5,7 +5,7 @@
 import type { Argv } from "yargs";
 import { ConfigError } from "../../errors.ts";
 import * as M from "../../messages/sweep.ts";
-import type { SweepSimulateOptions } from "../../sweep/simulate.ts";
+import type { SweepSimulateOptions } from "../../sweep/sim-plan.ts";
 import { log } from "../output.ts";
 
 export interface SweepSimulateArgs {

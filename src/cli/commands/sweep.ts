@@ -125,7 +125,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     process.once("SIGTERM", onSignal);
     // the sweep engine (DuckDB, cli-progress) loads only when the command runs, not for --help
     const { sweepProgress } = await import("../../sweep/progress.ts");
-    const { runSweep } = await import("../../sweep/run.ts");
+    const { runSweep } = await import("../../sweep/sweep.ts");
     const bar = sweepProgress(stderrIsTTY() && !a.verbose);
     // the database (and --parquet) may go into a folder that does not exist yet
     for (const file of [a.out, a.parquet]) if (file !== undefined) await mkdir(dirname(file), { recursive: true });

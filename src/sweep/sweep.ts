@@ -17,7 +17,7 @@ import type { PreparedCurve } from "./kernel.ts";
 import { SweepPool } from "./pool.ts";
 import { canonicalJudge, curveHash, prepareCurve } from "./prepare.ts";
 import type { QueueSummary, QueueSweepOptions } from "./queue/coordinator.ts";
-import type { SweepSimulateOptions } from "./simulate.ts";
+import type { SweepSimulateOptions } from "./sim-plan.ts";
 import { exportParquet, openDb, readDefinition } from "./store.ts";
 import type { CurveInfo, SimulateDefinition, SweepDefinition } from "./types.ts";
 import type { SweepKernel } from "./worker.ts";
@@ -142,7 +142,7 @@ async function addSimulation(
       ro.close();
     }
   }
-  const { planSimulation, simulateSettings } = await import("./simulate.ts");
+  const { planSimulation, simulateSettings } = await import("./sim-plan.ts");
   if (stored) {
     // the store will refuse this file (another sweep, or this one without --resume): fail there, before any fit
     const settings = { ...simulateSettings(sim), models: [] };
