@@ -157,8 +157,10 @@ function decodeValue(pb: PbReader, end: number, table: ScalarTable, step: number
     const known = table.plugins.get(tag);
     if (known !== undefined && known !== "scalars") return;
     pb.pos = tensorStart;
-    value = tensorScalar(pb, tensorEnd);
-    have = !Number.isNaN(value) || lastTensorWasScalar;
+    const scalar = tensorScalar(pb, tensorEnd);
+    if (scalar === undefined) return;
+    value = scalar;
+    have = true;
   }
   if (!have) return;
   let series = table.tags.get(tag);
@@ -190,11 +192,8 @@ function pluginName(pb: PbReader, end: number): string | undefined {
   return undefined;
 }
 
-let lastTensorWasScalar = false;
-
-/** The value of a one-element numeric tensor; NaN (and `lastTensorWasScalar = false`) otherwise. */
-function tensorScalar(pb: PbReader, end: number): number {
-  lastTensorWasScalar = false;
+/** The value of a one-element numeric tensor (which may itself be NaN); undefined when the tensor is no such scalar. */
+function tensorScalar(pb: PbReader, end: number): number | undefined {
   let dtype = 0;
   let elements = 1;
   let contentStart = -1;
@@ -219,7 +218,7 @@ function tensorScalar(pb: PbReader, end: number): number {
       haveVal = true;
     } else pb.skip(wt);
   }
-  if (elements !== 1) return Number.NaN;
+  if (elements !== 1) return undefined;
   if (contentStart >= 0) {
     const len = contentEnd - contentStart;
     if (dtype === DT_FLOAT && len === 4) value = pb.floatAt(contentStart);
@@ -230,15 +229,13 @@ function tensorScalar(pb: PbReader, end: number): number {
       value = Number(new DataView(pb.buf.buffer, pb.buf.byteOffset).getBigInt64(contentStart, true));
     else if (dtype === DT_HALF && len === 2)
       value = halfToFloat(pb.buf[contentStart]! | (pb.buf[contentStart + 1]! << 8));
-    else return Number.NaN;
-    lastTensorWasScalar = true;
+    else return undefined;
     return value;
   }
-  if (!haveVal) return Number.NaN;
+  if (!haveVal) return undefined;
   if (dtype !== DT_FLOAT && dtype !== DT_DOUBLE && dtype !== DT_INT32 && dtype !== DT_INT64 && dtype !== DT_HALF) {
-    return Number.NaN;
+    return undefined;
   }
-  lastTensorWasScalar = true;
   return value;
 }
 
