@@ -69,8 +69,7 @@ export class FormatError extends FastfaceError {
   readonly file: string;
   readonly attempts: ReadonlyArray<{ format: string; reason: string }>;
   constructor(file: string, attempts: ReadonlyArray<{ format: string; reason: string }>, message?: string) {
-    const list = attempts.map((a) => `  - ${a.format}: ${a.reason}`).join("\n");
-    super(E_FORMAT, message ?? unknownFormatTried(file, list), EXIT.parse);
+    super(E_FORMAT, message ?? unknownFormatTried(file, attempts), EXIT.parse);
     this.file = file;
     this.attempts = attempts;
   }

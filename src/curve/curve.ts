@@ -16,8 +16,6 @@ export interface CurveColumns {
   wallTime?: Float64Array;
 }
 
-export type ColumnName = keyof CurveColumns;
-
 /**
  * What one logged loss value stands for: the mean of the steps since the previous point (arcface_torch,
  * mmcv / mmengine), a median over a window (detectron2), the value at that step, or not known (generic

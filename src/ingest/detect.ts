@@ -7,13 +7,10 @@ import type { ColumnOverrides } from "../curve/columns.ts";
 import type { FormatName } from "../curve/curve.ts";
 import { FormatError, InputError } from "../errors.ts";
 import * as M from "../messages/ingest.ts";
-import { FORMAT_NAMES, FORMATS } from "./formats.ts";
+import { FORMATS } from "./formats.ts";
 import { lfsPointer, SNIFF_BYTES } from "./sniff.ts";
 
 export { SNIFF_BYTES };
-
-/** Formats a file (not a folder) can be read as, in detection order; `mlflow` here is one metric file. */
-export const FILE_FORMATS: readonly FormatName[] = FORMAT_NAMES;
 
 /** Throw the LFS-pointer error when the head is a Git LFS pointer. */
 export function checkLfsPointer(head: Uint8Array, file: string): void {

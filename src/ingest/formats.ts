@@ -285,8 +285,3 @@ export function inapplicable(given: readonly FormatOption[], formats: readonly s
 export function optionFlags(format: string): string[] {
   return (formatEntry(format)?.options ?? []).map((o) => OPTION_FLAGS[o]);
 }
-
-/** `--format` help: one line per format. */
-export function formatHelp(): string {
-  return FORMATS.map((f) => `${f.name}: ${f.describe}`).join("\n");
-}

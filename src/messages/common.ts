@@ -14,4 +14,9 @@ export const E_INPUT = "E_INPUT";
 /** A compute backend that cannot be used (BackendError without an area code). */
 export const E_BACKEND = "E_BACKEND";
 
-export const unknownFormatTried = (file: string, list: string): string => `${file}: unknown format; tried:\n${list}`;
+/** What each reader (format, report kind) said of an input it could not read, one line each. */
+export const triedList = (attempts: ReadonlyArray<{ format: string; reason: string }>): string =>
+  attempts.map((a) => `  - ${a.format}: ${a.reason}`).join("\n");
+
+export const unknownFormatTried = (file: string, attempts: ReadonlyArray<{ format: string; reason: string }>): string =>
+  `${file}: unknown format; tried:\n${triedList(attempts)}`;

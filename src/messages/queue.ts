@@ -9,9 +9,6 @@ export const E_QUEUE_CONNECT = "E_QUEUE_CONNECT";
 export const E_QUEUE_OPTION = "E_QUEUE_OPTION";
 export const E_QUEUE_PAYLOAD = "E_QUEUE_PAYLOAD";
 export const E_QUEUE_FAILED = "E_QUEUE_FAILED";
-export const E_QUEUE_RESULT = "E_QUEUE_RESULT";
-
-export const W_QUEUE_STALE_JOBS = "W_QUEUE_STALE_JOBS";
 
 export const URL_HELP = "redis://[user:password@]host[:port][/db] or rediss://... (TLS)";
 
@@ -51,9 +48,6 @@ export const badResult = (jobId: string, why: string): string =>
 export const jobsFailed = (failed: number, total: number, db: string, first: readonly string[]): string =>
   `${failed} job(s) failed for good (refused, or still failing after their attempts); ${total} result(s) are in ${db}, the failed ones are missing:\n` +
   `${first.map((f) => `  - ${f}`).join("\n")}\nFix the cause and run the same command with --resume (failed jobs are retried)`;
-
-export const staleJobs = (n: number): string =>
-  `${n} finished job(s) of this sweep were still in the queue from an earlier run; their results were taken (duplicates dropped)`;
 
 export const enqueued = (jobs: number, pairs: number, display: string, queue: string, custom: boolean): string =>
   `queue: ${jobs} job(s) for ${pairs} result(s) on ${display} (queue '${queue}'); start workers with: ` +

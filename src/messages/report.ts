@@ -3,6 +3,8 @@
  * Error codes `E_REPORT_*`, warning codes `W_REPORT_*`.
  */
 
+import { triedList } from "./common.ts";
+
 export const E_REPORT_INPUT = "E_REPORT_INPUT";
 export const E_REPORT_EXISTS = "E_REPORT_EXISTS";
 export const E_DEMO_NO_DATA = "E_DEMO_NO_DATA";
@@ -14,7 +16,8 @@ export const reportExists = "exists; pass --force to overwrite it";
 
 export const notJson = (why: string): string => `not valid JSON: ${why}`;
 
-export const unknownReportInput = "no report kind accepts this input";
+export const unknownReportInput = (path: string, attempts: ReadonlyArray<{ format: string; reason: string }>): string =>
+  `${path}: no report kind accepts this input; tried:\n${triedList(attempts)}`;
 
 export const replayShape = (what: string): string => `a replay result needs ${what}`;
 

@@ -23,6 +23,7 @@ import {
   noTraces,
   notJson,
   replayShape,
+  unknownReportInput,
   W_REPORT_NO_TRACES,
 } from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
@@ -221,7 +222,7 @@ export function pickReportKind(input: ReportInput, kinds: readonly ReportKind[] 
     // Only JSON kinds could have read it: the syntax error is the useful message.
     throw input.jsonError;
   }
-  throw new FormatError(input.path, attempts);
+  throw new FormatError(input.path, attempts, unknownReportInput(input.path, attempts));
 }
 
 /**

@@ -28,9 +28,6 @@ export interface CheckResult {
   detail: string;
 }
 
-/** Names of the checks, in order. */
-export const CHECK_NAMES = ["early-cut", "tiny-lr", "monotone"] as const;
-
 const EARLY_CUT_AT = 0.01;
 const EARLY_CUT_FACTOR = 0.01;
 const EARLY_CUT_SHARE = 0.25;

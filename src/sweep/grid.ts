@@ -23,7 +23,6 @@ import type { ParamSpec, Params, ParamValue } from "../schedulers/types.ts";
 
 /** The sweep-layer parameter choosing how `lambda` is read (absolute loss units or relative to the loss scale). */
 export const LAMBDA_MODE = "lambdaMode";
-export type LambdaMode = "absolute" | "relative";
 
 export type GridAxis =
   | { name: string; type: ParamSpec["type"]; kind: "values"; values: ParamValue[] }
@@ -350,9 +349,4 @@ export function effectiveParams(params: Params, scale: number): Params {
   delete out[LAMBDA_MODE];
   if (mode === "relative" && typeof out.lambda === "number") out.lambda = out.lambda * scale;
   return out;
-}
-
-/** Names of the axes that vary (length > 1 in a grid, or any range/list in a random sweep). */
-export function axisNames(def: GridDefinition): string[] {
-  return def.axes.map((a) => a.name);
 }

@@ -69,12 +69,14 @@ describe("message catalogue", () => {
 
   test("every code named in src/ (code, comments, texts) is declared", () => {
     const known = new Set(declared.map((d) => d.code));
+    const named = new Map(uses);
     for (const file of readdirSync(MESSAGES)) {
-      for (const m of readFileSync(join(MESSAGES, file), "utf8").matchAll(CODE))
-        uses.set(m[0], uses.get(m[0]) ?? new Set());
+      for (const m of readFileSync(join(MESSAGES, file), "utf8").matchAll(CODE)) {
+        named.set(m[0], new Set([...(named.get(m[0]) ?? []), `messages/${file}`]));
+      }
     }
     assert.deepEqual(
-      [...uses.keys()].filter((c) => !known.has(c)).map((c) => `${c} (${[...(uses.get(c) ?? [])].join(", ")})`),
+      [...named.keys()].filter((c) => !known.has(c)).map((c) => `${c} (${[...(named.get(c) ?? [])].join(", ")})`),
       [],
     );
   });
@@ -90,7 +92,10 @@ describe("message catalogue", () => {
 
   test("every declared code is raised somewhere in src/", () => {
     assert.deepEqual(
-      declared.filter((d) => !uses.has(d.code)).map((d) => `${d.code} (${d.file})`),
+      // an object-dialect catalogue is used by key (`E.margin`), so only flat declarations are checked
+      declared
+        .filter((d) => !OBJECT_DIALECT_PENDING.has(d.file) && !uses.has(d.code))
+        .map((d) => `${d.code} (${d.file})`),
       [],
     );
   });

@@ -123,8 +123,6 @@ export function jobIdOf(p: JobPayload): string {
 export const setupKey = (queue: string, sweep: string): string => `fastface-sweep:${queue}:${sweep}:setup`;
 export const curveKey = (queue: string, sweep: string, sha: string): string =>
   `fastface-sweep:${queue}:${sweep}:curve:${sha}`;
-/** Every key of a sweep's data (for clean-up). */
-export const sweepKeyPattern = (queue: string, sweep: string): string => `fastface-sweep:${queue}:${sweep}:*`;
 export const curveFileName = (sha: string): string => `${sha}.ffcurve`;
 
 /**
