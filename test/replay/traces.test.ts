@@ -7,6 +7,7 @@ import { runScheduler, sampleScheduler, traceScheduler } from "../../src/replay/
 import { replayCurve } from "../../src/replay/replay.ts";
 import { emaAt, emaSeries, sampleIndices } from "../../src/replay/traces.ts";
 import { createScheduler, schedulerNames } from "../../src/schedulers/registry.ts";
+import { smallSpec } from "../schedulers/small-specs.ts";
 import { memoryCurve } from "./helpers.ts";
 
 /** A seeded noisy decreasing curve with flat stretches and, optionally, non-finite values. */
@@ -22,23 +23,6 @@ function curveValues(n: number, seed: number, holes = 0): Float64Array {
   return out;
 }
 
-const SPECS: Record<string, string> = {
-  fastface: "fastface:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.01,maxDecays=3",
-  hck: "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.01,maxDecays=3",
-  multistep: "multistep:milestones=0.2,0.5,0.7",
-  poly: "poly:power=2,warmup=50",
-  cosine: "cosine",
-  constant: "constant",
-  "plateau-torch": "plateau-torch:patience=30,cooldown=5",
-  "plateau-keras": "plateau-keras:patience=30,cooldown=5",
-  dlib: "dlib:thresh=60,shrink=0.5",
-  "hck-proto": "hck-proto:m=10,threshold=0.02",
-  "mhlr-7279bad": "mhlr-7279bad:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.01",
-  wsd: "wsd:warmup=50,decay=0.5",
-  "plateau-timm": "plateau-timm:patience_t=30,cooldown_t=5,warmup_t=40,noise_range=100;900",
-  "plateau-optax": "plateau-optax:patience=5,accumulation_size=10,cooldown=1",
-};
-
 describe("sampleScheduler: one pass, values at the sampled indices", () => {
   for (const name of schedulerNames()) {
     it(`${name}: equals traceScheduler at the indices and runScheduler's decays`, () => {
@@ -52,9 +36,9 @@ describe("sampleScheduler: one pass, values at the sampled indices", () => {
             const L = curveValues(n, seed, holes);
             const ctx = { totalSteps: n, lr0: 0.1 };
             const idx = sampleIndices(L, points);
-            const sm = sampleScheduler(createScheduler(SPECS[name]!, ctx), L, idx);
-            const tr = traceScheduler(createScheduler(SPECS[name]!, ctx), L);
-            const run = runScheduler(createScheduler(SPECS[name]!, ctx), L);
+            const sm = sampleScheduler(createScheduler(smallSpec(name), ctx), L, idx);
+            const tr = traceScheduler(createScheduler(smallSpec(name), ctx), L);
+            const run = runScheduler(createScheduler(smallSpec(name), ctx), L);
             assert.deepEqual(sm.decayIndices, run.decayIndices);
             assert.deepEqual(sm.lrAfter, run.lrAfter);
             assert.deepEqual(
@@ -123,7 +107,7 @@ describe("replayCurve traces", () => {
     const L = curveValues(n, 5);
     const step = Array.from({ length: n }, (_, i) => i + 1);
     const curve = memoryCurve(step, Array.from(L));
-    const specs = [SPECS.fastface!, SPECS.hck!, SPECS["plateau-torch"]!];
+    const specs = [smallSpec("fastface"), smallSpec("hck"), smallSpec("plateau-torch")];
     const r = replayCurve(curve, { schedulers: specs, traces: 200 });
     const ex = expandCurve(curve, "hold");
     const idx = sampleIndices(ex.loss, 200);

@@ -8,24 +8,7 @@ import {
   schedulerNames,
 } from "../../src/schedulers/registry.ts";
 import { noisyCurve, record } from "./helpers.ts";
-
-/** Small-scale parameters so every scheduler actually decides within a few thousand steps. */
-const SMALL: Record<string, string> = {
-  fastface: "fastface:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.01,maxDecays=3",
-  hck: "hck:alpha=0.1,m=20,lambda=1e-3,tau=0.01,maxDecays=3",
-  multistep: "multistep:milestones=0.2,0.5,0.7",
-  poly: "poly:power=2,warmup=50",
-  cosine: "cosine",
-  constant: "constant",
-  "plateau-torch": "plateau-torch:patience=30,cooldown=5",
-  "plateau-keras": "plateau-keras:patience=30,cooldown=5",
-  dlib: "dlib:thresh=60,shrink=0.5",
-  "hck-proto": "hck-proto:m=10,threshold=0.02",
-  "mhlr-7279bad": "mhlr-7279bad:alpha=0.05,beta=0.05,lambda=1e-3,tau=0.01",
-  wsd: "wsd:warmup=50,decay=0.5",
-  "plateau-timm": "plateau-timm:patience_t=30,cooldown_t=5,warmup_t=40,noise_range=100;900",
-  "plateau-optax": "plateau-optax:patience=5,accumulation_size=10,cooldown=1",
-};
+import { smallSpec } from "./small-specs.ts";
 
 describe("properties of the FastFace rule (fastface, hck)", () => {
   it("LR never increases, at most maxDecays decays, decays at least toler + 1 steps apart", () => {
@@ -77,8 +60,8 @@ describe("restore-then-continue equals an uninterrupted run, for every registere
           const n = 2000;
           const L = noisyCurve(n, seed, 0.5);
           const ctx = { totalSteps: n, lr0: 0.1 };
-          const full = record(createScheduler(SMALL[name]!, ctx), L);
-          const a = createScheduler(SMALL[name]!, ctx);
+          const full = record(createScheduler(smallSpec(name), ctx), L);
+          const a = createScheduler(smallSpec(name), ctx);
           const head = record(a, L.subarray(0, cut));
           const b = restoreScheduler(JSON.parse(JSON.stringify(a.getState())));
           assert.equal(b.t, cut);
@@ -97,7 +80,7 @@ describe("restore-then-continue equals an uninterrupted run, for every registere
   it("the SMALL specs exercise decays (so the property is not vacuous)", () => {
     for (const name of schedulerNames()) {
       if (name === "constant") continue;
-      const s = createScheduler(SMALL[name]!, { totalSteps: 2000, lr0: 0.1 });
+      const s = createScheduler(smallSpec(name), { totalSteps: 2000, lr0: 0.1 });
       record(s, noisyCurve(2000, 5, 0.5));
       assert.ok(s.decays > 0, `${name} never decayed`);
     }

@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createScheduler, createTimed, defaultTiming, parseSchedulerSpec } from "../../src/schedulers/registry.ts";
+import {
+  createScheduler,
+  createTimed,
+  defaultTiming,
+  parseSchedulerSpec,
+  schedulerNames,
+} from "../../src/schedulers/registry.ts";
 import { parseTiming, TimedLr } from "../../src/schedulers/timing.ts";
 import { runClosedLoop } from "../../src/simulate/closed-loop.ts";
 import { floor } from "../../src/simulate/floor.ts";
@@ -140,10 +146,10 @@ describe("LR timing", () => {
     assert.ok(last < 0.02, "fastface keeps deciding after the NaN");
   });
 
-  it("defaults: official for fastface, immediate for the peers; names parse", () => {
-    assert.equal(defaultTiming("fastface"), "official");
-    for (const name of ["hck", "multistep", "plateau-torch", "plateau-keras", "dlib", "poly", "cosine", "constant"]) {
-      assert.equal(defaultTiming(name), "immediate", name);
+  it("defaults: official for the rules ported from the MHLR code, immediate for every other scheduler; names parse", () => {
+    const official = new Set(["fastface", "hck-proto", "mhlr-7279bad"]);
+    for (const name of schedulerNames()) {
+      assert.equal(defaultTiming(name), official.has(name) ? "official" : "immediate", name);
     }
     assert.equal(parseTiming("Immediate"), "immediate");
     assert.equal(parseTiming("k+2"), undefined);
