@@ -31,3 +31,14 @@ export function paramsText(params: Readonly<Record<string, unknown>>): string {
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(val).join(",") : val(v)}`)
     .join(", ");
 }
+
+/**
+ * A number with at most `digits` significant digits (default 4); "-" when there is no finite value.
+ *
+ * @example
+ * significant(0.000123456); // "0.0001235"
+ * significant(null); // "-"
+ */
+export function significant(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? "-" : String(Number(v.toPrecision(digits)));
+}

@@ -48,3 +48,5 @@ export const demoSkipped = (path: string, why: string): string => `skipped ${pat
 export const cannotRead = (why: string): string => `cannot read: ${why}`;
 
 export const emptyInput = "is empty";
+
+export const demoRepeats = (n: number): string => `${n} curve file(s) repeat a run already read from data/ (skipped)`;

@@ -5,7 +5,7 @@
  * constants); reads the result only and recomputes nothing.
  */
 import type { ExplainResult, Explanation } from "../explain/types.ts";
-import { percent } from "../messages/format.ts";
+import { percent, significant } from "../messages/format.ts";
 import type { ChartSpec, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 import { COLORS, VEGA_LITE_SCHEMA, WIDTH } from "./vl.ts";
 
@@ -16,8 +16,6 @@ const STATUS_COLORS = { matched: "#1a7f37", missed: "#cf222e", extra: "#bf8700" 
 type Row = Record<string, number | string | null>;
 
 const inline = (values: Row[]) => ({ values, format: { parse: null } });
-const num = (v: number | null, digits = 4): string =>
-  v === null || !Number.isFinite(v) ? "-" : String(Number(v.toPrecision(digits)));
 
 /** `null` when `v` has the fields the explain report reads; otherwise what is missing. */
 export function explainShapeProblem(v: unknown): string | null {
@@ -34,25 +32,43 @@ export function explainShapeProblem(v: unknown): string | null {
   return null;
 }
 
+/**
+ * The cells of one explanation in a ranking table (CLI and report), after its rank and before its spec: rule,
+ * relative errors and lr0 for a continuous trace; rule, changes matched of the logged ones, extra, off the line
+ * and the offsets for a discrete one; then the timing.
+ * @example rankingCells(result, result.explanations[0]); // ["multistep", "3/3", 0, 0, "0", "0", "immediate"]
+ */
+export function rankingCells(r: ExplainResult, e: Explanation): Array<string | number> {
+  if (r.logged.kind === "continuous") {
+    return [
+      e.rule,
+      percent(e.maxRelError, { significant: 3 }),
+      percent(e.meanRelError, { significant: 3 }),
+      significant(e.lr0),
+      e.timing,
+    ];
+  }
+  const n = r.logged.changes.length;
+  return [
+    e.rule,
+    `${e.matched}/${n}`,
+    e.extra,
+    e.outside,
+    significant(e.meanOffset, 3),
+    significant(e.maxOffset, 6),
+    e.timing,
+  ];
+}
+
 function rankingTable(r: ExplainResult): TableSpec {
   if (r.logged.kind === "continuous") {
     return {
       columns: ["#", "rule", "max rel. error", "mean rel. error", "lr0", "timing", "evaluated", "spec"],
-      rows: r.explanations.map((e, i) => [
-        i + 1,
-        e.rule,
-        percent(e.maxRelError, { significant: 3 }),
-        percent(e.meanRelError, { significant: 3 }),
-        num(e.lr0),
-        e.timing,
-        e.evaluated,
-        e.spec,
-      ]),
+      rows: r.explanations.map((e, i) => [i + 1, ...rankingCells(r, e), e.evaluated, e.spec]),
       caption:
         "Each family's best configuration, ranked by the max, then the mean relative error beyond the printed precision.",
     };
   }
-  const n = r.logged.changes.length;
   return {
     columns: [
       "#",
@@ -66,18 +82,7 @@ function rankingTable(r: ExplainResult): TableSpec {
       "evaluated",
       "spec",
     ],
-    rows: r.explanations.map((e, i) => [
-      i + 1,
-      e.rule,
-      `${e.matched}/${n}`,
-      e.extra,
-      e.outside,
-      num(e.meanOffset, 3),
-      num(e.maxOffset, 6),
-      e.timing,
-      e.evaluated,
-      e.spec,
-    ]),
+    rows: r.explanations.map((e, i) => [i + 1, ...rankingCells(r, e), e.evaluated, e.spec]),
     caption:
       "Each family's best configuration, ranked by logged changes matched (within one logged line, same ratio), " +
       "then extra changes, then matched changes that fall on another logged line than the logged one.",
@@ -89,9 +94,9 @@ function changeTable(e: Explanation): TableSpec {
     columns: ["logged step", "logged ratio", "reproduced step", "reproduced ratio", "offset", "status"],
     rows: e.changes.map((c) => [
       c.logged,
-      num(c.loggedRatio),
+      significant(c.loggedRatio),
       c.reproduced,
-      num(c.ratio),
+      significant(c.ratio),
       c.offset,
       c.logged === null ? "extra" : c.reproduced === null ? "missed" : "matched",
     ]),

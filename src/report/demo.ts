@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Curve } from "../curve/curve.ts";
 import { FastfaceError, InputError, Warnings } from "../errors.ts";
 import { loadCurves } from "../ingest/load.ts";
-import { demoNoData, demoSkipped, E_DEMO_NO_DATA, W_DEMO_SKIPPED } from "../messages/report.ts";
+import { demoNoData, demoRepeats, demoSkipped, E_DEMO_NO_DATA, W_DEMO_SKIPPED } from "../messages/report.ts";
 import { replayCurve } from "../replay/replay.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import type { ReplayRun } from "./replay-data.ts";
@@ -54,6 +54,17 @@ function curveIdentity(c: Curve): string {
   return [c.meta.name, c.meta.format, c.meta.tag ?? "", n, step[0], step[n - 1], loss[0], loss[n - 1]].join("|");
 }
 
+/** The error of a data folder that holds no curve the demo can read. */
+function noDemoData(dataDir: string): InputError {
+  return new InputError(
+    dataDir,
+    demoNoData(
+      dataDir,
+      DEMO_FOLDERS.map((f) => `${f}/`),
+    ),
+    E_DEMO_NO_DATA,
+  );
+}
 async function loadDemoCurves(dataDir: string, warnings: Warnings): Promise<Curve[]> {
   const folders = DEMO_FOLDERS.map((f) => join(dataDir, f)).filter((p) => existsSync(p) && statSync(p).isDirectory());
   const curves: Curve[] = [];
@@ -77,17 +88,9 @@ async function loadDemoCurves(dataDir: string, warnings: Warnings): Promise<Curv
       }
     }
   }
-  if (repeats > 0)
-    warnings.add(W_DEMO_SKIPPED, `${repeats} curve file(s) repeat a run already read from data/ (skipped)`);
+  if (repeats > 0) warnings.add(W_DEMO_SKIPPED, demoRepeats(repeats));
   if (curves.length === 0) {
-    throw new InputError(
-      dataDir,
-      demoNoData(
-        dataDir,
-        DEMO_FOLDERS.map((f) => `${f}/`),
-      ),
-      E_DEMO_NO_DATA,
-    );
+    throw noDemoData(dataDir);
   }
   return curves;
 }
@@ -119,14 +122,7 @@ export async function buildDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   }
   const results = runs.map((r) => r.result);
   if (results.length === 0) {
-    throw new InputError(
-      dataDir,
-      demoNoData(
-        dataDir,
-        DEMO_FOLDERS.map((f) => `${f}/`),
-      ),
-      E_DEMO_NO_DATA,
-    );
+    throw noDemoData(dataDir);
   }
   const doc: ReportDocument = replayPage(runs, {
     title: "fastface demo: plateaus and learning-rate decays on the shipped runs",

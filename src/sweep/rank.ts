@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ConfigError } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
 import { queryRows, SIM_COLUMNS } from "./store.ts";
-import type { SimMetrics } from "./types.ts";
+import type { ReplayMetrics, SimMetrics } from "./types.ts";
 
 /** Objectives `--by` accepts, with their direction (best first). */
 export const OBJECTIVES = {
@@ -30,21 +30,11 @@ export const OBJECTIVES = {
 export const SIM_OBJECTIVES: ReadonlySet<string> = new Set(SIM_COLUMNS.map(([name]) => name));
 export type Objective = keyof typeof OBJECTIVES;
 
-export interface RankedRow {
+export interface RankedRow extends ReplayMetrics {
   curve: string;
   curveId: number;
   configId: string;
   params: Record<string, unknown>;
-  decays: number;
-  decaySteps: number[];
-  removed: number;
-  openLoopLead: number;
-  plateaus: number;
-  premature: number;
-  nsPerStep: number;
-  lambdaEff: number | null;
-  /** Closed-loop metrics; absent when the sweep ran without --simulate. */
-  sim?: SimMetrics;
   /** 1-based rank within its curve (top-k); absent on Pareto rows. */
   rank?: number;
 }

@@ -129,10 +129,8 @@ export interface CurveInfo extends CurveKey {
   stationary: Array<{ start: number; end: number }>;
 }
 
-/** One (curve, config) replay. */
-export interface ResultRow {
-  curveId: number;
-  configIndex: number;
+/** What one (curve, config) replay measured: the columns of the `results` table after the keys. */
+export interface ReplayMetrics {
   decays: number;
   /** Curve steps at which the decays fire. */
   decaySteps: number[];
@@ -145,4 +143,10 @@ export interface ResultRow {
   lambdaEff: number | null;
   /** Closed-loop metrics (`--simulate` only). */
   sim?: SimMetrics;
+}
+
+/** One (curve, config) replay. */
+export interface ResultRow extends ReplayMetrics {
+  curveId: number;
+  configIndex: number;
 }

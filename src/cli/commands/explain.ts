@@ -10,7 +10,8 @@ import { FAMILY_NAMES } from "../../explain/families.ts";
 import type { ExplainResult } from "../../explain/types.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import * as M from "../../messages/explain.ts";
-import { percent } from "../../messages/format.ts";
+import { significant } from "../../messages/format.ts";
+import { rankingCells } from "../../report/charts-explain.ts";
 import { getSchedulerFactory } from "../../schedulers/registry.ts";
 import { parseTiming } from "../../schedulers/timing.ts";
 import type { Params } from "../../schedulers/types.ts";
@@ -29,9 +30,6 @@ interface ExplainArgs extends LoadArgs {
   report?: string;
   force: boolean;
 }
-
-const num = (v: number | null, digits = 4): string =>
-  v === null || !Number.isFinite(v) ? "-" : String(Number(v.toPrecision(digits)));
 
 /**
  * Human output: the verdict, the top explanations, the best one's change-by-change table.
@@ -52,32 +50,14 @@ export function formatExplain(r: ExplainResult, top: number): string {
     out.push(
       table(
         ["#", "rule", "max rel err", "mean rel err", "lr0", "timing", "spec"],
-        list.map((e, i) => [
-          i + 1,
-          e.rule,
-          percent(e.maxRelError, { significant: 3 }),
-          percent(e.meanRelError, { significant: 3 }),
-          num(e.lr0),
-          e.timing,
-          e.spec,
-        ]),
+        list.map((e, i) => [i + 1, ...rankingCells(r, e), e.spec]),
       ),
     );
   } else {
     out.push(
       table(
         ["#", "rule", "matched", "extra", "off line", "mean|off|", "max|off|", "timing", "spec"],
-        list.map((e, i) => [
-          i + 1,
-          e.rule,
-          `${e.matched}/${n}`,
-          e.extra,
-          e.outside,
-          num(e.meanOffset, 3),
-          num(e.maxOffset, 6),
-          e.timing,
-          e.spec,
-        ]),
+        list.map((e, i) => [i + 1, ...rankingCells(r, e), e.spec]),
       ),
     );
     const best = r.explanations[0];
@@ -89,9 +69,9 @@ export function formatExplain(r: ExplainResult, top: number): string {
           ["logged", "ratio", "reproduced", "ratio", "offset"],
           best.changes.map((x) => [
             x.logged ?? "-",
-            num(x.loggedRatio),
+            significant(x.loggedRatio),
             x.reproduced ?? "-",
-            num(x.ratio),
+            significant(x.ratio),
             x.offset ?? (x.logged === null ? "extra" : "missed"),
           ]),
         ),
