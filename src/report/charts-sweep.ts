@@ -10,6 +10,7 @@ import { paramsText, percent } from "../messages/format.ts";
 import { OPEN_LOOP_CAVEAT } from "../messages/replay.ts";
 import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
+import { rankedCells } from "../sweep/rank.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
 import { sweepSimSections } from "./charts-sweep-sim.ts";
 import { fmtNum } from "./format.ts";
@@ -241,16 +242,7 @@ function robustTable(sum: SweepReportData): TableSpec | undefined {
 function topTable(sum: SweepReportData): TableSpec {
   return {
     columns: ["curve", "rank", "params", "decays", "removed", "open-loop lead", "premature", "plateaus"],
-    rows: sum.top.map((r) => [
-      r.curve,
-      r.rank ?? 0,
-      paramsText(r.params),
-      r.decays,
-      r.removed,
-      r.openLoopLead,
-      r.premature,
-      r.plateaus,
-    ]),
+    rows: sum.top.map((r) => rankedCells(r, r.rank ?? 0)),
     caption: "The best 5 configurations of each curve by open-loop lead.",
     download: "sweep-top",
   };

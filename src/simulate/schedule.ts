@@ -46,6 +46,16 @@ export interface Points {
   loss: Float64Array;
 }
 
+/** Indices of the points a fit can use: a finite positive loss at a step >= 1. */
+function usableIndices(points: Points): number[] {
+  const keep: number[] = [];
+  for (let i = 0; i < points.step.length; i++) {
+    const v = points.loss[i]!;
+    if (Number.isFinite(v) && v > 0 && points.step[i]! >= 1) keep.push(i);
+  }
+  return keep;
+}
+
 /**
  * Downsample logged points to at most `maxPoints` by averaging consecutive buckets (step = the bucket's last
  * step, loss = geometric mean of the bucket, which suits the log-space fit). Non-finite / non-positive losses are
@@ -56,11 +66,7 @@ export interface Points {
  * // { step: [2, 4], loss: [2, 4] }
  */
 export function bucketPoints(points: Points, maxPoints: number): Points {
-  const keepIdx: number[] = [];
-  for (let i = 0; i < points.step.length; i++) {
-    const v = points.loss[i]!;
-    if (Number.isFinite(v) && v > 0 && points.step[i]! >= 1) keepIdx.push(i);
-  }
+  const keepIdx = usableIndices(points);
   const n = keepIdx.length;
   const m = Math.min(n, Math.max(1, Math.floor(maxPoints)));
   const step = new Float64Array(m);
@@ -151,11 +157,7 @@ export interface WeightedPoints extends Points {
  * const b = bucketPointsAdaptive(points, 200); // b.step, b.loss, b.weight (mean 1)
  */
 export function bucketPointsAdaptive(points: Points, maxPoints: number, share = 0.5, lossPower = 1): WeightedPoints {
-  const keepIdx: number[] = [];
-  for (let i = 0; i < points.step.length; i++) {
-    const v = points.loss[i]!;
-    if (Number.isFinite(v) && v > 0 && points.step[i]! >= 1) keepIdx.push(i);
-  }
+  const keepIdx = usableIndices(points);
   const n = keepIdx.length;
   const m = Math.min(n, Math.max(1, Math.floor(maxPoints)));
   const logs = Float64Array.from(keepIdx, (i) => Math.log(points.loss[i]!));

@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ConfigError } from "../errors.ts";
+import { paramsText } from "../messages/format.ts";
 import * as M from "../messages/sweep.ts";
 import { queryRows, SIM_COLUMNS } from "./store.ts";
 import type { ReplayMetrics, SimMetrics } from "./types.ts";
@@ -316,4 +317,13 @@ export async function lambdaTransfer(conn: DuckDBConnection, opts: TransferOptio
     prematureRate: r.prem_rate === null ? Number.NaN : Number(r.prem_rate),
     bestCommonMinRatio: r.best_common === null ? Number.NaN : Number(r.best_common),
   }));
+}
+
+/**
+ * The cells of a ranked configuration (the report's and `sweep-top`'s tables): curve, rank, params, decays,
+ * removed, open-loop lead, premature, plateaus.
+ * @example rankedCells(row, 1); // ["r50", 1, "lambda=0.00002", 3, 2, 41000, 0, 2]
+ */
+export function rankedCells(r: RankedRow, rank: number): Array<string | number> {
+  return [r.curve, rank, paramsText(r.params), r.decays, r.removed, r.openLoopLead, r.premature, r.plateaus];
 }

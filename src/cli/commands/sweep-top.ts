@@ -9,7 +9,7 @@ import { ConfigError } from "../../errors.ts";
 import { paramsText } from "../../messages/format.ts";
 import { OPEN_LOOP_CAVEAT } from "../../messages/replay.ts";
 import * as M from "../../messages/sweep.ts";
-import type { RankedRow } from "../../sweep/rank.ts";
+import { type RankedRow, rankedCells } from "../../sweep/rank.ts";
 import { printJson, printText, table } from "../output.ts";
 
 interface SweepTopArgs {
@@ -141,17 +141,7 @@ export const sweepTopCommand: CommandModule<object, SweepTopArgs> = {
       printText(
         `${table(
           head,
-          rows.map((r, i) => [
-            r.curve,
-            r.rank ?? frontIndex(rows, i),
-            paramsText(r.params),
-            r.decays,
-            r.removed,
-            r.openLoopLead,
-            r.premature,
-            r.plateaus,
-            ...(sim ? simCells(r) : []),
-          ]),
+          rows.map((r, i) => [...rankedCells(r, r.rank ?? frontIndex(rows, i)), ...(sim ? simCells(r) : [])]),
         )}\n${OPEN_LOOP_CAVEAT}`,
       );
     } finally {
