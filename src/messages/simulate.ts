@@ -3,6 +3,8 @@
  * warnings and errors. Tests match on the codes, users read the texts.
  */
 
+import { percent } from "./format.ts";
+
 /** The log has no LR column and the schedule spec gave no lr: LRs are relative (lr0 = 1). */
 export const W_RELATIVE_LR = "W_RELATIVE_LR";
 /** Cross validation seeded the model state with run B's first loss. */
@@ -66,3 +68,22 @@ export const inLrSchedule = (spec: string, message: string) => `--lr-schedule '$
 
 export const outWithModelFrom = "--out with --model-from: nothing is fitted";
 export const cannotReadModelFile = (why: string) => `cannot read model file (${why})`;
+
+/** The physical checks' details (src/simulate/checks.ts); numbers with 4 significant digits. */
+const p4 = (v: number) => v.toPrecision(4);
+export const earlyCutDetail = (cut: number, T: number, final: number, limit: number, end: number, atCut: number) =>
+  `LR cut to lr0/100 at step ${cut} (1% of ${T}) ends at ${p4(final)}; needs >= ${p4(limit)} (logged schedule ends at ${p4(end)}, ${p4(atCut)} at the cut)`;
+export const tinyLrDetail = (T: number, final: number, limit: number, initial: number) =>
+  `constant lr0/1000 for ${T} steps ends at ${p4(final)}; needs >= ${p4(limit)} (initial loss ${p4(initial)})`;
+export const monotoneNonFinite = (factor: number, step: number) => `lr0 x ${factor}: non-finite at step ${step}`;
+export const monotoneRiseAt = (factor: number, v: number, step: number, min: number) =>
+  `lr0 x ${factor}: ${p4(v)} at step ${step} after ${p4(min)}`;
+export const monotoneDetail = (worst: number, where: string, tol: number) =>
+  worst > 0
+    ? `largest rise at a constant LR: ${percent(worst, { decimals: 2 })} (${where}); allowed ${percent(tol, { significant: 3 })}`
+    : "never rises at a constant LR";
+
+/** Why an ensemble left a fit out. */
+export const failsChecks = (failed: readonly string[]) => `fails ${failed.join(", ")}`;
+export const relMaeTooHigh = (relMae: number, max: number) =>
+  `in-sample relMAE ${percent(relMae)} > ${percent(max, { significant: 3 })}`;

@@ -13,6 +13,7 @@
  *   46.5 -> 48.9 over its first 40 steps), a transient, not a trend.
  * A model that fails one is flagged (W_UNPHYSICAL), `--model auto` does not pick it and ensembles leave it out.
  */
+import * as M from "../messages/simulate.ts";
 import { makeStepper } from "./epoch.ts";
 import type { LossModel, ParamValues } from "./model.ts";
 import { predictAt } from "./model.ts";
@@ -61,7 +62,6 @@ export function physicalChecks(model: LossModel, params: ParamValues, eta: StepL
   const lr0 = eta.find((v) => v > 0) ?? 1;
   const cut = Math.max(1, Math.round(EARLY_CUT_AT * T));
   const [l1, lCut, lEnd] = lossAt(model, p, eta, [1, cut, T]) as unknown as [number, number, number];
-  const fmt = (v: number) => v.toPrecision(4);
   const out: CheckResult[] = [];
   {
     const probe = new Float64Array(T);
@@ -73,7 +73,7 @@ export function physicalChecks(model: LossModel, params: ParamValues, eta: StepL
       passed: final >= limit,
       value: final,
       limit,
-      detail: `LR cut to lr0/100 at step ${cut} (1% of ${T}) ends at ${fmt(final)}; needs >= ${fmt(limit)} (logged schedule ends at ${fmt(lEnd)}, ${fmt(lCut)} at the cut)`,
+      detail: M.earlyCutDetail(cut, T, final, limit, lEnd, lCut),
     });
   }
   {
@@ -85,7 +85,7 @@ export function physicalChecks(model: LossModel, params: ParamValues, eta: StepL
       passed: final >= limit,
       value: final,
       limit,
-      detail: `constant lr0/1000 for ${T} steps ends at ${fmt(final)}; needs >= ${fmt(limit)} (initial loss ${fmt(l1)})`,
+      detail: M.tinyLrDetail(T, final, limit, l1),
     });
   }
   {
@@ -100,14 +100,14 @@ export function physicalChecks(model: LossModel, params: ParamValues, eta: StepL
         const v = curve[i]!;
         if (!Number.isFinite(v)) {
           worst = Number.POSITIVE_INFINITY;
-          where = `lr0 x ${f}: non-finite at step ${at[i]}`;
+          where = M.monotoneNonFinite(f, at[i]!);
           break;
         }
         if (v < min) min = v;
         const rise = (v - min) / Math.abs(min);
         if (rise > worst) {
           worst = rise;
-          where = `lr0 x ${f}: ${fmt(v)} at step ${at[i]} after ${fmt(min)}`;
+          where = M.monotoneRiseAt(f, v, at[i]!, min);
         }
       }
     }
@@ -116,10 +116,7 @@ export function physicalChecks(model: LossModel, params: ParamValues, eta: StepL
       passed: worst <= MONOTONE_TOL,
       value: worst,
       limit: MONOTONE_TOL,
-      detail:
-        worst > 0
-          ? `largest rise at a constant LR: ${(worst * 100).toFixed(2)}% (${where}); allowed ${MONOTONE_TOL * 100}%`
-          : "never rises at a constant LR",
+      detail: M.monotoneDetail(worst, where, MONOTONE_TOL),
     });
   }
   return out;

@@ -117,10 +117,8 @@ export function fitEnsemble(
       }
       const failed = failedChecks(fit.checks);
       const reasons = [
-        ...(failed.length > 0 ? [`fails ${failed.join(", ")}`] : []),
-        ...(fit.inSample.relMae > MAX_MEMBER_RELMAE
-          ? [`in-sample relMAE ${(fit.inSample.relMae * 100).toFixed(1)}% > ${MAX_MEMBER_RELMAE * 100}%`]
-          : []),
+        ...(failed.length > 0 ? [M.failsChecks(failed)] : []),
+        ...(fit.inSample.relMae > MAX_MEMBER_RELMAE ? [M.relMaeTooHigh(fit.inSample.relMae, MAX_MEMBER_RELMAE)] : []),
       ];
       all.push({
         id: `${name}#${seed}`,
