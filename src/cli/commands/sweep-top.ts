@@ -6,7 +6,7 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { ConfigError } from "../../errors.ts";
-import { paramsText } from "../../messages/format.ts";
+import { paramsText, percent } from "../../messages/format.ts";
 import { OPEN_LOOP_CAVEAT } from "../../messages/replay.ts";
 import * as M from "../../messages/sweep.ts";
 import { type RankedRow, rankedCells } from "../../sweep/rank.ts";
@@ -63,7 +63,7 @@ function simCells(r: RankedRow): Array<string | number> {
   return [
     fix(s.simDecays, 1),
     `${fix(s.simFinalLoss, 3)} [${fix(s.simFinalLossLo, 3)}-${fix(s.simFinalLossHi, 3)}]`,
-    s.timeToTarget === null ? "not reached" : `${(s.timeToTarget * 100).toFixed(1)}% (${fix(s.simReached * 100, 0)}%)`,
+    s.timeToTarget === null ? "not reached" : `${percent(s.timeToTarget)} (${percent(s.simReached, { decimals: 0 })})`,
     `${fix(s.simPlateaus, 1)}/${s.simLoggedPlateaus}`,
   ];
 }
