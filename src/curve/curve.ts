@@ -23,21 +23,12 @@ export interface CurveColumns {
  */
 export type Aggregation = "mean-of-interval" | "median-of-window" | "instant" | "unknown";
 
-/** Formats fastface reads. `arcface-log` covers insightface / arcface_torch / FastFace training.log. */
-export type FormatName =
-  | "arcface-log"
-  | "tfevents"
-  | "csv"
-  | "tsv"
-  | "jsonl"
-  | "hf-trainer-state"
-  | "mlflow"
-  | "arrow"
-  | "parquet"
-  | "detectron2"
-  | "mmcv-log-json"
-  | "mmengine-scalars"
-  | "synthetic";
+/**
+ * The format a curve was read from: the `name` of an entry of the ingest format table (`FORMATS` in
+ * src/ingest/formats.ts, whose `FORMAT_NAMES` lists them), or `synthetic` for generated curves. The curve layer
+ * does not repeat the list, so a new format is one parser and one table entry.
+ */
+export type FormatName = string;
 
 /** An evaluation result found in the log (e.g. `[lfw][6666]Accuracy-Flip: 0.99800+-0.00277`). */
 export interface Evaluation {

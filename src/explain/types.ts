@@ -69,7 +69,7 @@ export interface ExplainResult {
   kind: "fastface-explain";
   curve: {
     name: string;
-    format: FormatName | string;
+    format: FormatName;
     source?: string;
     points: number;
     firstStep: number;

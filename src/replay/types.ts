@@ -100,7 +100,7 @@ export interface ReplayTraces {
 export interface ReplayResult {
   curve: {
     name: string;
-    format: FormatName | string;
+    format: FormatName;
     points: number;
     firstStep: number;
     lastStep: number;
