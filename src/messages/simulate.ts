@@ -34,12 +34,15 @@ export const noLr = (file: string) =>
 export const relativeLr = (spec: string) =>
   `--lr-schedule ${spec} gives no lr and the log header has none: LRs are relative (lr0 = 1); ` +
   `a model fitted on a run with absolute LRs will not transfer`;
-export const unknownModel = (name: string, names: readonly string[]) => `unknown model '${name}'; valid: auto, ${names.join(", ")}`;
+export const unknownModel = (name: string, names: readonly string[]) =>
+  `unknown model '${name}'; valid: auto, ${names.join(", ")}`;
 export const badModelFile = (path: string, why: string) => `${path}: not a fastface model file (${why})`;
-export const tooFewPoints = (n: number, need: number) => `only ${n} usable loss point(s); fitting needs at least ${need}`;
+export const tooFewPoints = (n: number, need: number) =>
+  `only ${n} usable loss point(s); fitting needs at least ${need}`;
 export const seeded = (model: string, step: number, loss: number) =>
   `cross: the ${model} model's state was seeded with run B's first loss (${loss} at step ${step})`;
-export const notSeeded = (model: string) => `cross: ${model} is a closed-form law; its state cannot be seeded, no refit`;
+export const notSeeded = (model: string) =>
+  `cross: ${model} is a closed-form law; its state cannot be seeded, no refit`;
 export const targetNotReached = (scheduler: string, target: number) =>
   `${scheduler}: the simulated loss never reached the target ${target.toPrecision(4)} within the budget`;
 export const lrOverridden = (spec: string) => `--lr-schedule ${spec} overrides the log's LearningRate column`;
@@ -49,7 +52,8 @@ export const badSeeds = (v: number) => `--seeds must be an integer >= 1; got ${v
 export const badPerRun = (name: string, model: string, known: readonly string[]) =>
   `--per-run ${name}: not a parameter of ${model} (its parameters: ${known.join(", ")})`;
 export const severalLogsNeedJoint = (n: number) => `${n} logs given: add --joint to fit one model to all of them`;
-export const jointWithModelFrom = () => "--joint with --model-from: a joint fit fits; apply a joint model file with simulate";
+export const jointWithModelFrom = () =>
+  "--joint with --model-from: a joint fit fits; apply a joint model file with simulate";
 export const badCalibrate = (v: number) => `--calibrate must be a fraction in (0, 1); got ${v}`;
 export const jointNeedsRuns = (n: number) => `a joint fit needs at least two runs; got ${n}`;
 export const calibrationTooShort = (n: number) =>
@@ -60,7 +64,8 @@ export const unphysical = (model: string, failed: readonly string[], details: re
   `${model} fails the physical check(s) ${failed.join(", ")}: ${details.join("; ")}`;
 export const tailR2 = (model: string, r2: number) =>
   `${model}: tail R^2 ${r2.toFixed(2)} < 0: it predicts the held-out last part of the run worse than that part's mean`;
-export const badInteger = (option: string, v: unknown, min: number) => `--${option} must be an integer >= ${min}; got ${v}`;
+export const badInteger = (option: string, v: unknown, min: number) =>
+  `--${option} must be an integer >= ${min}; got ${v}`;
 export const tailTooShort = (fit: number, held: number) =>
   `tail split leaves ${fit} fitted and ${held} held-out point(s); both need at least 10`;
 /** A value error of the shared parameter grammar (schedulers/params.ts) inside `--lr-schedule`. */

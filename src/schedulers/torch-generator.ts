@@ -2,7 +2,7 @@
  * torch's CPU random generator, as far as timm's LR noise uses it (`timm/scheduler/scheduler.py`,
  * `_calculate_noise`: a fresh `torch.Generator()` seeded `noise_seed + t`, then `torch.randn(1)` until
  * |noise| < noise_pct, or `torch.rand(1)`). Reproducing that noise needs torch's own stream, so this is not a
- * general-purpose PRNG (the project's PRNG is src/simulate/prng.ts); it exists only so that `plateau-timm` can
+ * general-purpose PRNG (the project's PRNG is src/random.ts); it exists only so that `plateau-timm` can
  * replay a noisy timm schedule value for value.
  *
  * What torch does (ATen's CPUGeneratorImpl and its distribution helpers):

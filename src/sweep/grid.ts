@@ -17,8 +17,8 @@
 import { createHash } from "node:crypto";
 import { ConfigError, type Warnings } from "../errors.ts";
 import * as M from "../messages/sweep.ts";
-import { coerceNumber, coerceParam, parseNumber } from "../schedulers/params.ts";
 import { mulberry32 } from "../random.ts";
+import { coerceNumber, coerceParam, parseNumber } from "../schedulers/params.ts";
 import type { ParamSpec, Params, ParamValue } from "../schedulers/types.ts";
 
 /** The sweep-layer parameter choosing how `lambda` is read (absolute loss units or relative to the loss scale). */
