@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../../src/errors.ts";
 import { pickConfig, splitCandidateFrom } from "../../src/sweep/pick.ts";
-import { runSweep } from "../../src/sweep/run.ts";
+import { runSweep } from "../../src/sweep/sweep.ts";
 import { syntheticCurve } from "../sweep/synthetic.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
