@@ -12,9 +12,9 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, type Warning } from "../errors.ts";
 import { E, msg, W } from "../messages/train.ts";
-import type { BackendName, BackendRequest } from "./defaults.ts";
+import type { BackendName, BackendRequest } from "./backend-names.ts";
 
-export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./defaults.ts";
+export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./backend-names.ts";
 
 export interface BackendChoice {
   /** The backend in use. */

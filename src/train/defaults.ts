@@ -1,28 +1,19 @@
 /**
  * Light constants of retrain (no tfjs import): the backend names, `parseBackend` and the retrain defaults (the
  * default experiment design, docs/retrain.md), so the CLI can declare its options without loading tfjs.
- * backend.ts and retrain.ts re-export them.
+ * backend.ts and retrain.ts re-export them. The backend names live in backend-names.ts (a leaf: backend.ts imports
+ * them without closing an import cycle through the design and the models).
  */
+
 import os from "node:os";
 import { ConfigError } from "../errors.ts";
 import { msg } from "../messages/train.ts";
+import { BACKENDS, type BackendRequest } from "./backend-names.ts";
 import { DEFAULT_CONTROLS } from "./design.ts";
+
+export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./backend-names.ts";
+
 import type { ModelKind } from "./models.ts";
-
-export const BACKENDS = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
-export type BackendRequest = (typeof BACKENDS)[number];
-export type BackendName = Exclude<BackendRequest, "auto">;
-
-/**
- * Parse and check a `--backend` value.
- *
- * @example
- * parseBackend("wasm"); // "wasm"
- */
-export function parseBackend(value: string): BackendRequest {
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new ConfigError(msg.unknownBackend(value, BACKENDS));
-}
 
 /** The default design: 4,000 baseline steps, 1,000 for the candidate and 4 controls, 3 paired seeds. */
 export const RETRAIN_DEFAULTS = {
