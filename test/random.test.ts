@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mulberry32, Prng } from "../src/random.ts";
+import { mixSeed, mulberry32, Prng, Rng } from "../src/random.ts";
 
 test("mulberry32: the published sequence for seed 1", () => {
   const r = mulberry32(1);
@@ -32,4 +32,22 @@ test("Prng: int in [0, n), normal has mean ~0 and variance ~1", () => {
   }
   assert.ok(Math.abs(sum / n) < 0.03);
   assert.ok(Math.abs(sq / n - 1) < 0.05);
+});
+
+test("Rng (retrain): mixSeed seeding, the same mulberry32 stream, cached normals, shuffle is a permutation", () => {
+  const a = new Rng(3);
+  const b = Prng.fromState(mixSeed(3, 0x9e3779b9));
+  for (let i = 0; i < 50; i++) assert.equal(a.next(), b.next());
+  const r = new Rng(5);
+  const z1 = r.normal();
+  const z2 = r.normal();
+  assert.ok(Number.isFinite(z1) && Number.isFinite(z2) && z1 !== z2);
+  assert.deepEqual(
+    new Rng(9)
+      .shuffle([1, 2, 3, 4, 5])
+      .slice()
+      .sort((x, y) => x - y),
+    [1, 2, 3, 4, 5],
+  );
+  assert.notEqual(mixSeed(1, 42, 7), mixSeed(1, 42, 8));
 });

@@ -18,8 +18,8 @@ import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { ConfigError, InputError, ParseError, type Warning } from "../errors.ts";
 import { E, msg, W } from "../messages/train.ts";
+import { mixSeed, Rng } from "../random.ts";
 import { assignFolds, type FaceDataset, type ImageBlock, type PairSet } from "./dataset.ts";
-import { mixSeed, Rng } from "./rng.ts";
 import { makePairs } from "./synthetic-faces.ts";
 
 export interface ImageFolderOptions {

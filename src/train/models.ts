@@ -24,8 +24,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, ConfigError } from "../errors.ts";
 import { E, msg } from "../messages/train.ts";
+import { Rng } from "../random.ts";
 import { hasKernel } from "./backend.ts";
-import { Rng } from "./rng.ts";
 
 /** The model table: name -> what it needs and says. */
 export const MODELS = {

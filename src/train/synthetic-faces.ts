@@ -14,8 +14,9 @@
  * softmax plateaus at a constant LR. What it is not: real faces. No texture detail, no real pose geometry, no
  * demographic structure; accuracies on it say nothing about accuracies on LFW.
  */
+
+import { mixSeed, Rng } from "../random.ts";
 import { assignFolds, type FaceDataset, type ImageBlock, type PairSet } from "./dataset.ts";
-import { mixSeed, Rng } from "./rng.ts";
 
 export interface SyntheticOptions {
   seed: number;

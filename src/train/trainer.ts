@@ -7,13 +7,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Curve } from "../curve/curve.ts";
 import type { Warning } from "../errors.ts";
+import { mixSeed, Rng } from "../random.ts";
 import { createTimed } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import { type FaceDataset, fillBatch, imageSize } from "./dataset.ts";
 import { ArcfaceLogWriter } from "./log-writer.ts";
 import { type MarginConfig, marginLoss } from "./margin-loss.ts";
 import { createModel, type Model, type ModelKind } from "./models.ts";
-import { mixSeed, Rng } from "./rng.ts";
 import { Sgd } from "./sgd.ts";
 import { verify } from "./verify.ts";
 

@@ -3,7 +3,7 @@
  * and offsets in binary formats), duplicate a region, or insert a long run of one character (long lines,
  * backtracking regular expressions).
  */
-import type { Rng } from "../../src/train/rng.ts";
+import type { Rng } from "../../src/random.ts";
 
 const EXTREMES = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x2e, 0x04];
 

@@ -4,7 +4,7 @@
  */
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../../src/io/worker.ts";
-import { Rng } from "../../src/train/rng.ts";
+import { Rng } from "../../src/random.ts";
 import { familyNamed } from "./families.ts";
 import { mutate } from "./mutate.ts";
 import type { FuzzAnswer } from "./worker.ts";

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Rng } from "../../src/random.ts";
 import { parseSchedulerSpec } from "../../src/schedulers/registry.ts";
 import { checkFeasibility, probeStats, statisticResponse } from "../../src/train/feasibility.ts";
-import { Rng } from "../../src/train/rng.ts";
 
 /** A probe like the old default's first 31 steps: the margin loss jumps 46.6 -> 68.4 at step 2, then falls. */
 function jumpyProbe(n: number, slope = 0.8, noise = 1): Float64Array {
