@@ -2,13 +2,13 @@
  * The retrain worker pool: `size` worker threads (worker.ts), each running one job at a time. Pending jobs are
  * handed out by priority, then longest first (by steps), a worker taking the next as soon as it finishes one,
  * so the arms of an experiment keep every core busy; jobs may be submitted while others run (the candidate's
- * arms after its probe). Built (dist/) a worker loads worker.js; from the TypeScript sources it starts from
- * worker-boot.mjs, which registers tsx's loader in the thread first (Node 20 does not apply `--import tsx` to
- * a worker's entry module). `size` 0 runs every job in this thread, one after the other (same results: every
+ * arms after its probe). The threads start the one way src/io/worker.ts starts a worker (worker.js when built,
+ * else worker.ts through tsx). `size` 0 runs every job in this thread, one after the other (same results: every
  * job seeds its own model and batch order).
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { BackendError, ConfigError, FastfaceError } from "../errors.ts";
+import { startWorker } from "../io/worker.ts";
 import { msg } from "../messages/train.ts";
 import type { FaceDataset } from "./dataset.ts";
 import { type RunJob, type RunJobOutput, runJob } from "./run-job.ts";
@@ -62,9 +62,8 @@ export class TrainPool {
     private readonly onProgress?: (p: Progress) => void,
   ) {
     this.size = Math.max(0, Math.floor(size));
-    const entry = import.meta.url.endsWith(".js") ? "./worker.js" : "./worker-boot.mjs";
     for (let k = 0; k < this.size; k++) {
-      const w = new Worker(new URL(entry, import.meta.url));
+      const w = startWorker(import.meta.url, "worker");
       this.workers.push(w);
       this.idle.push(w);
       w.on("message", (m: FromWorker) => this.message(w, m));
