@@ -7,9 +7,9 @@
  * job seeds its own model and batch order).
  */
 import type { Worker } from "node:worker_threads";
-import { BackendError, ConfigError, FastfaceError } from "../errors.ts";
+import { BackendError, ConfigError, EXIT, FastfaceError } from "../errors.ts";
 import { startWorker } from "../io/worker.ts";
-import { msg } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import type { FaceDataset } from "./dataset.ts";
 import { type RunJob, type RunJobOutput, runJob } from "./run-job.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
@@ -30,7 +30,7 @@ function rebuildError(e: { name: string; message: string; code?: string; exitCod
     if (e.name === "ConfigError") return new ConfigError(e.message, e.code);
     return new FastfaceError(e.code, e.message, e.exitCode as FastfaceError["exitCode"]);
   }
-  return new Error(msg.workerFailed(label, e.message));
+  return new FastfaceError(M.E_WORKER, M.workerFailed(label, e.message), EXIT.internal);
 }
 
 /** Steps a job trains (for longest-first ordering). */
@@ -63,7 +63,8 @@ export class TrainPool {
   ) {
     this.size = Math.max(0, Math.floor(size));
     for (let k = 0; k < this.size; k++) {
-      const w = startWorker(import.meta.url, "worker");
+      // the parent's flags (a module-resolution hook given with --import) apply in the threads too
+      const w = startWorker(import.meta.url, "worker", { execArgv: process.execArgv });
       this.workers.push(w);
       this.idle.push(w);
       w.on("message", (m: FromWorker) => this.message(w, m));
@@ -118,7 +119,7 @@ export class TrainPool {
   private crash(w: Worker, detail: string): void {
     const p = this.running.get(w);
     this.running.delete(w);
-    const err = new Error(msg.workerFailed(p?.job.config.label ?? "retrain", detail));
+    const err = new FastfaceError(M.E_WORKER, M.workerFailed(p?.job.config.label ?? "retrain", detail), EXIT.internal);
     p?.reject(err);
     // a dead worker takes nothing more; with none left, every pending job fails with the same error
     const i = this.workers.indexOf(w);

@@ -1,6 +1,5 @@
 /**
  * Infrastructure written once (issue 19): each marker below appears in src/ only in the module that owns it.
- * src/train/ and the retrain files of issue 14 still hold their own copies; they are skipped until it lands.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -8,16 +7,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { SRC, sourceFiles } from "./imports.ts";
 
-/** Files issue 14 is rewriting (not edited by issue 19); their copies go when it lands. */
-const ISSUE_14 = (f: string) =>
-  f.startsWith("train/") || ["cli/commands/retrain.ts", "report/charts-retrain.ts", "messages/train.ts"].includes(f);
-
 const OWNERS: Array<{ what: string; marker: RegExp; owner: string[] }> = [
   { what: "the mulberry32 PRNG", marker: /0x6d2b79f5/i, owner: ["random.ts"] },
   { what: "opening DuckDB", marker: /DuckDBInstance\.create/, owner: ["io/duckdb.ts"] },
   // BullMQ's Worker (a queue consumer, not a thread) is `new Worker(name, processor, ...)`
   { what: "starting a worker thread", marker: /new Worker\((?!name, processor)/, owner: ["io/worker.ts"] },
-  { what: "registering tsx in a worker", marker: /tsx\/esm\/api/, owner: ["io/worker.ts"] },
+  { what: "registering tsx in a worker", marker: /tsx\/esm\/api/, owner: ["io/worker-boot.mjs"] },
   { what: "the tfjs wasm paths", marker: /setWasmPaths/, owner: ["train/backend.ts"] },
   { what: "the Vega-Lite schema URL", marker: /vega\.github\.io\/schema\/vega-lite/, owner: ["report/vl.ts"] },
   { what: "a percent formatter", marker: /\* 100\)\.toFixed|100 \* [\w.]+\)\.toFixed/, owner: [] },
@@ -29,7 +24,7 @@ test("each piece of infrastructure is written in one module", () => {
   for (const o of OWNERS) {
     const found = files.filter((f) => o.marker.test(texts.get(f)!));
     assert.deepEqual(
-      found.filter((f) => !o.owner.includes(f) && !ISSUE_14(f)),
+      found.filter((f) => !o.owner.includes(f)),
       [],
       `${o.what}: only in ${o.owner.join(", ") || "src/messages/format.ts (percent)"}`,
     );
