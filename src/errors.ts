@@ -9,7 +9,7 @@
  */
 
 import { E_BACKEND, E_CONFIG, E_FORMAT, E_INPUT, E_PARSE, unknownFormatTried } from "./messages/common.ts";
-import { E as TRAIN } from "./messages/train.ts";
+import { E_VERDICT } from "./messages/train.ts";
 
 export const EXIT = {
   ok: 0,
@@ -102,7 +102,7 @@ export class BackendError extends FastfaceError {
 export class VerdictError extends FastfaceError {
   readonly result: unknown;
   constructor(message: string, result: unknown) {
-    super(TRAIN.verdict, message, EXIT.verdictFails);
+    super(E_VERDICT, message, EXIT.verdictFails);
     this.result = result;
   }
 }

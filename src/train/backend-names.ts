@@ -3,7 +3,7 @@
  * light constants) and backend.ts (the loader) both read.
  */
 import { ConfigError } from "../errors.ts";
-import { msg } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 
 export const BACKENDS = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
 export type BackendRequest = (typeof BACKENDS)[number];
@@ -17,5 +17,5 @@ export type BackendName = Exclude<BackendRequest, "auto">;
  */
 export function parseBackend(value: string): BackendRequest {
   if ((BACKENDS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new ConfigError(msg.unknownBackend(value, BACKENDS));
+  throw new ConfigError(M.unknownBackend(value, BACKENDS));
 }

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, type Warning } from "../errors.ts";
-import { E, msg, W } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import type { BackendName, BackendRequest } from "./backend-names.ts";
 
 export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./backend-names.ts";
@@ -94,7 +94,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
       const tfName = await init(request);
       return { name: request, tfName, reason: "requested with --backend", skipped: [], warnings: [] };
     } catch (err) {
-      throw new BackendError(msg.backendUnavailable(request, why(err)), E.backendUnavailable);
+      throw new BackendError(M.backendUnavailable(request, why(err)), M.E_BACKEND_UNAVAILABLE);
     }
   }
   const skipped: Array<{ name: BackendName; reason: string }> = [];
@@ -102,13 +102,13 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
     try {
       const tfName = await init(name);
       const reason = skipped.length === 0 ? "first in the auto order" : `first available in the auto order`;
-      const warnings = skipped.map((s) => ({ code: W.backendSkipped, message: msg.backendSkipped(s.name, s.reason) }));
+      const warnings = skipped.map((s) => ({ code: M.W_BACKEND_SKIPPED, message: M.backendSkipped(s.name, s.reason) }));
       return { name, tfName, reason, skipped, warnings };
     } catch (err) {
       skipped.push({ name, reason: why(err) });
     }
   }
-  throw new BackendError(msg.noBackend(skipped.map((s) => `${s.name}: ${s.reason}`)), E.backendUnavailable);
+  throw new BackendError(M.noBackend(skipped.map((s) => `${s.name}: ${s.reason}`)), M.E_BACKEND_UNAVAILABLE);
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import os from "node:os";
 import { ConfigError } from "../errors.ts";
-import { msg } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import { BACKENDS, type BackendRequest } from "./backend-names.ts";
 import { DEFAULT_CONTROLS } from "./design.ts";
 

@@ -11,7 +11,8 @@
  * undecided.
  */
 import { ConfigError } from "../errors.ts";
-import { E, msg } from "../messages/train.ts";
+import { percent } from "../messages/format.ts";
+import * as M from "../messages/train.ts";
 import { parseSchedulerSpec } from "../schedulers/registry.ts";
 import { pairedDifference, type Summary, summarize } from "./paired.ts";
 import type { EvalPoint } from "./trainer.ts";
@@ -63,7 +64,7 @@ export function planArms(o: {
     arms.push({ name, role: "control", scheduler, steps: o.candidateSteps });
   }
   if (o.candidateSteps >= o.steps && o.controls.length > 0 && o.candidateSteps !== o.steps) {
-    throw new ConfigError(msg.badOption("budget", o.candidateSteps / o.steps, "at most 1"), E.design);
+    throw new ConfigError(M.badOption("budget", o.candidateSteps / o.steps, "at most 1"), M.E_DESIGN);
   }
   return arms;
 }
@@ -200,11 +201,11 @@ export function verdictOf(arms: readonly ArmResult[], tolerance: number): Verdic
         ? `Non-inferiority holds: candidate - baseline = ${describePoints(diff)}; the lower bound is above -${tolerance}.`
         : `Non-inferiority does not hold: candidate - baseline = ${describePoints(diff)}; the lower bound is not above -${tolerance}.`;
   // wall time per run depends on what else the machine runs meanwhile: given, never as the saving
-  const budget = `The candidate used ${(100 * stepRatio).toFixed(0)} % of the baseline's steps (its runs took ${(100 * timeRatio).toFixed(0)} % of the baseline's wall time per run, which depends on the machine's load).`;
+  const budget = `The candidate used ${percent(stepRatio, { decimals: 0 })} of the baseline's steps (its runs took ${percent(timeRatio, { decimals: 0 })} of the baseline's wall time per run, which depends on the machine's load).`;
   const vs = vsBestControl
     ? ` Against the best control at the same budget (${vsBestControl.control}, ${pct(controls.find((c) => c.name === vsBestControl!.control)!.accuracy.mean)}): the candidate ${vsBestControl.outcome === "undecided" ? "cannot be compared (one seed)" : `${vsBestControl.outcome} it`}, ${describePoints(vsBestControl)}.`
     : "";
   return { holds, tolerance, diff, vsBestControl, stepRatio, timeRatio, sentence: `${head} ${budget}${vs}` };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+const pct = (x: number) => percent(x, { decimals: 2 });

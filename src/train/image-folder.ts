@@ -17,7 +17,7 @@ import path from "node:path";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { ConfigError, InputError, ParseError, type Warning } from "../errors.ts";
-import { E, msg, W } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import { mixSeed, Rng } from "../random.ts";
 import { assignFolds, type FaceDataset, type ImageBlock, type PairSet } from "./dataset.ts";
 import { makePairs } from "./synthetic-faces.ts";
@@ -150,9 +150,9 @@ function listTree(root: string): Map<string, string[]> {
   try {
     st = statSync(root);
   } catch {
-    throw new InputError(root, msg.datasetMissing(), E.dataset);
+    throw new InputError(root, M.datasetMissing(), M.E_DATASET);
   }
-  if (!st.isDirectory()) throw new InputError(root, msg.datasetMissing(), E.dataset);
+  if (!st.isDirectory()) throw new InputError(root, M.datasetMissing(), M.E_DATASET);
   const ids = new Map<string, string[]>();
   for (const d of readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!d.isDirectory()) continue;
@@ -173,7 +173,7 @@ function listTree(root: string): Map<string, string[]> {
 export function loadImageFolder(o: ImageFolderOptions): FaceDataset {
   const warnings: Warning[] = [];
   const tree = listTree(o.path);
-  if (tree.size === 0) throw new InputError(o.path, msg.noImages(), E.dataset);
+  if (tree.size === 0) throw new InputError(o.path, M.noImages(), M.E_DATASET);
   const S = o.imageSize;
   const C = o.channels;
   const px = S * S * C;
@@ -241,17 +241,17 @@ export function loadImageFolder(o: ImageFolderOptions): FaceDataset {
       same.push(p.same ? 1 : 0);
       foldOf.push(parsed.perFold ? Math.floor(i / (2 * parsed.perFold)) : i);
     });
-    if (missing > 0) warnings.push({ code: W.skippedPairs, message: msg.skippedPairs(missing, firstMissing) });
-    if (a.length === 0) throw new InputError(o.pairsFile, msg.noPairs(), E.pairs);
+    if (missing > 0) warnings.push({ code: M.W_SKIPPED_PAIRS, message: M.skippedPairs(missing, firstMissing) });
+    if (a.length === 0) throw new InputError(o.pairsFile, M.noPairs(), M.E_PAIRS);
     evalBlock = load(evalFiles);
-    if (evalBlock.count !== evalFiles.length) throw new InputError(o.pairsFile, msg.noPairs(), E.pairs);
+    if (evalBlock.count !== evalFiles.length) throw new InputError(o.pairsFile, M.noPairs(), M.E_PAIRS);
     const fold = parsed.perFold ? Int32Array.from(foldOf) : assignFolds(a.length, 10);
     pairs = { a: Int32Array.from(a), b: Int32Array.from(b), same: Uint8Array.from(same), fold };
     trainNames = [...tree.keys()].filter((n) => !held.has(n));
   } else {
     const eligible = [...tree.entries()].filter(([, f]) => f.length >= 2).map(([n]) => n);
     const need = Math.max(2, o.evalIdentities) + 2;
-    if (eligible.length < need) throw new InputError(o.path, msg.datasetTooSmall(eligible.length, need), E.dataset);
+    if (eligible.length < need) throw new InputError(o.path, M.datasetTooSmall(eligible.length, need), M.E_DATASET);
     const rng = new Rng(mixSeed(o.seed, 0x61));
     const shuffled = rng.shuffle([...eligible]);
     const heldNames = shuffled.slice(0, o.evalIdentities).sort();
@@ -263,7 +263,7 @@ export function loadImageFolder(o: ImageFolderOptions): FaceDataset {
       return { ...b, count: Math.min(b.count, 10) };
     });
     const per = Math.min(...blocks.map((b) => b.count));
-    if (per < 2) throw new InputError(o.path, msg.datasetTooSmall(0, need), E.dataset);
+    if (per < 2) throw new InputError(o.path, M.datasetTooSmall(0, need), M.E_DATASET);
     const pixels = new Uint8Array(heldNames.length * per * px);
     const labels = new Int32Array(heldNames.length * per);
     blocks.forEach((b, id) => {
@@ -274,11 +274,11 @@ export function loadImageFolder(o: ImageFolderOptions): FaceDataset {
     pairs = makePairs(heldNames.length, per, o.pairs, new Rng(mixSeed(o.seed, 0x62)));
     trainNames = [...tree.keys()].filter((n) => !held.has(n));
   }
-  if (trainNames.length < 2) throw new ConfigError(msg.datasetTooSmall(trainNames.length, 2), E.dataset);
+  if (trainNames.length < 2) throw new ConfigError(M.datasetTooSmall(trainNames.length, 2), M.E_DATASET);
   const trainFiles = trainNames.flatMap((n, id) => tree.get(n)!.map((f) => ({ id, file: path.join(o.path, n, f) })));
   const train = load(trainFiles);
   if (skipped > 0)
-    warnings.push({ code: W.skippedImages, message: msg.skippedImages(skipped, firstSkip, firstReason) });
+    warnings.push({ code: M.W_SKIPPED_IMAGES, message: M.skippedImages(skipped, firstSkip, firstReason) });
   return {
     name: o.path,
     description: `ImageFolder ${o.path}: ${trainNames.length} identities, ${train.count} images (${S}x${S}x${C}), ${pairs.same.length} pairs`,

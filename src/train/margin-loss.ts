@@ -17,7 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ConfigError, type Warning } from "../errors.ts";
-import { E, msg, W } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 
 export type MarginImpl = "arcface_torch" | "legacy";
 
@@ -55,7 +55,7 @@ export function parseMargin(
   else {
     m = spec.split(",").map((x) => Number(x.trim()));
     if (m.length !== 3 || m.some((x) => !Number.isFinite(x))) {
-      throw new ConfigError(msg.unknownMarginPreset(spec), E.margin);
+      throw new ConfigError(M.unknownMarginPreset(spec), M.E_MARGIN);
     }
   }
   const [m1, m2, m3] = m as [number, number, number];
@@ -69,11 +69,11 @@ export function marginBranch(cfg: MarginConfig, warnings: Warning[] = []): "arcf
   if (cfg.m1 === 1 && cfg.m3 === 0) return "arcface";
   if (cfg.m3 > 0) {
     if (cfg.m1 !== 1 || cfg.m2 !== 0) {
-      warnings.push({ code: W.marginIgnored, message: msg.marginIgnored(cfg.m1, cfg.m2, cfg.m3) });
+      warnings.push({ code: M.W_MARGIN_IGNORED, message: M.marginIgnored(cfg.m1, cfg.m2, cfg.m3) });
     }
     return "cosface";
   }
-  throw new ConfigError(msg.marginCombination(cfg.m1, cfg.m2, cfg.m3), E.margin);
+  throw new ConfigError(M.marginCombination(cfg.m1, cfg.m2, cfg.m3), M.E_MARGIN);
 }
 
 /**

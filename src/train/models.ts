@@ -23,7 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, ConfigError } from "../errors.ts";
-import { E, msg } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import { Rng } from "../random.ts";
 import { hasKernel } from "./backend.ts";
 
@@ -50,7 +50,7 @@ export const MODEL_KINDS = Object.keys(MODELS) as ModelKind[];
  */
 export function parseModel(value: string): ModelKind {
   if (Object.hasOwn(MODELS, value)) return value as ModelKind;
-  throw new ConfigError(msg.unknownModel(value, MODEL_KINDS));
+  throw new ConfigError(M.unknownModel(value, MODEL_KINDS));
 }
 
 export interface ModelOptions {
@@ -93,7 +93,7 @@ const CNN_GRAD_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput"];
 export function assertTrainable(kind: ModelKind, backend = tf.getBackend()): void {
   if (!MODELS[kind]?.conv) return;
   for (const k of CNN_GRAD_KERNELS) {
-    if (!hasKernel(k, backend)) throw new BackendError(msg.missingKernel(kind, backend, k), E.missingKernel);
+    if (!hasKernel(k, backend)) throw new BackendError(M.missingKernel(kind, backend, k), M.E_BACKEND_KERNEL);
   }
 }
 
@@ -162,7 +162,7 @@ let modelCounter = 0;
  *   embeddingSize: 64, width1: 128, seed: 1 });
  */
 export function createModel(o: ModelOptions): Model {
-  if (!Object.hasOwn(MODELS, o.kind)) throw new ConfigError(msg.unknownModel(String(o.kind), MODEL_KINDS));
+  if (!Object.hasOwn(MODELS, o.kind)) throw new ConfigError(M.unknownModel(String(o.kind), MODEL_KINDS));
   assertTrainable(o.kind);
   const rng = new Rng(o.seed);
   const id = `m${++modelCounter}`;

@@ -26,7 +26,8 @@ import { writeCurveFile } from "../curve/arrow.ts";
 import type { Curve } from "../curve/curve.ts";
 import { ConfigError, InputError, VerdictError, type Warning } from "../errors.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-import { E, msg, W } from "../messages/train.ts";
+import { percent } from "../messages/format.ts";
+import * as M from "../messages/train.ts";
 import { formatSchedulerSpec, getSchedulerFactory, parseSchedulerSpec } from "../schedulers/registry.ts";
 import type { LrTiming } from "../schedulers/timing.ts";
 import type { BackendRequest } from "./backend.ts";
@@ -142,7 +143,7 @@ export interface RetrainResult {
 }
 
 function checkOptions(o: RetrainOptions): void {
-  const bad = (name: string, v: unknown, expected: string) => new ConfigError(msg.badOption(name, v, expected));
+  const bad = (name: string, v: unknown, expected: string) => new ConfigError(M.badOption(name, v, expected));
   if (!(o.budget > 0 && o.budget <= 1)) throw bad("budget", o.budget, "a fraction in (0, 1]");
   if (!(Number.isInteger(o.steps) && o.steps >= 4)) throw bad("steps", o.steps, "an integer >= 4");
   if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw bad("seeds", o.seeds, "an integer >= 1");
@@ -154,9 +155,9 @@ function checkOptions(o: RetrainOptions): void {
   if (o.evalAt.length === 0 || o.evalAt.some((f) => !(f > 0 && f <= 1))) {
     throw bad("eval-at", o.evalAt.join(","), "fractions in (0, 1]");
   }
-  if (!Object.hasOwn(MODELS, o.model)) throw new ConfigError(msg.unknownModel(o.model, Object.keys(MODELS)));
+  if (!Object.hasOwn(MODELS, o.model)) throw new ConfigError(M.unknownModel(o.model, Object.keys(MODELS)));
   if (o.out !== undefined && !o.force && existsSync(o.out) && readdirSync(o.out).length > 0) {
-    throw new InputError(o.out, msg.outputExists(), E.outputExists);
+    throw new InputError(o.out, M.outputExists(), M.E_OUTPUT_EXISTS);
   }
 }
 
@@ -222,7 +223,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   const { scale, rest } = splitScale(o.candidate);
   const candidateSpec = parseSchedulerSpec(rest);
   const seeds = Array.from({ length: o.seeds }, (_, i) => o.seed + i);
-  if (o.seeds < 2) warnings.push({ code: W.oneSeed, message: msg.oneSeed() });
+  if (o.seeds < 2) warnings.push({ code: M.W_ONE_SEED, message: M.oneSeed() });
   // every spec is checked before anything trains (a typo fails at once)
   const plans = planArms({
     baseline: o.baseline,
@@ -246,7 +247,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   const submit = (plan: ArmPlan, seed: number) => {
     const p = pool.submit(job(plan, seed)).then((out) => {
       outputs.set(key(plan.name, seed), out);
-      log(`retrain: ${plan.name} seed ${seed} done: accuracy ${(out.result.accuracy * 100).toFixed(2)}%`);
+      log(`retrain: ${plan.name} seed ${seed} done: accuracy ${percent(out.result.accuracy, { decimals: 2 })}`);
     });
     // awaited together below; a run abandoned after another failed must not surface as unhandled
     p.catch(() => {});
@@ -284,16 +285,16 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       const refusals = f.checks.filter((c) => !c.ok && c.severity === "refuse").map((c) => `${c.name}: ${c.why}`);
       for (const c of f.checks) {
         if (!c.ok && c.severity === "warn")
-          warnings.push({ code: W.feasibility, message: msg.feasibilityWarning(c.why) });
+          warnings.push({ code: M.W_FEASIBILITY, message: M.feasibilityWarning(c.why) });
       }
       feasibility = { ...f, forced: !f.ok, scale: scaled };
       if (!f.ok) {
         if (!o.force)
           throw new ConfigError(
-            msg.infeasible(candidatePlan.scheduler, candidateSteps, refusals, scaled !== null),
-            E.infeasible,
+            M.infeasible(candidatePlan.scheduler, candidateSteps, refusals, scaled !== null),
+            M.E_INFEASIBLE,
           );
-        warnings.push({ code: W.infeasible, message: msg.infeasibleForced(candidatePlan.scheduler, refusals) });
+        warnings.push({ code: M.W_INFEASIBLE, message: M.infeasibleForced(candidatePlan.scheduler, refusals) });
       }
       // written once the candidate runs: a refused setting leaves --out as it was, so the next attempt needs no --force
       if (o.out !== undefined) {
@@ -364,7 +365,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
     warnings,
   };
   if (o.out !== undefined) result.files = files;
-  if (!verdict.holds) throw new VerdictError(msg.verdictFails(verdict.sentence), result);
+  if (!verdict.holds) throw new VerdictError(M.verdictFails(verdict.sentence), result);
   return result;
 }
 

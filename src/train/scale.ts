@@ -22,7 +22,7 @@
  * On the paper's own run the rule returns alpha = 0.001, lambda = 5e-5, tau = 0.05 (tested).
  */
 import { ConfigError } from "../errors.ts";
-import { E, msg } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 import {
   formatSchedulerSpec,
   getSchedulerFactory,
@@ -71,12 +71,12 @@ export function splitScale(text: string): { scale: "auto" | null; rest: string }
     const eq = t.indexOf("=");
     if (eq > 0 && t.slice(0, eq).trim() === "scale") {
       const value = t.slice(eq + 1).trim();
-      if (value !== "auto") throw new ConfigError(msg.scaleValue(value), E.scale);
+      if (value !== "auto") throw new ConfigError(M.scaleValue(value), M.E_SCALE);
       scale = "auto";
     } else kept.push(raw);
   }
   const body = kept.join(",").trim();
-  if (scale === "auto" && name !== "fastface") throw new ConfigError(msg.scaleScheduler(name), E.scale);
+  if (scale === "auto" && name !== "fastface") throw new ConfigError(M.scaleScheduler(name), M.E_SCALE);
   return { scale, rest: body === "" ? name : `${name}:${body}` };
 }
 
@@ -117,7 +117,7 @@ export function scaleAuto(text: string, T: number, probe: ProbeStats): Scaled {
   const { rest } = splitScale(text);
   const user = parseSchedulerSpec(rest);
   if (!(probe.decrease > 0) || !(probe.noise > 0)) {
-    throw new ConfigError(msg.scaleProbe(probe.steps, probe.decrease, probe.noise), E.scale);
+    throw new ConfigError(M.scaleProbe(probe.steps, probe.decrease, probe.noise), M.E_SCALE);
   }
   const specs = getSchedulerFactory("fastface").paramSpecs;
   const lambda = (user.params.lambda as number | undefined) ?? PAPER_RATIOS.rho * probe.decrease;

@@ -10,7 +10,7 @@
  *   strictest threshold (no false accept) is used and a warning says so.
  */
 import type { Warning } from "../errors.ts";
-import { msg, W } from "../messages/train.ts";
+import * as M from "../messages/train.ts";
 
 export interface FoldAccuracy {
   accuracy: number;
@@ -105,7 +105,7 @@ export function tarAtFar(
   for (let i = 0; i < scores.length; i++) (same[i] ? gen : imp).push(scores[i]!);
   imp.sort((a, b) => b - a);
   if (imp.length === 0 || gen.length === 0) return { tar: Number.NaN, threshold: Number.NaN, achievedFar: Number.NaN };
-  if (imp.length * far < 1) warnings.push({ code: W.farResolution, message: msg.farResolution(imp.length, far) });
+  if (imp.length * far < 1) warnings.push({ code: M.W_FAR_RESOLUTION, message: M.farResolution(imp.length, far) });
   const k = Math.floor(far * imp.length);
   const threshold = imp[Math.min(k, imp.length - 1)]!;
   let fa = 0;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { BackendError, ConfigError, EXIT } from "../../src/errors.ts";
-import { W } from "../../src/messages/train.ts";
+import * as M from "../../src/messages/train.ts";
 import { hasKernel, parseBackend, selectBackend } from "../../src/train/backend.ts";
 
 async function installed(pkg: string): Promise<boolean> {
@@ -28,7 +28,7 @@ describe("backend selection", () => {
         ["tfjs-node-gpu", "tfjs-node"],
       );
       assert.ok(choice.skipped.every((s) => s.reason === "package not installed"));
-      assert.ok(choice.warnings.every((w) => w.code === W.backendSkipped));
+      assert.ok(choice.warnings.every((w) => w.code === M.W_BACKEND_SKIPPED));
     }
   });
 

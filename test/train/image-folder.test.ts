@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { InputError, ParseError } from "../../src/errors.ts";
-import { W } from "../../src/messages/train.ts";
+import * as M from "../../src/messages/train.ts";
 import { decodeImage, loadImageFolder, parsePairsFile, resizeInto } from "../../src/train/image-folder.ts";
 
 function png(w: number, h: number, value: number): Buffer {
@@ -62,7 +62,7 @@ describe("ImageFolder datasets", () => {
     assert.equal(ds.height * ds.width * ds.channels, 64);
     // person0's broken.png is skipped (held out or not) with a warning; every identity keeps its 3 good images.
     assert.equal(ds.train.count, 12);
-    assert.ok(ds.warnings.some((w) => w.code === W.skippedImages));
+    assert.ok(ds.warnings.some((w) => w.code === M.W_SKIPPED_IMAGES));
     assert.throws(
       () =>
         loadImageFolder({
@@ -102,7 +102,7 @@ describe("ImageFolder datasets", () => {
       assert.equal(ds.pairs.same.length, 4); // person9 does not exist: skipped with a warning
       assert.deepEqual(Array.from(ds.pairs.same), [1, 0, 1, 0]);
       assert.deepEqual(Array.from(ds.pairs.fold), [0, 0, 1, 1]);
-      assert.ok(ds.warnings.some((w) => w.code === W.skippedPairs));
+      assert.ok(ds.warnings.some((w) => w.code === M.W_SKIPPED_PAIRS));
       assert.equal(ds.numClasses, 2); // person4, person5
     } finally {
       rmSync(file, { force: true });

@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import type { Warning } from "../../src/errors.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { W } from "../../src/messages/train.ts";
+import * as M from "../../src/messages/train.ts";
 import { selectBackend } from "../../src/train/backend.ts";
 import { marginLogits, marginLoss, marginTarget, parseMargin } from "../../src/train/margin-loss.ts";
 
@@ -90,6 +90,6 @@ describe("margin loss (arcface_torch CombinedMarginLoss)", () => {
     const warnings: Warning[] = [];
     const cfg = parseMargin("1,0.3,0.2", {}, warnings);
     assert.equal(marginTarget(0.5, cfg), 0.5 - 0.2);
-    assert.equal(warnings[0]?.code, W.marginIgnored);
+    assert.equal(warnings[0]?.code, M.W_MARGIN_IGNORED);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { W } from "../../src/messages/train.ts";
+import * as M from "../../src/messages/train.ts";
 import { bestThreshold, foldAccuracy, tarAtFar, verify } from "../../src/train/verify.ts";
 
 describe("verification metrics", () => {
@@ -46,7 +46,7 @@ describe("verification metrics", () => {
 
   it("warns when the impostors cannot resolve the FAR", () => {
     const r = verify([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0], [0, 0, 1, 1], 1e-3);
-    assert.equal(r.warnings[0]?.code, W.farResolution);
+    assert.equal(r.warnings[0]?.code, M.W_FAR_RESOLUTION);
     assert.equal(r.tar, 1);
     assert.equal(r.achievedFar, 0);
     assert.equal(r.genuine, 2);
