@@ -6,6 +6,8 @@
  * loss and LR of every run (zoom linked); verification accuracy over training. Folded: one row per arm and
  * seed, the candidate's feasibility checks (and what scale=auto chose), the setup. Reads the result only.
  */
+
+import { percent } from "../messages/format.ts";
 import type { ArmResult, RetrainResult } from "../train/retrain.ts";
 import type { ChartSpec, DataRow, ReportSection, TableSpec } from "./types.ts";
 import { CHART_CONFIG, named, VEGA_LITE_SCHEMA, WIDTH, zoomParam } from "./vl.ts";
@@ -15,8 +17,7 @@ const SCHEMA = VEGA_LITE_SCHEMA;
 const TRACES = "retrain_traces";
 const ROLE_ORDER = { baseline: 0, candidate: 1, control: 2 } as const;
 
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(2)}%`;
+const pct = (x: number | null | undefined) => percent(x, { decimals: 2 });
 const pts = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
 const num = (x: number, d = 4) => Number(x.toPrecision(d));
@@ -64,7 +65,9 @@ function armTable(r: RetrainResult): TableSpec {
       a.accuracy.lower95 === null ? "one seed" : `${pct(a.accuracy.lower95)} / ${pct(a.accuracy.upper95)}`,
       `${pct(a.tar.mean)} [${pct(a.tar.min)} to ${pct(a.tar.max)}]`,
       a.decays.min === a.decays.max ? String(a.decays.min) : `${a.decays.min} to ${a.decays.max}`,
-      a.plateau ? `${(100 * a.plateau.min).toFixed(0)}% to ${(100 * a.plateau.max).toFixed(0)}%` : "not measured",
+      a.plateau
+        ? `${percent(a.plateau.min, { decimals: 0 })} to ${percent(a.plateau.max, { decimals: 0 })}`
+        : "not measured",
       a.vsBaseline
         ? a.vsBaseline.lower95 === null
           ? `${pts(a.vsBaseline.mean)} [one seed]`
@@ -100,7 +103,7 @@ function runTable(r: RetrainResult): TableSpec {
         run.decays,
         run.decaySteps.join(", "),
         num(run.finalLoss),
-        run.plateau ? `${(100 * run.plateau.share).toFixed(0)}%` : "-",
+        run.plateau ? percent(run.plateau.share, { decimals: 0 }) : "-",
         Number(run.wallSeconds.toFixed(1)),
       ]),
     ),
@@ -386,7 +389,7 @@ export function retrainSections(result: RetrainResult): ReportSection[] {
 }
 
 function plateauRange(min: number, max: number): string {
-  const a = (100 * min).toFixed(0);
-  const b = (100 * max).toFixed(0);
-  return a === b ? `${a} %` : `${a}-${b} %`;
+  const a = percent(min, { decimals: 0 });
+  const b = percent(max, { decimals: 0 });
+  return a === b ? a : `${a.slice(0, -1)}-${b}`;
 }

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { VerdictError, type Warning } from "../../errors.ts";
 import { writeFileAtomic } from "../../io/atomic.ts";
-import { W } from "../../messages/train.ts";
+import { percent } from "../../messages/format.ts";
+import * as M from "../../messages/train.ts";
 import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { BACKENDS, parseBackend, RETRAIN_DEFAULTS } from "../../train/defaults.ts";
 import { describePoints } from "../../train/design.ts";
@@ -66,7 +67,7 @@ interface RetrainArgs {
   "num-pairs": number;
 }
 
-const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : "n/a");
+const pct = (x: number) => percent(x, { decimals: 2 });
 const range = (lo: number, hi: number, f: (x: number) => string) => (lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`);
 
 /** The human-readable tables of a retrain result: one row per arm, the paired differences, the verdict. */
@@ -78,7 +79,7 @@ export function retrainTable(r: RetrainResult): string {
     `${pct(a.accuracy.mean)} [${range(a.accuracy.min, a.accuracy.max, pct)}]`,
     `${pct(a.tar.mean)} [${range(a.tar.min, a.tar.max, pct)}]`,
     range(a.decays.min, a.decays.max, String),
-    a.plateau ? range(a.plateau.min, a.plateau.max, (x) => `${(100 * x).toFixed(0)}%`) : "-",
+    a.plateau ? range(a.plateau.min, a.plateau.max, (x) => percent(x, { decimals: 0 })) : "-",
     a.vsBaseline ? describePoints(a.vsBaseline).replace(" points", "") : "-",
   ]);
   const lines = [
@@ -312,7 +313,7 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
         pareto: args.pareto,
         ...(args["candidate-curve"] !== undefined ? { curve: args["candidate-curve"] } : {}),
       });
-      for (const w of picked.warnings) warnings.push({ code: W.candidateFrom, message: w });
+      for (const w of picked.warnings) warnings.push({ code: M.W_CANDIDATE_FROM, message: w });
       log(`retrain: candidate ${picked.spec} from ${picked.source}`);
       candidate = picked.spec;
     }
