@@ -4,16 +4,12 @@
  * backend.ts and retrain.ts re-export them. The backend names live in backend-names.ts (a leaf: backend.ts imports
  * them without closing an import cycle through the design and the models).
  */
-
 import os from "node:os";
-import { ConfigError } from "../errors.ts";
-import * as M from "../messages/train.ts";
-import { BACKENDS, type BackendRequest } from "./backend-names.ts";
+import type { BackendRequest } from "./backend-names.ts";
 import { DEFAULT_CONTROLS } from "./design.ts";
+import type { ModelKind } from "./models.ts";
 
 export { BACKENDS, type BackendName, type BackendRequest, parseBackend } from "./backend-names.ts";
-
-import type { ModelKind } from "./models.ts";
 
 /** The default design: 4,000 baseline steps, 1,000 for the candidate and 4 controls, 3 paired seeds. */
 export const RETRAIN_DEFAULTS = {
