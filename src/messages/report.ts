@@ -12,6 +12,9 @@ export const W_DEMO_SKIPPED = "W_DEMO_SKIPPED";
 
 export const reportExists = "exists; pass --force to overwrite it";
 
+export const reportInputIsFolder =
+  "is a folder: give result files (replay, simulate, retrain or explain --json, a sweep .duckdb); for logs, run `fastface replay LOG... --report page.html`";
+
 export const notJson = (why: string): string => `not valid JSON: ${why}`;
 
 export const unknownReportInput = "no report kind accepts this input";

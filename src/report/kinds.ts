@@ -16,7 +16,14 @@ import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { FormatError, InputError, ParseError, type Warnings } from "../errors.ts";
 import type { ExplainResult } from "../explain/types.ts";
-import { E_REPORT_INPUT, noTraces, notJson, replayShape, W_REPORT_NO_TRACES } from "../messages/report.ts";
+import {
+  E_REPORT_INPUT,
+  noTraces,
+  notJson,
+  replayShape,
+  reportInputIsFolder,
+  W_REPORT_NO_TRACES,
+} from "../messages/report.ts";
 import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
@@ -201,16 +208,25 @@ function lineOf(text: string, offset: number): number {
  * const input = await readReportInput("replay.json"); // { path, ext: ".json", json: {...} }
  */
 export async function readReportInput(path: string): Promise<ReportInput> {
+  const cannotRead = (e: unknown) =>
+    new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, E_REPORT_INPUT);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const st = await stat(path);
+    if (st.isDirectory()) throw new InputError(path, reportInputIsFolder, E_REPORT_INPUT);
+    size = st.size;
   } catch (e) {
-    throw new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, E_REPORT_INPUT);
+    throw e instanceof InputError ? e : cannotRead(e);
   }
   if (size === 0) throw new InputError(path, "is empty", E_REPORT_INPUT);
   const ext = extname(path).toLowerCase();
   if (BINARY_EXTENSIONS.has(ext)) return { path, ext };
-  const text = await readFile(path, "utf8");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw cannotRead(e);
+  }
   try {
     return { path, ext, json: JSON.parse(text) };
   } catch (e) {
