@@ -165,6 +165,15 @@ describe("aggregation metadata of tables", () => {
     // formats whose writer is known keep their convention
     assert.equal((await loadCurve(LOG)).meta.aggregation, "mean-of-interval");
   });
+
+  it("the README's canonical-curve rule names every aggregation and says what a table gets", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const rule = readme.split("\n- ").find((b) => b.startsWith("**The canonical curve**")) ?? "";
+    for (const a of ["mean-of-interval", "median-of-window", "instant", "unknown"]) {
+      assert.ok(rule.includes(`\`${a}\``), `README's canonical-curve rule names \`${a}\``);
+    }
+    assert.doesNotMatch(rule, /`instant` otherwise/, "a CSV / JSONL loss is `unknown`, not `instant`");
+  });
 });
 
 describe("Parquet written by ingest --out", () => {
