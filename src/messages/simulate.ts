@@ -28,9 +28,12 @@ export const E = {
   badOption: "E_SIMULATE_OPTION",
   /** No candidate model passes the physical checks (auto / ensemble). */
   noPhysicalModel: "E_NO_PHYSICAL_MODEL",
+  /** `fit --out` names an existing file (without --force). */
+  outExists: "E_OUT_EXISTS",
 } as const;
 
 export const msg = {
+  outExists: "exists; pass --force to overwrite it",
   noLr: (file: string) =>
     `${file} has no LearningRate column: give the schedule the run used with --lr-schedule SPEC ` +
     `(any replay scheduler spec, e.g. --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1; milestones are steps)`,

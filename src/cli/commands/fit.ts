@@ -2,8 +2,9 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
+import { existsSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
-import { ConfigError, Warnings } from "../../errors.ts";
+import { ConfigError, InputError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { E, msg, W } from "../../messages/simulate.ts";
 import { physicalChecks } from "../../simulate/checks.ts";
@@ -38,7 +39,13 @@ interface FitArgs extends LoadArgs, FitArgsShared {
   tail: number;
   "seed-state": boolean;
   out?: string;
+  force: boolean;
   json: boolean;
+}
+
+/** `--out` names an existing file and `--force` is not given: exit 3 before any fitting. */
+function refuseExistingOut(a: { out?: string; force: boolean }): void {
+  if (a.out !== undefined && !a.force && existsSync(a.out)) throw new InputError(a.out, msg.outExists, E.outExists);
 }
 
 /** The fit options every fitting command shares (`withFitOptions`). */
@@ -145,6 +152,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         describe: "cross protocol: start state models from run B's first logged loss",
       })
       .option("out", { type: "string", describe: "write the fitted model here (model.json)" })
+      .option("force", { type: "boolean", default: false, describe: "overwrite an existing --out file" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .example("$0 fit run.log --model auto --out model.json --json", "fit, pick the model by validation")
       .example(
@@ -164,6 +172,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (a["model-from"] !== undefined) throw new ConfigError(msg.jointWithModelFrom(), E.badOption);
       if (!(a.calibrate > 0 && a.calibrate < 1)) throw new ConfigError(msg.badCalibrate(a.calibrate), E.badOption);
       checkModelChoice(a.model);
+      refuseExistingOut(a);
       await fitJointCommand({ ...a, paths: [a.log, ...more] }, settings);
       return;
     }
@@ -171,6 +180,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       throw new ConfigError("--out with --model-from: nothing is fitted", E.badOption);
     }
     if (a["model-from"] === undefined) checkModelChoice(a.model);
+    refuseExistingOut(a);
     const { warnings, input } = await loadFitInput(a);
     const started = performance.now();
     let out: Record<string, unknown>;
