@@ -248,6 +248,17 @@ describe("the loss column choice is reported", () => {
     assert.match(inspect.stdout, /loss column {2}total_loss: the format's total loss; others: /);
   });
 
+  it("replay's human output names the loss column it replayed (the command that acts on it)", () => {
+    const file = `${REAL}detectron2_fruits_metrics.json`;
+    const r = cli("replay", file, "-q");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /loss column 'total_loss' \(the format's total loss\); other loss-like columns: .*loss_cls/);
+    const picked = cli("replay", file, "-q", "--loss-col", "loss_cls");
+    assert.match(picked.stdout, /loss column 'loss_cls' \(chosen with --loss-col/);
+    const log = cli("replay", LOG, "-q");
+    assert.doesNotMatch(log.stdout, /loss column/, "one loss, nothing to choose: no line");
+  });
+
   it("a guess among components gets W_LOSS_GUESSED", async () => {
     const file = join(dir, "components.csv");
     writeFileSync(file, "step,loss_cls,loss_box\n0,1.0,2.0\n1,0.9,1.8\n");
