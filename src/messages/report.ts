@@ -14,6 +14,9 @@ export const W_DEMO_SKIPPED = "W_DEMO_SKIPPED";
 
 export const reportExists = "exists; pass --force to overwrite it";
 
+export const reportInputIsFolder =
+  "is a folder: give result files (replay, simulate, retrain or explain --json, a sweep .duckdb); for logs, run `fastface replay LOG... --report page.html`";
+
 export const notJson = (why: string): string => `not valid JSON: ${why}`;
 
 export const unknownReportInput = (path: string, attempts: ReadonlyArray<{ format: string; reason: string }>): string =>

@@ -27,6 +27,9 @@ export const E_TOO_FEW_POINTS = "E_TOO_FEW_POINTS";
 export const E_SIMULATE_OPTION = "E_SIMULATE_OPTION";
 /** No candidate model passes the physical checks (auto / ensemble). */
 export const E_NO_PHYSICAL_MODEL = "E_NO_PHYSICAL_MODEL";
+/** `fit --out` names an existing file (without --force). */
+export const E_OUT_EXISTS = "E_OUT_EXISTS";
+export const outExists = "exists; pass --force to overwrite it";
 
 export const noLr = (file: string) =>
   `${file} has no LearningRate column: give the schedule the run used with --lr-schedule SPEC ` +

@@ -23,6 +23,7 @@ import {
   noTraces,
   notJson,
   replayShape,
+  reportInputIsFolder,
   unknownReportInput,
   W_REPORT_NO_TRACES,
 } from "../messages/report.ts";
@@ -185,16 +186,25 @@ function lineOf(text: string, offset: number): number {
  * const input = await readReportInput("replay.json"); // { path, ext: ".json", json: {...} }
  */
 export async function readReportInput(path: string): Promise<ReportInput> {
+  const unreadable = (e: unknown) =>
+    new InputError(path, cannotRead((e as NodeJS.ErrnoException).code ?? String(e)), E_REPORT_INPUT);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const st = await stat(path);
+    if (st.isDirectory()) throw new InputError(path, reportInputIsFolder, E_REPORT_INPUT);
+    size = st.size;
   } catch (e) {
-    throw new InputError(path, cannotRead((e as NodeJS.ErrnoException).code ?? String(e)), E_REPORT_INPUT);
+    throw e instanceof InputError ? e : unreadable(e);
   }
   if (size === 0) throw new InputError(path, emptyInput, E_REPORT_INPUT);
   const ext = extname(path).toLowerCase();
   if (BINARY_EXTENSIONS.has(ext)) return { path, ext };
-  const text = await readFile(path, "utf8");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw unreadable(e);
+  }
   try {
     return { path, ext, json: JSON.parse(text) };
   } catch (e) {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -217,5 +217,20 @@ describe("a fresh clone stays clean", () => {
     );
     assert.equal(sim.status, 0, sim.stdout);
     assert.match(sim.stdout, /simulate \|[-=]+\| 1\/1 closed loop: 2 scheduler\(s\) x 1 seed\(s\)/);
+  });
+
+  it("fit --out refuses to overwrite an existing model file without --force (exit 3, before fitting), like every other output", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ff-fit-exists-"));
+    const model = join(dir, "m.json");
+    writeFileSync(model, "keep me\n");
+    const log = join(ROOT, "data/retrain/synthetic_mlp_multistep_baseline.log");
+    const fast = ["--model", "multipower", "--starts", "1", "--iterations", "20", "--points", "40"];
+    const again = cli(["fit", log, ...fast, "--out", model]);
+    assert.equal(again.status, 3, again.stderr);
+    assert.match(again.stderr, /m\.json: exists; pass --force to overwrite it/);
+    assert.equal(readFileSync(model, "utf8"), "keep me\n", "the file is untouched");
+    const forced = cli(["fit", log, ...fast, "--out", model, "--force"]);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(readFileSync(model, "utf8"), /"kind"/);
   });
 });

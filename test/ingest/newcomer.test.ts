@@ -166,6 +166,15 @@ describe("aggregation metadata of tables", () => {
     // formats whose writer is known keep their convention
     assert.equal((await loadCurve(LOG)).meta.aggregation, "mean-of-interval");
   });
+
+  it("the README's canonical-curve rule names every aggregation and says what a table gets", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const rule = readme.split("\n- ").find((b) => b.startsWith("**The canonical curve**")) ?? "";
+    for (const a of ["mean-of-interval", "median-of-window", "instant", "unknown"]) {
+      assert.ok(rule.includes(`\`${a}\``), `README's canonical-curve rule names \`${a}\``);
+    }
+    assert.doesNotMatch(rule, /`instant` otherwise/, "a CSV / JSONL loss is `unknown`, not `instant`");
+  });
 });
 
 describe("Parquet written by ingest --out", () => {
@@ -238,6 +247,17 @@ describe("the loss column choice is reported", () => {
     assert.ok(s?.lossColumn.alternatives.includes("loss_cls"));
     const inspect = cli("inspect", file);
     assert.match(inspect.stdout, /loss column {2}total_loss: the format's total loss; others: /);
+  });
+
+  it("replay's human output names the loss column it replayed (the command that acts on it)", () => {
+    const file = `${REAL}detectron2_fruits_metrics.json`;
+    const r = cli("replay", file, "-q");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /loss column 'total_loss' \(the format's total loss\); other loss-like columns: .*loss_cls/);
+    const picked = cli("replay", file, "-q", "--loss-col", "loss_cls");
+    assert.match(picked.stdout, /loss column 'loss_cls' \(chosen with --loss-col/);
+    const log = cli("replay", LOG, "-q");
+    assert.doesNotMatch(log.stdout, /loss column/, "one loss, nothing to choose: no line");
   });
 
   it("a guess among components gets W_LOSS_GUESSED", async () => {

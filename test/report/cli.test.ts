@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { FormatError, ParseError, Warnings } from "../../src/errors.ts";
+import { FormatError, InputError, ParseError, Warnings } from "../../src/errors.ts";
 import { sweepReportKind } from "../../src/report/charts-sweep.ts";
 import { DEMO_SCHEDULERS } from "../../src/report/demo.ts";
 import {
@@ -81,6 +81,15 @@ test("JSON of another kind is a FormatError listing what was tried", async () =>
     () => pickReportKind(readReportInputSync(other)),
     (e: unknown) => e instanceof FormatError && /replay/.test(e.message) && /"curve"/.test(e.message),
   );
+});
+
+test("a folder or an unreadable file given to report is an InputError naming it (exit 3), not an internal error", async () => {
+  const dir = join(tmp, "a-folder");
+  mkdirSync(dir, { recursive: true });
+  await assert.rejects(readReportInput(dir), (e: unknown) => e instanceof InputError && e.message.includes(dir));
+  const r = cli("report", dir, "--out", join(tmp, "folder.html"));
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /a-folder: is a folder/);
 });
 
 function readReportInputSync(path: string) {

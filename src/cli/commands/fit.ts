@@ -2,8 +2,9 @@
  * `fastface fit <log>`: fit a loss-response model to a logged run (or apply one with --model-from), print its
  * in-sample error and, with --validate, the tail or cross protocol.
  */
+import { existsSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
-import { ConfigError, Warnings } from "../../errors.ts";
+import { ConfigError, InputError, Warnings } from "../../errors.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import { percent } from "../../messages/format.ts";
 import * as M from "../../messages/simulate.ts";
@@ -39,7 +40,13 @@ interface FitArgs extends LoadArgs, FitArgsShared {
   tail: number;
   "seed-state": boolean;
   out?: string;
+  force: boolean;
   json: boolean;
+}
+
+/** `--out` names an existing file and `--force` is not given: exit 3 before any fitting. */
+function refuseExistingOut(a: { out?: string; force: boolean }): void {
+  if (a.out !== undefined && !a.force && existsSync(a.out)) throw new InputError(a.out, M.outExists, M.E_OUT_EXISTS);
 }
 
 /** The fit options every fitting command shares (`withFitOptions`). */
@@ -146,6 +153,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         describe: "cross protocol: start state models from run B's first logged loss",
       })
       .option("out", { type: "string", describe: "write the fitted model here (model.json)" })
+      .option("force", { type: "boolean", default: false, describe: "overwrite an existing --out file" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .example("$0 fit run.log --model auto --out model.json --json", "fit, pick the model by validation")
       .example(
@@ -166,6 +174,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (!(a.calibrate > 0 && a.calibrate < 1))
         throw new ConfigError(M.badCalibrate(a.calibrate), M.E_SIMULATE_OPTION);
       checkModelChoice(a.model);
+      refuseExistingOut(a);
       await fitJointCommand({ ...a, paths: [a.log, ...more] }, settings);
       return;
     }
@@ -173,6 +182,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       throw new ConfigError(M.outWithModelFrom, M.E_SIMULATE_OPTION);
     }
     if (a["model-from"] === undefined) checkModelChoice(a.model);
+    refuseExistingOut(a);
     const { warnings, input } = await loadFitInput(a);
     const started = performance.now();
     let out: Record<string, unknown>;

@@ -6,7 +6,7 @@ import { access, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { pickLossTag } from "../../curve/columns.ts";
-import type { Curve, FormatName } from "../../curve/curve.ts";
+import type { Curve, CurveMeta, FormatName } from "../../curve/curve.ts";
 import { ConfigError, InputError } from "../../errors.ts";
 import { FORMAT_NAMES, FORMATS, type LoadOptions } from "../../ingest/formats.ts";
 import { loadCurves } from "../../ingest/load.ts";
@@ -147,6 +147,18 @@ const FORMATS_EPILOG = `Formats (detected by content in this order; gzip-compres
   (f) => `  ${f.name.padEnd(18)} ${f.describe}`,
 ).join("\n")}`;
 
+/**
+ * The loss column a curve was read from, why, and the other loss-like columns, when there was a choice (none
+ * for a format with one loss and no alternatives).
+ * @example lossColumnNote({ name: "total_loss", why: "the format's total loss", alternatives: ["loss_cls"] })
+ */
+export function lossColumnNote(lc: CurveMeta["lossColumn"]): string | undefined {
+  if (lc === undefined || (lc.alternatives.length === 0 && !lc.why.startsWith("no total"))) return undefined;
+  return `loss column '${lc.name}' (${lc.why}); other loss-like columns: ${
+    lc.alternatives.join(", ") || "none"
+  }; pick another with --loss-col`;
+}
+
 export const ingestCommand: CommandModule<object, IngestArgs> = {
   command: "ingest <paths..>",
   describe: "read training logs / event files / tables into curves; summarise, and write them with --out",
@@ -217,13 +229,8 @@ export const ingestCommand: CommandModule<object, IngestArgs> = {
       ),
     );
     for (const c of curves) {
-      const lc = c.meta.lossColumn;
-      if (lc === undefined || (lc.alternatives.length === 0 && !lc.why.startsWith("no total"))) continue;
-      printText(
-        `${c.meta.name}: loss column '${lc.name}' (${lc.why}); other loss-like columns: ${
-          lc.alternatives.join(", ") || "none"
-        }; pick another with --loss-col`,
-      );
+      const note = lossColumnNote(c.meta.lossColumn);
+      if (note !== undefined) printText(`${c.meta.name}: ${note}`);
     }
     if (a.out === undefined) printText("(summary only; pass --out <file.arrow|file.parquet|folder> to write curves)");
   },

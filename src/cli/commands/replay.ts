@@ -15,7 +15,7 @@ import type { ReplayRun } from "../../report/replay-data.ts";
 import { writeReport } from "../../report/write.ts";
 import { schedulerNames } from "../../schedulers/registry.ts";
 import { log, logWarnings, printJson, printText, table } from "../output.ts";
-import { type LoadArgs, loadOptionsFrom, withLoadOptions } from "./ingest.ts";
+import { type LoadArgs, loadOptionsFrom, lossColumnNote, withLoadOptions } from "./ingest.ts";
 
 interface ReplayArgs extends LoadArgs {
   input: string[];
@@ -47,6 +47,8 @@ export function formatReplay(r: ReplayResult): string {
   out.push(
     `${c.name} (${c.format}): ${c.points} points, steps ${c.firstStep}..${c.lastStep}, ${c.steps} per-step values`,
   );
+  const lossNote = lossColumnNote(c.lossColumn);
+  if (lossNote !== undefined) out.push(lossNote);
   if (r.totalSteps) out.push(totalStepsNote(r.totalSteps.value, r.totalSteps.from));
   const j = r.judge;
   const jp = j?.params;
