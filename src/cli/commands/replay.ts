@@ -47,7 +47,7 @@ export function formatReplay(r: ReplayResult): string {
   out.push(
     `${c.name} (${c.format}): ${c.points} points, steps ${c.firstStep}..${c.lastStep}, ${c.steps} per-step values`,
   );
-  if (r.totalSteps) out.push(totalStepsNote(r.totalSteps.value, r.totalSteps.from));
+  if (r.totalSteps) out.push(totalStepsNote(r.totalSteps.value, r.totalSteps.from, c.lastStep));
   const j = r.judge;
   const jp = j?.params;
   const judge = jp
