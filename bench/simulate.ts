@@ -89,7 +89,7 @@ function speed(): void {
 
 const SPECS: Record<string, string | undefined> = {
   "insightface_ms1mv3_r50_poly.log": undefined,
-  "insightface_ms1mv3_r50_multistep.log": "multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1",
+  "insightface_ms1mv3_r50_multistep.log": "multistep:lr=0.1,milestones=49820,79712,104622,gamma=0.1",
   "fastface_ms1mv3_r100.log": undefined,
 };
 const CROSS: Record<string, string> = {

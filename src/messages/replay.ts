@@ -62,8 +62,8 @@ export const badLr0 = (value: unknown): string => `--lr0 ${JSON.stringify(value)
 
 export const emptyCurve = (name: string): string => `curve '${name}' has no points to replay`;
 
-/** Where T came from, for the human output. */
-export const totalStepsNote = (value: number, from: string): string =>
+/** Where T came from, for the human output (`lastStep`: the curve's last logged step). */
+export const totalStepsNote = (value: number, from: string, lastStep?: number): string =>
   `T = ${value} (${
     from === "header"
       ? "from the log header's total_step"
@@ -71,7 +71,13 @@ export const totalStepsNote = (value: number, from: string): string =>
         ? "--total-steps"
         : from === "points"
           ? "points, --expand none"
-          : "the last logged step; no total_step in the log, pass --total-steps for the planned length"
+          : `${
+              lastStep === undefined || value === lastStep
+                ? "the last logged step"
+                : value === lastStep + 1
+                  ? `the last logged step ${lastStep} + 1, steps read as counted from 0`
+                  : "the steps through the last logged point"
+            }; no total_step in the log, pass --total-steps for the planned length`
   })`;
 
 export const judgeTooShort = (points: number, needed: number): string =>

@@ -33,7 +33,7 @@ export const outExists = "exists; pass --force to overwrite it";
 
 export const noLr = (file: string) =>
   `${file} has no LearningRate column: give the schedule the run used with --lr-schedule SPEC ` +
-  `(any replay scheduler spec, e.g. --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1; milestones are steps)`;
+  `(any replay scheduler spec, e.g. --lr-schedule multistep:lr=0.1,milestones=49820,79712,104622,gamma=0.1; milestones are steps)`;
 export const relativeLr = (spec: string) =>
   `--lr-schedule ${spec} gives no lr and the log header has none: LRs are relative (lr0 = 1); ` +
   `a model fitted on a run with absolute LRs will not transfer`;

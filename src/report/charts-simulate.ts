@@ -265,11 +265,13 @@ export function simulateHeadline(r: SimulateResult): string[] {
     if (e) {
       const t = e.stepsToTarget;
       const split = e.reached > 0 && e.reached < e.members;
-      const reach = t
-        ? `${split ? "the members that reach the target do" : "reaches the target"} at ${percent(t.median / last)} of the logged steps (median; 10–90% ${percent(t.p10 / last)}–${percent(t.p90 / last)})`
-        : "never reaches the target";
+      // the verdict already says whether the members reach the target: add only when, once
+      const at = t
+        ? `at ${percent(t.median / last)} of the logged steps (median; 10–90% ${percent(t.p10 / last)}–${percent(t.p90 / last)})`
+        : "";
+      const reach = t ? (split ? ` (the members disagree; those that reach it do ${at})` : ` ${at}`) : "";
       out.push(
-        `${s.spec}: ${e.verdict}${split ? " (the members disagree)" : ""}; ${reach}; loss at the budget ${fix3(e.finalLoss.median)} (10–90%: ` +
+        `${s.spec}: ${e.verdict}${reach}; loss at the budget ${fix3(e.finalLoss.median)} (10–90%: ` +
           `${fix3(e.finalLoss.p10)}–${fix3(e.finalLoss.p90)}); decays: ${fix3(s.decays.count.mean)} (mean of ${runs})${cold}.`,
       );
       continue;

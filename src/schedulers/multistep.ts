@@ -4,7 +4,8 @@
  * (index + ctx.stepOffset). A milestone M fires a decay at training step M-1 (the new LR applies from step M on);
  * in replay of an arcface log (1-based global steps, stepOffset = firstStep - 1) that is the logged step M.
  * Values in (0, 1) are fractions of T (floor(v * T)), e.g. `multistep:milestones=0.5,0.75`.
- * Default milestones 0.4,0.64,0.88: arcface_torch 2021's decay epochs 10,16,22 of 25.
+ * Default milestones 0.4,0.64,0.88 (epochs 10,16,22 of 25). Not the 2021 arcface_torch runs' schedule: they
+ * decayed at 0.4,0.64,0.84 (epochs 10,16,21; data/known-decays.json).
  */
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";

@@ -76,7 +76,7 @@ export function stepLossFromLogged(curve: Curve): Float64Array {
  * Resolve the schedule of a logged run.
  *
  * @example
- * resolveStepLr(curve, "multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1", warnings).eta[49820]; // 0.01
+ * resolveStepLr(curve, "multistep:lr=0.1,milestones=49820,79712,104622,gamma=0.1", warnings).eta[49820]; // 0.01
  */
 export function resolveStepLr(curve: Curve, spec: string | undefined, warnings: Warnings): LrSource {
   const steps = curve.columns.step;

@@ -52,7 +52,7 @@ describe("known decays end their plateaus", () => {
     // a plateau starts right after it
     assert.ok(r.stationary.some((p) => p.start > 104622 && p.start <= 104622 + 2 * r.judge!.tolerance));
   });
-  it("the issue's milestones 49820,79712,109604 on the r50 log: 3/3 removed, none premature", async () => {
+  it("the issue's wrong milestones 49820,79712,109604 (the run's third decay was 104622) on the r50 log: 3/3 removed, none premature", async () => {
     const r = await replayOwn("logs/insightface_ms1mv3_r50_multistep.log", [49820, 79712, 109604]);
     const s = r.schedulers[0]!;
     assert.equal(s.removed, 3);

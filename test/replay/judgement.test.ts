@@ -107,4 +107,15 @@ describe("notes on strided logs", () => {
     assert.match(text, /open-loop lead/);
     assert.match(text.trim().split("\n").at(-1)!, /^openLoopLead is open loop: .*closed loop \(`fastface simulate`\)/);
   });
+  it("on a 0-based log T is the last step + 1, and the human output says so", async () => {
+    // detectron2 metrics.json: iterations 19..299 (0-based), so the run took 300 steps
+    const curve = await loadCurve(fileURLToPath(new URL("real/detectron2_balloon_metrics.json", FIXTURES)));
+    const r = replayCurve(curve, { schedulers: ["fastface"] });
+    assert.equal(r.curve.lastStep, 299);
+    assert.deepEqual(r.totalSteps, { value: 300, from: "logged" });
+    const line = formatReplay(r)
+      .split("\n")
+      .find((l) => l.startsWith("T = "))!;
+    assert.match(line, /^T = 300 \(the last logged step 299 \+ 1, steps read as counted from 0; no total_step/, line);
+  });
 });

@@ -157,11 +157,11 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .example("$0 fit run.log --model auto --out model.json --json", "fit, pick the model by validation")
       .example(
-        "$0 fit poly.log multistep.log --joint --model effective --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1",
+        "$0 fit poly.log multistep.log --joint --model effective --lr-schedule multistep:lr=0.1,milestones=49820,79712,104622,gamma=0.1",
         "joint fit of two runs of one setup, leave-one-run-out validation (--lr-schedule: for the log without LR)",
       )
       .example(
-        "$0 fit other.log --model-from model.json --lr-schedule multistep:lr=0.1,milestones=49820,79712,109604,gamma=0.1 --validate --json",
+        "$0 fit other.log --model-from model.json --lr-schedule multistep:lr=0.1,milestones=49820,79712,104622,gamma=0.1 --validate --json",
         "cross protocol",
       ) as unknown as Argv<FitArgs>,
   handler: async (a) => {

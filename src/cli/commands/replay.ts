@@ -49,7 +49,7 @@ export function formatReplay(r: ReplayResult): string {
   );
   const lossNote = lossColumnNote(c.lossColumn);
   if (lossNote !== undefined) out.push(lossNote);
-  if (r.totalSteps) out.push(totalStepsNote(r.totalSteps.value, r.totalSteps.from));
+  if (r.totalSteps) out.push(totalStepsNote(r.totalSteps.value, r.totalSteps.from, c.lastStep));
   const j = r.judge;
   const jp = j?.params;
   const judge = jp
