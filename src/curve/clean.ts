@@ -171,6 +171,7 @@ function finish(out: CurveColumns, meta: MetaInput, warnings: Warnings): Curve {
       format: meta.format,
       ...(meta.tag !== undefined ? { tag: meta.tag } : {}),
       ...(meta.lossColumn !== undefined ? { lossColumn: meta.lossColumn } : {}),
+      ...(meta.stepCounts === true ? { stepCounts: true } : {}),
       stride: medianGap(out.step),
       aggregation: meta.aggregation ?? "instant",
       config: meta.config ?? {},

@@ -2,7 +2,8 @@
  * HuggingFace `trainer_state.json`: `log_history` entries with `loss`, `learning_rate`, `step`, `epoch`
  * become points; entries with `eval_*` keys become evaluation results; the run's settings (max_steps,
  * logging_steps, train_batch_size, num_train_epochs, ...) go to `meta.config`. The Trainer logs the mean loss
- * since the previous log, so `aggregation` is `"mean-of-interval"`.
+ * since the previous log, so `aggregation` is `"mean-of-interval"`; its `step` is `global_step` after the
+ * optimizer step (a count, as arcface_torch's), so the curve is flagged `stepCounts`.
  */
 import type { Curve, Evaluation } from "../curve/curve.ts";
 import { ParseError, Warnings } from "../errors.ts";
@@ -71,6 +72,8 @@ export function parseTrainerState(text: string, source: string, warnings: Warnin
       source,
       format: "hf-trainer-state",
       tag: "loss",
+      // the Trainer logs state.global_step after the optimizer step: a step value counts the steps done
+      stepCounts: true,
       aggregation: "mean-of-interval",
       config,
       evaluations,

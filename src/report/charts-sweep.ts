@@ -230,8 +230,8 @@ function robustTable(sum: SweepReportData): TableSpec | undefined {
     rows: sum.robust.map((r) => [
       r.configId,
       paramsText(r.params),
-      r.minStepsSaved,
-      Math.round(r.meanStepsSaved),
+      r.minOpenLoopLead,
+      Math.round(r.meanOpenLoopLead),
       r.totalRemoved,
     ]),
     caption: `Configurations that remove at least one plateau and fire no premature decay on each of the ${sum.definition.curves.length} curves, ranked by the worst curve's open-loop lead, then the mean.`,
@@ -278,7 +278,7 @@ function sweepHeadline(sum: SweepReportData): string[] {
   const best = sum.robust[0];
   out.push(
     best
-      ? `${sum.robust.length}${sum.robust.length === 25 ? "+" : ""} configurations remove a plateau on every curve without a premature decay; the best (open-loop lead ${best.minStepsSaved.toLocaleString("en-US")} steps on its worst curve): ${paramsText(best.params)}.`
+      ? `${sum.robust.length}${sum.robust.length === 25 ? "+" : ""} configurations remove a plateau on every curve without a premature decay; the best (open-loop lead ${best.minOpenLoopLead.toLocaleString("en-US")} steps on its worst curve): ${paramsText(best.params)}.`
       : `No configuration removes a plateau on all ${n} curves without a premature decay.`,
   );
   const front = sum.pareto.filter((r) => r.onFront);

@@ -44,8 +44,8 @@ export interface RobustRow {
   configId: string;
   params: Record<string, unknown>;
   curves: number;
-  minStepsSaved: number;
-  meanStepsSaved: number;
+  minOpenLoopLead: number;
+  meanOpenLoopLead: number;
   totalRemoved: number;
   totalPremature: number;
 }
@@ -230,8 +230,8 @@ export async function robustConfigs(
     configId: String(r.config_id),
     params: JSON.parse(String(r.params)) as Record<string, unknown>,
     curves: Number(r.curves),
-    minStepsSaved: Number(r.min_saved),
-    meanStepsSaved: Number(r.mean_saved),
+    minOpenLoopLead: Number(r.min_saved),
+    meanOpenLoopLead: Number(r.mean_saved),
     totalRemoved: Number(r.removed),
     totalPremature: Number(r.premature),
   }));

@@ -101,6 +101,8 @@ describe("JSON Lines and trainer_state.json", () => {
     assert.equal(c.meta.format, "hf-trainer-state");
     assert.equal(c.meta.name, "ckpt");
     assert.equal(c.meta.aggregation, "mean-of-interval");
+    // global_step after the optimizer step: a count, so replay puts step - 1 steps before the point at step
+    assert.equal(c.meta.stepCounts, true);
     assert.deepEqual(arr(c.columns.step), [10, 20, 30]);
     assert.equal(c.columns.loss[0], 2.3456);
     assert.ok(Number.isNaN(c.columns.loss[1]));

@@ -118,4 +118,15 @@ describe("notes on strided logs", () => {
       .find((l) => l.startsWith("T = "))!;
     assert.match(line, /^T = 300 \(the last logged step 299 \+ 1, steps read as counted from 0; no total_step/, line);
   });
+  it("a HuggingFace trainer_state counts its steps (global_step after the optimizer step): T is the last step", async () => {
+    const curve = await loadCurve(fileURLToPath(new URL("real/hf_whisper_trainer_state.json", FIXTURES)));
+    const r = replayCurve(curve, { schedulers: ["multistep:milestones=1000"] });
+    assert.equal(r.curve.lastStep, 5000);
+    assert.deepEqual(r.totalSteps, { value: 5000, from: "logged" });
+    // 24 steps precede the first logged point (step 25): the milestone fires at step 1000, as torch's would
+    assert.deepEqual(
+      r.schedulers[0]!.decays.map((d) => d.step),
+      [1000],
+    );
+  });
 });

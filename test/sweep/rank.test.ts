@@ -131,7 +131,7 @@ describe("ranking SQL on a hand-made table", () => {
     const robust = await robustConfigs(conn);
     // c2 is the only one with premature 0 and removed >= 1 on both curves
     assert.deepEqual(
-      robust.map((r) => [r.configId, r.minStepsSaved, r.meanStepsSaved, r.curves]),
+      robust.map((r) => [r.configId, r.minOpenLoopLead, r.meanOpenLoopLead, r.curves]),
       [["c2", 700, 750, 2]],
     );
     const loose = await robustConfigs(conn, { maxPremature: 1 });

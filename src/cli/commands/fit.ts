@@ -118,7 +118,7 @@ export function withFitOptions<T>(y: Argv<T>): Argv<T> {
 
 export const fitCommand: CommandModule<object, FitArgs> = {
   command: "fit <log> [logs..]",
-  describe: "fit a loss-response model (multipower, annealing, floor, effective) to a run; validate it",
+  describe: `fit a loss-response model (${modelNames().join(", ")}) to a run; validate it`,
   builder: (y) =>
     withFitOptions(withLoadOptions(y))
       .positional("log", { type: "string", demandOption: true, describe: "training log or curve file" })
