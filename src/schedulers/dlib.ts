@@ -14,17 +14,9 @@
  * absolute, default lr0 * 1e-3 = dlib's default ratio 1e-5 / 1e-2). Non-finite losses are skipped.
  */
 import { defineScheduler } from "./factory.ts";
-import { num, numArray, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { num, numArray } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const DLIB_PARAMS = {
   thresh: { type: "integer", default: 2000, min: 3, doc: "iterations without progress before shrinking" },
@@ -192,13 +184,8 @@ function upperQuantile(ring: Float64Array, head: number, size: number, cap: numb
   return part[Math.round((size - 1) * (1 - q))]!;
 }
 
-class DlibScheduler implements Scheduler {
+class DlibScheduler extends StepwiseScheduler<ParamsOf<typeof DLIB_PARAMS>> {
   readonly name = "dlib";
-  readonly params: ParamsOf<typeof DLIB_PARAMS>;
-  readonly ctx: SchedulerContext;
-  lr: number;
-  t = 0;
-  decays = 0;
   /** steps_without_progress of the last check. */
   counter = 0;
   private budget = 0;
@@ -214,9 +201,7 @@ class DlibScheduler implements Scheduler {
   private size = 0;
 
   constructor(params: ParamsOf<typeof DLIB_PARAMS>, ctx: SchedulerContext) {
-    this.params = params;
-    this.ctx = ctx;
-    this.lr = ctx.lr0;
+    super(params, ctx);
     this.thresh = params.thresh;
     this.shrink = params.shrink;
     this.zp = probit(params.probability);
@@ -255,33 +240,23 @@ class DlibScheduler implements Scheduler {
     return true;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     const window: number[] = new Array(this.size);
     for (let j = 0; j < this.size; j++) window[j] = this.ring[(this.head + j) % this.thresh]!;
     return {
-      ...stateHeader(this),
       budget: this.budget,
       counter: this.counter,
       window,
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.budget = num(s, "budget");
     this.counter = num(s, "counter");
     const w = numArray(s, "window").slice(-this.thresh);
     this.head = 0;
     this.size = w.length;
     this.ring.set(w);
-    return this;
   }
 }
 

@@ -10,9 +10,9 @@
  *   event per step, at most `maxEvents`; continuous schedules (poly, cosine) thus report "halvings"
  *   comparable with fastface (8 at most by default, like fastface's maxDecays).
  */
-import { checkState, num, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type { DecaySink, Params, Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
+import { checkState, num } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { Params, SchedulerContext, SchedulerState } from "./types.ts";
 
 export type EventMode =
   | { mode: "drop" }
@@ -24,22 +24,16 @@ export type EventMode =
       quietUntil?: number;
     };
 
-export class FixedSchedule implements Scheduler {
+export class FixedSchedule extends StepwiseScheduler<Params> {
   readonly name: string;
-  readonly params: Params;
-  readonly ctx: SchedulerContext;
-  lr: number;
-  t = 0;
-  decays = 0;
   /** Levels lr0 / ratio^k crossed so far (levels mode). */
   private level = 0;
   private readonly lrAt: (t: number) => number;
   private readonly events: EventMode;
 
   constructor(name: string, params: Params, ctx: SchedulerContext, lrAt: (t: number) => number, events: EventMode) {
+    super(params, ctx);
     this.name = name;
-    this.params = params;
-    this.ctx = ctx;
     const off = ctx.stepOffset ?? 0;
     this.lrAt = off === 0 ? lrAt : (t: number) => lrAt(off + t);
     this.events = events;
@@ -72,25 +66,17 @@ export class FixedSchedule implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       level: Number.isFinite(this.level) ? this.level : "Infinity",
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
+  /** The LR is the closed form at the restored step (the saved `lr` is only the header's copy). */
+  protected loadOwn(s: SchedulerState): void {
     checkState(s, this.name);
-    this.t = s.t;
     this.lr = this.lrAt(s.t);
-    this.decays = s.decays;
     this.level = s.level === "Infinity" ? Number.POSITIVE_INFINITY : num(s, "level");
-    return this;
   }
 }
 

@@ -33,16 +33,9 @@ import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
 import { stepsOrFraction } from "./fixed.ts";
-import { dec, enc, num, numArray, stateHeader } from "./params.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { dec, enc, num, numArray } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { DecaySink, ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const HCK_PROTO_PARAMS = {
   m: {
@@ -86,13 +79,8 @@ function nsum(s: number, v: number, comp: Float64Array, k: number): number {
   return t;
 }
 
-class HckProtoScheduler implements Scheduler {
+class HckProtoScheduler extends StepwiseScheduler<ParamsOf<typeof HCK_PROTO_PARAMS>> {
   readonly name = "hck-proto";
-  readonly params: ParamsOf<typeof HCK_PROTO_PARAMS>;
-  readonly ctx: SchedulerContext;
-  t = 0;
-  lr: number;
-  decays = 0;
   increases = 0;
   statistic = Number.NaN;
   /** Consecutive stationary steps (the prototype's `count`). */
@@ -126,9 +114,7 @@ class HckProtoScheduler implements Scheduler {
         E_SCHED_PARAM,
       );
     }
-    this.params = params;
-    this.ctx = ctx;
-    this.lr = ctx.lr0;
+    super(params, ctx);
     this.m = m;
     this.h = Math.floor(m / 2);
     this.patience = params.patience ?? 2 * m;
@@ -242,7 +228,7 @@ class HckProtoScheduler implements Scheduler {
    * `step` over losses[from..to) with the steady state in locals (`steady`); the warm-up, non-finite losses and
    * the two re-summing steps per m go through step(). test/schedulers/step-range.test.ts pins it to step().
    */
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
+  override stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
     let i = from;
     while (i < to) {
       if (this.k > 2 * this.m) {
@@ -363,7 +349,7 @@ class HckProtoScheduler implements Scheduler {
     return i;
   }
 
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     const m = this.m;
     const liveLosses = Math.min(this.k, m);
     const liveMeans = Math.min(Math.max(this.k - m, 0), m + 1);
@@ -372,7 +358,6 @@ class HckProtoScheduler implements Scheduler {
     const meanRing: number[] = [];
     for (let q = this.k - liveMeans; q < this.k; q++) meanRing.push(this.mean(q));
     return {
-      ...stateHeader(this),
       increases: this.increases,
       k: this.k,
       count: this.counter,
@@ -385,11 +370,7 @@ class HckProtoScheduler implements Scheduler {
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.increases = num(s, "increases");
     this.k = num(s, "k");
     this.counter = num(s, "count");
@@ -416,7 +397,6 @@ class HckProtoScheduler implements Scheduler {
     means.forEach((v, q) => {
       this.means[(this.k - liveMeans + q) % (m + 1)] = v;
     });
-    return this;
   }
 }
 

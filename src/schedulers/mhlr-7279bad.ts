@@ -21,17 +21,9 @@
  */
 import { tolerance } from "./decide.ts";
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { dec, enc, num } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const MHLR_7279BAD_PARAMS = {
   alpha: { type: "number", default: 0.001, min: 1e-12, max: 1, doc: "EMA factor of the loss decrease D_t" },
@@ -41,13 +33,8 @@ export const MHLR_7279BAD_PARAMS = {
   delta: { type: "number", default: 2, min: 1, doc: "LR divisor while the weight is 1/delta" },
 } as const satisfies Record<string, ParamSpec>;
 
-class Mhlr7279bad implements Scheduler {
+class Mhlr7279bad extends StepwiseScheduler<ParamsOf<typeof MHLR_7279BAD_PARAMS>> {
   readonly name = "mhlr-7279bad";
-  readonly params: ParamsOf<typeof MHLR_7279BAD_PARAMS>;
-  readonly ctx: SchedulerContext;
-  t = 0;
-  lr: number;
-  decays = 0;
   statistic = Number.NaN;
   /** Stationary steps counted since the last fire (never reset otherwise). */
   counter = 0;
@@ -63,9 +50,7 @@ class Mhlr7279bad implements Scheduler {
   private readonly down: number;
 
   constructor(params: ParamsOf<typeof MHLR_7279BAD_PARAMS>, ctx: SchedulerContext) {
-    this.params = params;
-    this.ctx = ctx;
-    this.lr = ctx.lr0;
+    super(params, ctx);
     this.alpha = params.alpha;
     this.beta = params.beta;
     this.lambda = params.lambda;
@@ -110,13 +95,8 @@ class Mhlr7279bad implements Scheduler {
     return true;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       k: this.k,
       weight: this.weight,
       count: this.counter,
@@ -127,11 +107,7 @@ class Mhlr7279bad implements Scheduler {
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.k = num(s, "k");
     this.weight = num(s, "weight");
     this.counter = num(s, "count");
@@ -139,7 +115,6 @@ class Mhlr7279bad implements Scheduler {
     this.d = num(s, "d");
     this.e = num(s, "e");
     this.statistic = dec(s, "statistic");
-    return this;
   }
 }
 

@@ -10,17 +10,9 @@
  * min_lr is absolute. Non-finite losses are skipped.
  */
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { dec, enc, num } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const PLATEAU_KERAS_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
@@ -31,13 +23,8 @@ export const PLATEAU_KERAS_PARAMS = {
   min_lr: { type: "number", default: 0, min: 0, doc: "LR floor (absolute)" },
 } as const satisfies Record<string, ParamSpec>;
 
-class PlateauKeras implements Scheduler {
+class PlateauKeras extends StepwiseScheduler<ParamsOf<typeof PLATEAU_KERAS_PARAMS>> {
   readonly name = "plateau-keras";
-  readonly params: ParamsOf<typeof PLATEAU_KERAS_PARAMS>;
-  readonly ctx: SchedulerContext;
-  lr: number;
-  t = 0;
-  decays = 0;
   statistic = Number.NaN;
   private best: number;
   private wait = 0;
@@ -50,9 +37,7 @@ class PlateauKeras implements Scheduler {
   private readonly minLr: number;
 
   constructor(params: ParamsOf<typeof PLATEAU_KERAS_PARAMS>, ctx: SchedulerContext) {
-    this.params = params;
-    this.ctx = ctx;
-    this.lr = ctx.lr0;
+    super(params, ctx);
     this.minMode = params.mode === "min";
     this.minDelta = params.min_delta;
     this.factor = params.factor;
@@ -94,13 +79,8 @@ class PlateauKeras implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       best: enc(this.best),
       wait: this.wait,
       cooldownCounter: this.cooldownCounter,
@@ -108,16 +88,11 @@ class PlateauKeras implements Scheduler {
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.best = dec(s, "best");
     this.wait = num(s, "wait");
     this.cooldownCounter = num(s, "cooldownCounter");
     this.statistic = num(s, "statistic");
-    return this;
   }
 }
 

@@ -22,17 +22,9 @@
 import { ConfigError } from "../errors.ts";
 import { badParamValue, E_SCHED_PARAM } from "../messages/replay.ts";
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { dec, enc, num } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const PLATEAU_OPTAX_PARAMS = {
   factor: { type: "number", default: 0.1, min: 0, max: 1, doc: "scale multiplier per reduction, in (0, 1)" },
@@ -47,13 +39,8 @@ export const PLATEAU_OPTAX_PARAMS = {
 
 const identity = (v: number): number => v;
 
-class PlateauOptax implements Scheduler {
+class PlateauOptax extends StepwiseScheduler<ParamsOf<typeof PLATEAU_OPTAX_PARAMS>> {
   readonly name = "plateau-optax";
-  readonly params: ParamsOf<typeof PLATEAU_OPTAX_PARAMS>;
-  readonly ctx: SchedulerContext;
-  t = 0;
-  lr: number;
-  decays = 0;
   statistic = Number.NaN;
   private scale: number;
   private best = Number.POSITIVE_INFINITY;
@@ -80,12 +67,10 @@ class PlateauOptax implements Scheduler {
     if (rtol === 0 && atol === 0) {
       throw new ConfigError(badParamValue("plateau-optax", "rtol", rtol, "rtol > 0 or atol > 0"), E_SCHED_PARAM);
     }
-    this.params = params;
-    this.ctx = ctx;
+    super(params, ctx);
     this.r = params.precision === "float32" ? Math.fround : identity;
     const r = this.r;
     this.scale = r(1);
-    this.lr = ctx.lr0;
     this.factor = r(factor);
     this.keep = r(1 - rtol);
     this.atol = r(atol);
@@ -131,13 +116,8 @@ class PlateauOptax implements Scheduler {
     return true;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       scale: this.scale,
       best: enc(this.best),
       plateau: this.plateau,
@@ -148,11 +128,7 @@ class PlateauOptax implements Scheduler {
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.scale = num(s, "scale");
     this.best = dec(s, "best");
     this.plateau = num(s, "plateau");
@@ -160,7 +136,6 @@ class PlateauOptax implements Scheduler {
     this.count = num(s, "count");
     this.avg = num(s, "avg");
     this.statistic = dec(s, "statistic");
-    return this;
   }
 }
 

@@ -11,17 +11,9 @@
  * min_lr and eps are absolute (same unit as lr0). Non-finite losses are skipped (torch would count them bad).
  */
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num, stateHeader } from "./params.ts";
-import { stepEach } from "./step-range.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import { dec, enc, num } from "./params.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const PLATEAU_TORCH_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
@@ -34,13 +26,8 @@ export const PLATEAU_TORCH_PARAMS = {
   eps: { type: "number", default: 1e-8, min: 0, doc: "skip reductions smaller than eps" },
 } as const satisfies Record<string, ParamSpec>;
 
-class PlateauTorch implements Scheduler {
+class PlateauTorch extends StepwiseScheduler<ParamsOf<typeof PLATEAU_TORCH_PARAMS>> {
   readonly name = "plateau-torch";
-  readonly params: ParamsOf<typeof PLATEAU_TORCH_PARAMS>;
-  readonly ctx: SchedulerContext;
-  lr: number;
-  t = 0;
-  decays = 0;
   statistic = Number.NaN;
   private best: number;
   private numBad = 0;
@@ -55,9 +42,7 @@ class PlateauTorch implements Scheduler {
   private readonly eps: number;
 
   constructor(params: ParamsOf<typeof PLATEAU_TORCH_PARAMS>, ctx: SchedulerContext) {
-    this.params = params;
-    this.ctx = ctx;
-    this.lr = ctx.lr0;
+    super(params, ctx);
     this.minMode = params.mode === "min";
     this.rel = params.threshold_mode === "rel";
     this.threshold = params.threshold;
@@ -108,13 +93,8 @@ class PlateauTorch implements Scheduler {
     return false;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       best: enc(this.best),
       numBad: this.numBad,
       cooldownCounter: this.cooldownCounter,
@@ -122,16 +102,11 @@ class PlateauTorch implements Scheduler {
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
-    this.decays = s.decays;
+  protected loadOwn(s: SchedulerState): void {
     this.best = dec(s, "best");
     this.numBad = num(s, "numBad");
     this.cooldownCounter = num(s, "cooldownCounter");
     this.statistic = num(s, "statistic");
-    return this;
   }
 }
 
