@@ -10,9 +10,8 @@
  * min_lr is absolute. Non-finite losses are skipped.
  */
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num } from "./params.ts";
-import { StepwiseScheduler } from "./stepwise.ts";
-import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import { PlateauFrame } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const PLATEAU_KERAS_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
@@ -23,32 +22,14 @@ export const PLATEAU_KERAS_PARAMS = {
   min_lr: { type: "number", default: 0, min: 0, doc: "LR floor (absolute)" },
 } as const satisfies Record<string, ParamSpec>;
 
-class PlateauKeras extends StepwiseScheduler<ParamsOf<typeof PLATEAU_KERAS_PARAMS>> {
+class PlateauKeras extends PlateauFrame<ParamsOf<typeof PLATEAU_KERAS_PARAMS>> {
   readonly name = "plateau-keras";
-  statistic = Number.NaN;
-  private best: number;
-  private wait = 0;
-  private cooldownCounter = 0;
-  private readonly minMode: boolean;
+  protected readonly counterKey = "wait";
   private readonly minDelta: number;
-  private readonly factor: number;
-  private readonly patience: number;
-  private readonly cooldown: number;
-  private readonly minLr: number;
 
   constructor(params: ParamsOf<typeof PLATEAU_KERAS_PARAMS>, ctx: SchedulerContext) {
     super(params, ctx);
-    this.minMode = params.mode === "min";
     this.minDelta = params.min_delta;
-    this.factor = params.factor;
-    this.patience = params.patience;
-    this.cooldown = params.cooldown;
-    this.minLr = params.min_lr;
-    this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  }
-
-  get counter(): number {
-    return this.wait;
   }
 
   step(loss: number): boolean {
@@ -57,42 +38,26 @@ class PlateauKeras extends StepwiseScheduler<ParamsOf<typeof PLATEAU_KERAS_PARAM
     this.statistic = loss;
     if (this.cooldownCounter > 0) {
       this.cooldownCounter -= 1;
-      this.wait = 0;
+      this.bad = 0;
     }
     const better = this.minMode ? loss < this.best - this.minDelta : loss > this.best + this.minDelta;
     if (better) {
       this.best = loss;
-      this.wait = 0;
+      this.bad = 0;
     } else if (!(this.cooldownCounter > 0)) {
-      this.wait += 1;
-      if (this.wait >= this.patience) {
+      this.bad += 1;
+      if (this.bad >= this.patience) {
         const old = this.lr;
         if (old > Math.fround(this.minLr)) {
           this.lr = Math.max(old * this.factor, this.minLr);
           this.cooldownCounter = this.cooldown;
-          this.wait = 0;
+          this.bad = 0;
           this.decays += 1;
           return true;
         }
       }
     }
     return false;
-  }
-
-  protected ownState(): Record<string, unknown> {
-    return {
-      best: enc(this.best),
-      wait: this.wait,
-      cooldownCounter: this.cooldownCounter,
-      statistic: Number.isFinite(this.statistic) ? this.statistic : null,
-    };
-  }
-
-  protected loadOwn(s: SchedulerState): void {
-    this.best = dec(s, "best");
-    this.wait = num(s, "wait");
-    this.cooldownCounter = num(s, "cooldownCounter");
-    this.statistic = num(s, "statistic");
   }
 }
 

@@ -11,9 +11,8 @@
  * min_lr and eps are absolute (same unit as lr0). Non-finite losses are skipped (torch would count them bad).
  */
 import { defineScheduler } from "./factory.ts";
-import { dec, enc, num } from "./params.ts";
-import { StepwiseScheduler } from "./stepwise.ts";
-import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
+import { PlateauFrame } from "./stepwise.ts";
+import type { ParamSpec, ParamsOf, SchedulerContext, SchedulerFactory } from "./types.ts";
 
 export const PLATEAU_TORCH_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise or maximise the metric" },
@@ -26,37 +25,18 @@ export const PLATEAU_TORCH_PARAMS = {
   eps: { type: "number", default: 1e-8, min: 0, doc: "skip reductions smaller than eps" },
 } as const satisfies Record<string, ParamSpec>;
 
-class PlateauTorch extends StepwiseScheduler<ParamsOf<typeof PLATEAU_TORCH_PARAMS>> {
+class PlateauTorch extends PlateauFrame<ParamsOf<typeof PLATEAU_TORCH_PARAMS>> {
   readonly name = "plateau-torch";
-  statistic = Number.NaN;
-  private best: number;
-  private numBad = 0;
-  private cooldownCounter = 0;
-  private readonly minMode: boolean;
+  protected readonly counterKey = "numBad";
   private readonly rel: boolean;
   private readonly threshold: number;
-  private readonly factor: number;
-  private readonly patience: number;
-  private readonly cooldown: number;
-  private readonly minLr: number;
   private readonly eps: number;
 
   constructor(params: ParamsOf<typeof PLATEAU_TORCH_PARAMS>, ctx: SchedulerContext) {
     super(params, ctx);
-    this.minMode = params.mode === "min";
     this.rel = params.threshold_mode === "rel";
     this.threshold = params.threshold;
-    this.factor = params.factor;
-    this.patience = params.patience;
-    this.cooldown = params.cooldown;
-    this.minLr = params.min_lr;
     this.eps = params.eps;
-    this.best = this.minMode ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  }
-
-  /** Bad-step counter after the last step. */
-  get counter(): number {
-    return this.numBad;
   }
 
   private isBetter(a: number): boolean {
@@ -71,17 +51,17 @@ class PlateauTorch extends StepwiseScheduler<ParamsOf<typeof PLATEAU_TORCH_PARAM
     this.statistic = loss;
     if (this.isBetter(loss)) {
       this.best = loss;
-      this.numBad = 0;
+      this.bad = 0;
     } else {
-      this.numBad += 1;
+      this.bad += 1;
     }
     if (this.cooldownCounter > 0) {
       this.cooldownCounter -= 1;
-      this.numBad = 0;
+      this.bad = 0;
     }
-    if (this.numBad > this.patience) {
+    if (this.bad > this.patience) {
       this.cooldownCounter = this.cooldown;
-      this.numBad = 0;
+      this.bad = 0;
       const old = this.lr;
       const next = Math.max(old * this.factor, this.minLr);
       if (old - next > this.eps) {
@@ -91,22 +71,6 @@ class PlateauTorch extends StepwiseScheduler<ParamsOf<typeof PLATEAU_TORCH_PARAM
       }
     }
     return false;
-  }
-
-  protected ownState(): Record<string, unknown> {
-    return {
-      best: enc(this.best),
-      numBad: this.numBad,
-      cooldownCounter: this.cooldownCounter,
-      statistic: Number.isFinite(this.statistic) ? this.statistic : null,
-    };
-  }
-
-  protected loadOwn(s: SchedulerState): void {
-    this.best = dec(s, "best");
-    this.numBad = num(s, "numBad");
-    this.cooldownCounter = num(s, "cooldownCounter");
-    this.statistic = num(s, "statistic");
   }
 }
 
