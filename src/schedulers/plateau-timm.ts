@@ -20,19 +20,11 @@
  * scheduler's reductions; noise is not a decay.
  */
 import { defineScheduler } from "./factory.ts";
-import { num, stateHeader } from "./params.ts";
+import { num } from "./params.ts";
 import { plateauTorch } from "./plateau-torch.ts";
-import { stepEach } from "./step-range.ts";
+import { StepwiseScheduler } from "./stepwise.ts";
 import { TorchGenerator } from "./torch-generator.ts";
-import type {
-  DecaySink,
-  ParamSpec,
-  ParamsOf,
-  Scheduler,
-  SchedulerContext,
-  SchedulerFactory,
-  SchedulerState,
-} from "./types.ts";
+import type { ParamSpec, ParamsOf, Scheduler, SchedulerContext, SchedulerFactory, SchedulerState } from "./types.ts";
 
 export const PLATEAU_TIMM_PARAMS = {
   mode: { type: "string", default: "min", choices: ["min", "max"], doc: "minimise (ours) or maximise (timm)" },
@@ -54,12 +46,8 @@ export const PLATEAU_TIMM_PARAMS = {
   noise_seed: { type: "integer", default: 42, doc: "base seed; epoch t uses noise_seed + t" },
 } as const satisfies Record<string, ParamSpec>;
 
-class PlateauTimm implements Scheduler {
+class PlateauTimm extends StepwiseScheduler<ParamsOf<typeof PLATEAU_TIMM_PARAMS>> {
   readonly name = "plateau-timm";
-  readonly params: ParamsOf<typeof PLATEAU_TIMM_PARAMS>;
-  readonly ctx: SchedulerContext;
-  t = 0;
-  lr: number;
   statistic = Number.NaN;
   /** The base ReduceLROnPlateau (created at the first step after the warmup). */
   private base: Scheduler | null = null;
@@ -69,17 +57,12 @@ class PlateauTimm implements Scheduler {
   private readonly noise: number[];
 
   constructor(params: ParamsOf<typeof PLATEAU_TIMM_PARAMS>, ctx: SchedulerContext) {
-    this.params = params;
-    this.ctx = ctx;
+    super(params, ctx);
     this.warmupT = params.warmup_t;
     this.warmupInit = params.warmup_lr_init;
     this.warmupStep = this.warmupT > 0 ? (ctx.lr0 - this.warmupInit) / this.warmupT : 1;
     this.lr = this.warmupT > 0 ? this.warmupInit : ctx.lr0;
     this.noise = params.noise_range;
-  }
-
-  get decays(): number {
-    return this.base?.decays ?? 0;
   }
 
   get counter(): number {
@@ -128,32 +111,24 @@ class PlateauTimm implements Scheduler {
     }
     this.base ??= this.makeBase(this.lr);
     const fired = loss - loss === 0 ? this.base.step(loss) : false;
+    this.decays = this.base.decays;
     this.statistic = loss - loss === 0 ? loss : Number.NaN;
     const lr = this.base.lr;
     this.lr = this.inNoise(epoch) ? lr + lr * this.noiseAt(epoch) : lr;
     return fired;
   }
 
-  stepRange(losses: Float64Array, from: number, to: number, sink: DecaySink): void {
-    stepEach(this, losses, from, to, sink);
-  }
-
-  getState(): SchedulerState {
+  protected ownState(): Record<string, unknown> {
     return {
-      ...stateHeader(this),
       statistic: Number.isFinite(this.statistic) ? this.statistic : null,
       base: this.base ? this.base.getState() : null,
     };
   }
 
-  /** @internal */
-  load(s: SchedulerState): this {
-    this.t = s.t;
-    this.lr = s.lr;
+  protected loadOwn(s: SchedulerState): void {
     this.statistic = num(s, "statistic");
     const base = s.base as SchedulerState | null;
     this.base = base === null ? null : plateauTorch.restore(base);
-    return this;
   }
 }
 

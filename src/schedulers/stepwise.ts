@@ -1,6 +1,6 @@
 /**
  * The frame of the schedulers that step one loss at a time and keep their own state in a few plain fields
- * (plateau-torch, plateau-keras, plateau-optax, mhlr-7279bad, dlib, hck-proto, the fixed schedules): the common
+ * (plateau-torch, plateau-keras, plateau-optax, plateau-timm, mhlr-7279bad, dlib, hck-proto, the fixed schedules): the common
  * fields (params, ctx, lr, t, decays), the generic `stepRange` (`stepEach`; a class with a fast path overrides
  * it), and the JSON state as the common header (`stateHeader`) plus the class's own fields. A subclass writes
  * its rule (`step`), `ownState()` (its fields, plain JSON) and `loadOwn(state)` (the same fields back), so
