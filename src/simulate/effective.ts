@@ -17,6 +17,7 @@
  */
 import { RATE_MAX } from "./floor.ts";
 import { ETA_MIN, type FitBlocks, type LossModel, type ParamValues, type Stepper } from "./model.ts";
+import { linitDef, normDefs } from "./param-defs.ts";
 
 /** Per-step effective-LR relaxation. */
 export class EffectiveStepper implements Stepper {
@@ -185,23 +186,8 @@ export const effective: LossModel = {
     const rate = 3 / Math.max(scale.steps, 1);
     const s1 = Math.max(scale.s1Max, 1);
     return [
-      {
-        name: "Linit",
-        lo: scale.lossMin,
-        hi: scale.lossMax * 2,
-        log: true,
-        init: scale.lossFirst,
-        doc: "loss at step 0",
-      },
-      {
-        name: "u0",
-        lo: 1e-3,
-        hi: 1e3,
-        log: true,
-        init: 1,
-        doc: "initial squared-norm proxy (1 = equilibrium at lrRef)",
-      },
-      { name: "kappa", lo: 1e-7, hi: 1e-2, log: true, init: 30 * rate, doc: "norm relaxation rate at eta = lrRef" },
+      linitDef(scale),
+      ...normDefs(rate),
       { name: "k", lo: 1e-9, hi: 0.5, log: true, init: rate * 10, doc: "loss relaxation rate at e = 1" },
       { name: "p", lo: 0.01, hi: 4, log: true, init: 0.5, doc: "effective-LR exponent of the rate" },
       { name: "a", lo: 1e-3, hi: scale.lossMax, log: true, init: scale.lossMin * 0.8, doc: "floor at e = 0" },

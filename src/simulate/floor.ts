@@ -5,6 +5,7 @@
  * can be seeded with an observed loss.
  */
 import { ETA_MIN, type FitBlocks, type LossModel, type ParamValues, type Stepper } from "./model.ts";
+import { linitDef } from "./param-defs.ts";
 
 /** Largest per-step relaxation rate on blocks (a rate of 1 would make the block's decay factor exactly 0). */
 export const RATE_MAX = 0.999999;
@@ -93,14 +94,7 @@ export const floor: LossModel = {
   paramDefs(scale) {
     const rate = 3 / Math.max(scale.steps, 1);
     return [
-      {
-        name: "Linit",
-        lo: scale.lossMin,
-        hi: scale.lossMax * 2,
-        log: true,
-        init: scale.lossFirst,
-        doc: "loss at step 0",
-      },
+      linitDef(scale),
       { name: "k", lo: 1e-9, hi: 0.5, log: true, init: rate * 10, doc: "relaxation rate at eta = lrRef" },
       { name: "p", lo: 0.01, hi: 4, log: true, init: 1, doc: "LR exponent of the rate" },
       { name: "a", lo: 1e-3, hi: scale.lossMax, log: true, init: scale.lossMin * 0.8, doc: "floor at eta = 0" },

@@ -15,6 +15,7 @@
  */
 import { RATE_MAX } from "./floor.ts";
 import { ETA_MIN, type FitBlocks, type LossModel, type ParamValues, type Stepper } from "./model.ts";
+import { normDefs } from "./param-defs.ts";
 
 /** Per-step progress + noise-excess model. */
 export class SdeStepper implements Stepper {
@@ -192,15 +193,7 @@ export const sde: LossModel = {
       { name: "q", lo: 0.05, hi: 4, log: true, init: 0.7, doc: "effective-LR exponent of the noise excess" },
       { name: "k", lo: 1e-9, hi: 0.5, log: true, init: rate * 10, doc: "relaxation rate of the excess at e = 1" },
       { name: "p", lo: 0.05, hi: 4, log: true, init: 1, doc: "effective-LR exponent of that rate" },
-      {
-        name: "u0",
-        lo: 1e-3,
-        hi: 1e3,
-        log: true,
-        init: 1,
-        doc: "initial squared-norm proxy (1 = equilibrium at lrRef)",
-      },
-      { name: "kappa", lo: 1e-7, hi: 1e-2, log: true, init: 30 * rate, doc: "norm relaxation rate at eta = lrRef" },
+      ...normDefs(rate),
     ];
   },
   predict: sdePredict,
