@@ -269,6 +269,14 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     const every = Math.max(1, Math.ceil((2 * stride + 1) / 41));
     for (let g = gap - stride; g <= gap + stride; g += every) if (g >= 2) gapSteps.push(g);
   }
+  // the ReduceLROnPlateau ports invert their patience from the gaps: torch and timm reduce when the bad count
+  // exceeds patience (reductions patience + 1 steps apart), Keras and Optax when it reaches it (patience apart)
+  const counterInvert = (param: string, exceeds: boolean) =>
+    ({ kind: "counter", param, disable: { [param]: T + 10 }, exceeds, integer: true }) as const;
+  const gapPatience = (param: string, exceeds: boolean): NumDim => ({
+    ...patienceDim(param),
+    invertExtra: exceeds ? gapSteps.map((g) => g - 1) : gapSteps,
+  });
   // toler = floor(T tau) = g - 1 (the half keeps floor() off the boundary)
   const tauFromGap = gapSteps.map((g) => Number(((g - 0.5) / T).toPrecision(8)));
   // the two-EMA rules (fastface, mhlr-7279bad): lambda on a dense log grid, tau (the gaps suggest it), alpha and
@@ -290,6 +298,7 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     { name: "beta", scale: "log", lo: 0.001, hi: 0.001, grid: 1, min: 1e-4, max: 0.05 },
   ];
   const base = {
+    rule,
     fixed: {} as Params,
     nums: [] as NumDim[],
     choices: [] as ChoiceDim[],
@@ -301,7 +310,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "fastface":
       return {
         ...base,
-        rule,
         fixed: { delta: 1 / dec, maxDecays: Math.max(8, nDown) },
         invert: { kind: "window", param: "lambda", disable: { lambda: NEVER }, window: tolerWindow },
         nums: emaDims(),
@@ -309,7 +317,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "hck":
       return {
         ...base,
-        rule,
         fixed: { delta: 1 / dec, maxDecays: Math.max(8, nDown) },
         invert: { kind: "window", param: "lambda", disable: { lambda: NEVER }, window: tolerWindow },
         nums: [
@@ -335,7 +342,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
       const incAfter = f.increase === null ? [1_000_000] : uniq([...f.decreasesBeforeIncrease, 2]);
       return {
         ...base,
-        rule,
         fixed: { delta: 1 / dec, increase: f.increase ?? 4 },
         invert: {
           kind: "window",
@@ -372,7 +378,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "mhlr-7279bad":
       return {
         ...base,
-        rule,
         fixed: { delta: 1 / dec },
         invert: { kind: "cumulative", param: "lambda", disable: { lambda: NEVER }, count: tolerWindow },
         nums: emaDims(),
@@ -380,14 +385,12 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "multistep":
       return {
         ...base,
-        rule,
         fixed: {},
         seeds: [{ milestones: f.decreaseSteps.length > 0 ? f.decreaseSteps : [0.4, 0.64, 0.88], gamma: dec }],
       };
     case "poly":
       return {
         ...base,
-        rule,
         lr0: f.lrMax,
         fixed: f.warmup ? {} : { warmup: 0 },
         nums: [
@@ -400,7 +403,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "cosine":
       return {
         ...base,
-        rule,
         lr0: f.lrMax,
         nums: [{ name: "T_max", scale: "log", lo: T / 2, hi: 2 * T, grid: 5, integer: true, extra: [T], min: 1 }],
         choices: [{ name: "eta_min", values: uniq([0, f.lastLr]) }],
@@ -411,7 +413,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
       const decay = Math.max(0, T - f.lastPeakStep);
       return {
         ...base,
-        rule,
         lr0: f.lrMax,
         fixed: f.warmup ? {} : { warmup: 0 },
         nums: [
@@ -438,16 +439,14 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
       };
     }
     case "constant":
-      return { ...base, rule, lr0: f.lrMax };
+      return { ...base, lr0: f.lrMax };
     case "plateau-torch":
       return {
         ...base,
-        rule,
         fixed: { factor: Math.min(dec, 0.999999) },
-        // torch reduces when the bad count exceeds patience: reductions patience + 1 steps apart
-        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: true, integer: true },
+        invert: counterInvert("patience", true),
         nums: [
-          { ...patienceDim("patience"), invertExtra: gapSteps.map((g) => g - 1) },
+          gapPatience("patience", true),
           { name: "threshold", scale: "log", lo: 1e-6, hi: 1e-2, grid: 5, extra: [1e-4] },
         ],
         choices: [{ name: "threshold_mode", values: ["rel", "abs"], refineOnly: true }],
@@ -455,24 +454,21 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "plateau-keras":
       return {
         ...base,
-        rule,
         fixed: { factor: Math.min(dec, 0.999999) },
-        // Keras reduces when wait reaches patience: reductions patience steps apart
-        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: false, integer: true },
+        invert: counterInvert("patience", false),
         nums: [
-          { ...patienceDim("patience"), invertExtra: gapSteps },
+          gapPatience("patience", false),
           { name: "min_delta", scale: "log", ...loss(1e-7, 1e-3), grid: 5, extra: [1e-4] },
         ],
       };
     case "plateau-timm":
       return {
         ...base,
-        rule,
         lr0: f.warmup ? f.lrMax : f.firstLr,
         fixed: { decay_rate: Math.min(dec, 0.999999), ...(f.warmup ? { warmup_lr_init: 0 } : {}) },
-        invert: { kind: "counter", param: "patience_t", disable: { patience_t: T + 10 }, exceeds: true, integer: true },
+        invert: counterInvert("patience_t", true),
         nums: [
-          { ...patienceDim("patience_t"), invertExtra: gapSteps.map((g) => g - 1) },
+          gapPatience("patience_t", true),
           { name: "threshold", scale: "log", lo: 1e-6, hi: 1e-2, grid: 5, extra: [1e-4] },
           // timm counts epochs from 1 at the first loss: epoch = step - firstStep + 1
           ...(f.warmup ? [warmupDim("warmup_t", f, 1 - f.firstStep)] : []),
@@ -481,9 +477,8 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "plateau-optax":
       return {
         ...base,
-        rule,
         fixed: { factor: Math.min(Math.max(dec, 1e-6), 0.999999) },
-        invert: { kind: "counter", param: "patience", disable: { patience: T + 10 }, exceeds: false, integer: true },
+        invert: counterInvert("patience", false),
         nums: [
           // reductions patience x accumulation_size steps apart
           { ...patienceDim("patience"), lo: 10 },
@@ -494,7 +489,6 @@ export function familySpace(rule: FamilyName, f: TraceFacts): FamilySpace {
     case "dlib":
       return {
         ...base,
-        rule,
         fixed: { shrink: Math.min(dec, 1) },
         // dlib re-tests a window of thresh losses every thresh / 200 steps (~0.5 s per run on 200k steps): its
         // default on the grid, refined (by factors of ~1.4) only on traces it matches
