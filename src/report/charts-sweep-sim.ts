@@ -7,7 +7,7 @@
 import { paramsText, percent } from "../messages/format.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
 import type { ReportSection, VegaLiteSpec } from "./types.ts";
-import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
+import { CHART_CONFIG, SCATTER_SIZE, VEGA_LITE_SCHEMA } from "./vl.ts";
 
 const num = (v: number | null, digits = 3): string =>
   v === null || !Number.isFinite(v) ? "-" : String(Number(v.toFixed(digits)));
@@ -106,8 +106,7 @@ export function sweepSimSections(sum: SweepReportData): ReportSection[] {
         spec: {
           $schema: VEGA_LITE_SCHEMA,
           config: CHART_CONFIG,
-          width: 700,
-          height: 360,
+          ...SCATTER_SIZE,
           datasets: {
             sweep_sim_points: sum.sim.points.map((p) => ({
               curve: p.curve,

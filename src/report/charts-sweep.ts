@@ -15,7 +15,7 @@ import type { SweepReportData } from "../sweep/report-data.ts";
 import { sweepSimSections } from "./charts-sweep-sim.ts";
 import { fmtNum } from "./format.ts";
 import type { ChartSpec, ReportKind, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
-import { CHART_CONFIG, VEGA_LITE_SCHEMA } from "./vl.ts";
+import { CHART_CONFIG, SCATTER_SIZE, VEGA_LITE_SCHEMA } from "./vl.ts";
 
 /** Most points drawn in the Pareto scatter (front points always included). */
 const MAX_SCATTER = 4000;
@@ -168,8 +168,7 @@ function paretoSection(sum: SweepReportData): ReportSection {
         spec: {
           $schema: VEGA_LITE_SCHEMA,
           config: CHART_CONFIG,
-          width: 700,
-          height: 360,
+          ...SCATTER_SIZE,
           datasets: {
             sweep_pareto: shown.map((r) => ({
               configId: r.configId,

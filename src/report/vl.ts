@@ -25,6 +25,9 @@ export const CHART_CONFIG = {
 /** Chart width of the main charts (px). */
 export const WIDTH = 900;
 
+/** Size of the scatter charts (sweep: Pareto front; sweep-sim: open vs closed loop). */
+export const SCATTER_SIZE = { width: 700, height: 360 } as const;
+
 export const COLORS = {
   raw: "#9aa4ae",
   smoothed: "#0969da",
