@@ -46,6 +46,8 @@ export const missingKernel = (model: string, backend: string, kernel: string) =>
   `--model ${model} cannot train on the ${backend} backend: it has no gradient kernel ${kernel} (tfjs-wasm cannot backpropagate through convolutions). Use --model mlp, or --backend cpu / tfjs-node / tfjs-node-gpu.`;
 export const unknownModel = (name: string, valid: readonly string[]) =>
   `unknown model '${name}'; valid models: ${valid.join(", ")}`;
+export const modelNameInUse = (name: string, variable: string) =>
+  `a model named '${name}' is still alive (tfjs variable '${variable}'): dispose it first or give the new model another name`;
 export const marginCombination = (m1: number, m2: number, m3: number) =>
   `margins m1=${m1}, m2=${m2}, m3=${m3} are not supported by arcface_torch's CombinedMarginLoss: it needs m1 = 1 and m3 = 0 (ArcFace) or m3 > 0 (CosFace)`;
 export const marginIgnored = (m1: number, m2: number, m3: number) =>

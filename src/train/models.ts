@@ -63,6 +63,12 @@ export interface ModelOptions {
   /** Hidden width of the mlp; channel width of the cnn stem. */
   width1: number;
   seed: number;
+  /**
+   * Prefix of the model's tfjs variable names (`<name>/w1`, `<name>/bn1/running_mean`, ...). Default:
+   * `modelName(options)`, derived from the options alone, so a model gets the same names whatever was built
+   * before it. tfjs names are global to its engine: two models alive at once need different names.
+   */
+  name?: string;
 }
 
 export interface Model {
@@ -152,7 +158,13 @@ function batchNorm<T extends tf.Tensor>(x: T, p: BatchNormParams, axes: number[]
   return y.add(p.beta) as T;
 }
 
-let modelCounter = 0;
+/**
+ * The default variable-name prefix of a model: its kind, input shape, sizes and seed.
+ * @example modelName({ kind: "mlp", height: 12, width: 12, channels: 1, numClasses: 4, embeddingSize: 8, width1: 16, seed: 1 }) // -> "mlp-12x12x1-c4-e8-w16-s1"
+ */
+export function modelName(o: ModelOptions): string {
+  return `${o.kind}-${o.height}x${o.width}x${o.channels}-c${o.numClasses}-e${o.embeddingSize}-w${o.width1}-s${o.seed}`;
+}
 
 /**
  * Build a model with seeded initial weights (He-normal layers, N(0, 0.01) classifier as PartialFC).
@@ -165,7 +177,9 @@ export function createModel(o: ModelOptions): Model {
   if (!Object.hasOwn(MODELS, o.kind)) throw new ConfigError(M.unknownModel(String(o.kind), MODEL_KINDS));
   assertTrainable(o.kind);
   const rng = new Rng(o.seed);
-  const id = `m${++modelCounter}`;
+  const id = o.name ?? modelName(o);
+  const live = Object.keys(tf.engine().registeredVariables).find((v) => v.startsWith(`${id}/`));
+  if (live !== undefined) throw new ConfigError(M.modelNameInUse(id, live));
   const vars: tf.Variable[] = [];
   const state: tf.Variable[] = [];
   const add = (v: tf.Variable) => {
