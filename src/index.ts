@@ -68,15 +68,15 @@ export { findStationary, type JudgeParams, parseJudgeSpec } from "./judge/statio
 export { runScheduler } from "./replay/loop.ts";
 export { type ReplayOptions, replayCurve } from "./replay/replay.ts";
 export type { ReplayResult, ReplayTraces, SchedulerReplay, StationarySpan } from "./replay/types.ts";
-export { explainSections } from "./report/charts-explain.ts";
-export { replaySections } from "./report/charts-replay.ts";
-export { retrainSections } from "./report/charts-retrain.ts";
-export { simulateSections } from "./report/charts-simulate.ts";
-export { sweepSections } from "./report/charts-sweep.ts";
 export { buildDemo } from "./report/demo.ts";
 export { buildReport, REPORT_KINDS, type ReportKind, type ReportPart } from "./report/kinds.ts";
 export { renderReportHtml } from "./report/page.ts";
 export { replayPage } from "./report/replay-page.ts";
+export { explainSections } from "./report/sections-explain.ts";
+export { replaySections } from "./report/sections-replay.ts";
+export { retrainSections } from "./report/sections-retrain.ts";
+export { simulateSections } from "./report/sections-simulate.ts";
+export { sweepSections } from "./report/sections-sweep.ts";
 export type { ChartSpec, ReportDocument, ReportSection, TableSpec, VegaLiteSpec } from "./report/types.ts";
 export { BatchCurve, feedRangeBatch, hasBatchKernel } from "./schedulers/batch/index.ts";
 export {

@@ -3,7 +3,7 @@
  * an input (path, extension, parsed JSON when the file is JSON) and either accepts it or says why not; the
  * first that accepts turns it into a part of the page (title, sections). Several inputs of one kind that
  * can `combine` (replay runs) share one page (compare runs); otherwise each input's part follows the last.
- * A new result kind plugs in with one entry here and one `charts-<kind>.ts`:
+ * A new result kind plugs in with one entry here and one `sections-<kind>.ts`:
  *
  *   export const explainKind = taggedKind<ExplainResult>("explain (fastface explain --json)", "fastface-explain",
  *     explainShapeProblem, (r) => ({ title: `Explain: ${r.curve.name}`, sections: explainSections(r) }));
@@ -30,13 +30,13 @@ import {
 import type { ReplayResult } from "../replay/types.ts";
 import type { SimulateResult } from "../simulate/simulate.ts";
 import type { RetrainResult } from "../train/retrain.ts";
-import { explainSections, explainShapeProblem } from "./charts-explain.ts";
-import { retrainSections, retrainTitle } from "./charts-retrain.ts";
-import { simulateSections, simulateShapeProblem } from "./charts-simulate.ts";
-import { sweepReportKind } from "./charts-sweep.ts";
 import { runFromResult } from "./recompute.ts";
 import type { ReplayRun } from "./replay-data.ts";
 import { replayPage } from "./replay-page.ts";
+import { explainSections, explainShapeProblem } from "./sections-explain.ts";
+import { retrainSections, retrainTitle } from "./sections-retrain.ts";
+import { simulateSections, simulateShapeProblem } from "./sections-simulate.ts";
+import { sweepReportKind } from "./sections-sweep.ts";
 import type { ReportDocument, ReportInput, ReportKind, ReportPart, ReportSection } from "./types.ts";
 
 export type { ReportInput, ReportKind, ReportPart };

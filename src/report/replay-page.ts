@@ -3,10 +3,11 @@
  * comparison (headline across runs, overlay chart, table) and then each run's section. Run keys (ids and
  * data set names) are made unique here, so two runs with the same name fit one page.
  */
-import { type CompareRun, compareSection } from "./charts-compare.ts";
-import { replaySections, runTitle } from "./charts-replay.ts";
+
 import { slug } from "./escape.ts";
 import { type ReplayRun, runData } from "./replay-data.ts";
+import { type CompareRun, compareSection } from "./sections-compare.ts";
+import { replaySections, runTitle } from "./sections-replay.ts";
 import type { ReportDocument, ReportSection } from "./types.ts";
 
 export interface ReplayPageOptions {

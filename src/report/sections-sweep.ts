@@ -3,7 +3,7 @@
  * src/sweep/report-data.ts reads (the report runs no SQL): the headline (what was swept, the robust choice, the
  * Pareto front), heatmaps of open-loop lead and premature decays over two parameters, the Pareto front of open-loop lead
  * saved vs premature decays (summed over curves), and, folded, the robust configurations, the best per curve,
- * the lambda transfer table and the sweep's facts. Closed-loop sections come from charts-sweep-sim.ts.
+ * the lambda transfer table and the sweep's facts. Closed-loop sections come from sections-sweep-sim.ts.
  */
 import type { Warnings } from "../errors.ts";
 import { paramsText, percent } from "../messages/format.ts";
@@ -12,8 +12,8 @@ import * as M from "../messages/sweep.ts";
 import { describeAxis, type GridAxis } from "../sweep/grid.ts";
 import { rankedCells } from "../sweep/rank.ts";
 import type { SweepReportData } from "../sweep/report-data.ts";
-import { sweepSimSections } from "./charts-sweep-sim.ts";
 import { fmtNum } from "./format.ts";
+import { sweepSimSections } from "./sections-sweep-sim.ts";
 import type { ChartSpec, ReportKind, ReportSection, TableSpec, VegaLiteSpec } from "./types.ts";
 import { CHART_CONFIG, SCATTER_SIZE, VEGA_LITE_SCHEMA } from "./vl.ts";
 

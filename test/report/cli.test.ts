@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FormatError, InputError, ParseError, Warnings } from "../../src/errors.ts";
-import { sweepReportKind } from "../../src/report/charts-sweep.ts";
 import { DEMO_SCHEDULERS } from "../../src/report/demo.ts";
 import {
   buildReport,
@@ -20,6 +19,7 @@ import {
   retrainKind,
   simulateKind,
 } from "../../src/report/kinds.ts";
+import { sweepReportKind } from "../../src/report/sections-sweep.ts";
 import { fixtureResult } from "./fixture.ts";
 import { simulateFixture } from "./fixtures-kinds.ts";
 

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { explainChart, explainSections, explainShapeProblem } from "../../src/report/charts-explain.ts";
 import { explainKind, pickReportKind, readReportInput } from "../../src/report/kinds.ts";
+import { explainChart, explainSections, explainShapeProblem } from "../../src/report/sections-explain.ts";
 import { explainFixture } from "./explain-fixture.ts";
 import { vegaLiteSchemaErrors } from "./vl-schema.ts";
 

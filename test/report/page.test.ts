@@ -7,11 +7,11 @@ import { createHash } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
 import { INTERPRETER_PATCHES, interpreterScript, libraryScripts } from "../../src/report/bundles.ts";
-import { replaySections } from "../../src/report/charts-replay.ts";
 import { DataStore, fromColumnar, toColumnar } from "../../src/report/datasets.ts";
 import { escapeHtml, jsonForScript, slug } from "../../src/report/escape.ts";
 import { formatValue, renderReportHtml } from "../../src/report/page.ts";
 import { replayPage } from "../../src/report/replay-page.ts";
+import { replaySections } from "../../src/report/sections-replay.ts";
 import type { DataRow } from "../../src/report/types.ts";
 import { fixtureCurve, fixtureResult, HOSTILE, hostileResult, XSS_NAME } from "./fixture.ts";
 

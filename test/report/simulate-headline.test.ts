@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { simulateHeadline } from "../../src/report/charts-simulate.ts";
+import { simulateHeadline } from "../../src/report/sections-simulate.ts";
 import { simulateFixture } from "./fixtures-kinds.ts";
 
 function lineOf(

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { writeCurveFile } from "../../src/curve/arrow.ts";
 import { ConfigError, InputError } from "../../src/errors.ts";
-import { sweepSections } from "../../src/report/charts-sweep.ts";
+import { sweepSections } from "../../src/report/sections-sweep.ts";
 import { sweepReportData } from "../../src/sweep/report-data.ts";
 import { openDb, queryRows } from "../../src/sweep/store.ts";
 import { runSweep } from "../../src/sweep/sweep.ts";

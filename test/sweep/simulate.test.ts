@@ -13,7 +13,7 @@ import type { Curve } from "../../src/curve/curve.ts";
 import { ConfigError, Warnings } from "../../src/errors.ts";
 import { parseJudgeSpec } from "../../src/judge/stationary.ts";
 import { mulberry32 } from "../../src/random.ts";
-import { sweepSections } from "../../src/report/charts-sweep.ts";
+import { sweepSections } from "../../src/report/sections-sweep.ts";
 import { formatSchedulerSpec } from "../../src/schedulers/registry.ts";
 import { FloorStepper, floor } from "../../src/simulate/floor.ts";
 import { resolveStepLr } from "../../src/simulate/lr.ts";

@@ -11,7 +11,7 @@ import type { ExplainResult } from "../../explain/types.ts";
 import { loadCurve } from "../../ingest/load.ts";
 import * as M from "../../messages/explain.ts";
 import { significant } from "../../messages/format.ts";
-import { rankingCells } from "../../report/charts-explain.ts";
+import { rankingCells } from "../../report/sections-explain.ts";
 import { getSchedulerFactory } from "../../schedulers/registry.ts";
 import { parseTiming } from "../../schedulers/timing.ts";
 import type { Params } from "../../schedulers/types.ts";
@@ -185,7 +185,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
     }
     logWarnings(result.warnings ?? []);
     if (a.report !== undefined) {
-      const { explainSections } = await import("../../report/charts-explain.ts");
+      const { explainSections } = await import("../../report/sections-explain.ts");
       const { writeReport } = await import("../../report/write.ts");
       const html = (await import("../../report/page.ts")).renderReportHtml({
         title: `fastface explain: ${result.curve.name}`,

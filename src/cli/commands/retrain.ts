@@ -401,7 +401,7 @@ export const retrainCommand: CommandModule<object, RetrainArgs> = {
       await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
       const [{ renderReportHtml }, { retrainSections, retrainTitle }, { writeReport }] = await Promise.all([
         import("../../report/page.ts"),
-        import("../../report/charts-retrain.ts"),
+        import("../../report/sections-retrain.ts"),
         import("../../report/write.ts"),
       ]);
       const html = renderReportHtml({

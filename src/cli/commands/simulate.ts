@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from "yargs";
 import { parseJudgeSpec } from "../../judge/stationary.ts";
 import { percent } from "../../messages/format.ts";
 import { coldStartNote } from "../../messages/replay.ts";
-import { simulateSections } from "../../report/charts-simulate.ts";
+import { simulateSections } from "../../report/sections-simulate.ts";
 import { writeReport } from "../../report/write.ts";
 import { LR_TIMINGS, type LrTiming } from "../../schedulers/timing.ts";
 import { ensembleModels, simulationMembers } from "../../simulate/ensemble.ts";
