@@ -59,7 +59,7 @@ export interface CurveMeta {
   /**
    * True when a step value counts the optimizer steps done when the point was logged, as arcface_torch's
    * `global_step` and fastface retrain's curves do (step - 1 steps precede the point at step s); otherwise a
-   * step is 0-based (s steps precede it). arcface-log curves are read so whether or not the flag is set.
+   * step is 0-based (s steps precede it). Set by the parsers of formats that log counts.
    */
   stepCounts?: boolean;
   /** Run configuration echoed by the log header (lr, batch_size, total_step, num_epoch, frequent, ...). */

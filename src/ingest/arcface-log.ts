@@ -104,6 +104,8 @@ export class ArcfaceLogParser {
         source: this.source,
         format: "arcface-log",
         aggregation: "mean-of-interval",
+        // "Global Step: N" is logged after N optimizer steps
+        stepCounts: true,
         config: this.config,
         evaluations: this.evaluations,
       },

@@ -74,12 +74,13 @@ function round(v: number, digits: number): number {
 
 /**
  * Training steps that precede per-step index 0, for fixed schedules: with `hold`, index 0 is the curve's
- * first step; arcface logs and curves flagged `stepCounts` (fastface retrain) count global steps from 1 (the
- * point at step s is the s-th step, s - 1 precede it), other formats from 0. With `none` the indices are points, and fixed schedules count points from 0.
+ * first step; curves flagged `stepCounts` (arcface logs, HF trainer_state, fastface retrain) count global steps
+ * from 1 (the point at step s is the s-th step, s - 1 precede it), other formats from 0. With `none` the indices
+ * are points, and fixed schedules count points from 0.
  */
 export function stepOffsetOf(curve: Curve, mode: ExpandMode, firstStep: number): number {
   if (mode !== "hold") return 0;
-  const off = curve.meta.format === "arcface-log" || curve.meta.stepCounts === true ? firstStep - 1 : firstStep;
+  const off = curve.meta.stepCounts === true ? firstStep - 1 : firstStep;
   return Number.isInteger(off) && off > 0 ? off : 0;
 }
 

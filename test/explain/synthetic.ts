@@ -51,7 +51,7 @@ export function syntheticLog(
     step.push(s);
     loss.push(sum / stride);
   }
-  const curve = memoryCurve(step, loss, { format: "arcface-log", name: "synthetic", stride });
+  const curve = memoryCurve(step, loss, { format: "arcface-log", stepCounts: true, name: "synthetic", stride });
   const ex = expandCurve(curve, "hold");
   const ctx = { totalSteps: explainTotalSteps(curve, ex.lastStep, ex.steps), lr0: o.lr0 ?? 0.1 };
   const off = stepOffsetOf(curve, "hold", ex.firstStep);

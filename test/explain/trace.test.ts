@@ -79,7 +79,7 @@ describe("bad input gives the documented result", () => {
     const c = memoryCurve(
       steps(n),
       Array.from({ length: n }, (_, i) => 5 - i / n),
-      { format: "arcface-log" },
+      { format: "arcface-log", stepCounts: true },
     );
     c.columns.lr = Float64Array.from({ length: n }, (_, i) => (i % 50 === 7 ? Number.NaN : i < 200 ? 0.1 : 0.01));
     const tr = loggedTrace(c);
@@ -96,7 +96,7 @@ describe("bad input gives the documented result", () => {
     const c = memoryCurve(
       steps(n),
       Array.from({ length: n }, (_, i) => 5 - i / n),
-      { format: "arcface-log" },
+      { format: "arcface-log", stepCounts: true },
     );
     c.columns.lr = new Float64Array(n).fill(0.1);
     const r = await explainCurve(c, { families: ["multistep", "constant", "poly"], tracePoints: 0 });
